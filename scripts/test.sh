@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, and the integration tests that load the built library through
+# the C++ host and talk to real peers started by the tests themselves. Release mode, because
+# that is the library we ship (and RSA key generation is slow unoptimized).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --lib --bins
+cargo test --release -- "$@"

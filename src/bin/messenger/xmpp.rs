@@ -1,0 +1,8 @@
+//! `messenger xmpp …`: not available in this version yet.
+
+use std::process::ExitCode;
+
+pub fn run(_args: Vec<String>) -> ExitCode {
+    eprintln!("messenger xmpp: not available in this version");
+    ExitCode::from(2)
+}

@@ -1,0 +1,76 @@
+//! Languages of the messages we show, and the one trait every module error implements.
+//!
+//! The protocol modules know nothing of 1C, but their users read Russian or English, so each
+//! error can say itself in both. The add-in layer picks the language from the platform's locale.
+
+use std::fmt;
+
+/// The language of messages shown to people.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// English; used when the locale is anything but Russian.
+    #[default]
+    En,
+    /// Russian.
+    Ru,
+}
+
+impl Lang {
+    /// The language for a locale or language code as 1C passes it: `ru_RU`, `rus_RUS`, `ru`,
+    /// `en_US`, `eng`... Only the first letters matter; `None` for an empty string.
+    pub fn from_locale(locale: &str) -> Option<Lang> {
+        let code: String = locale
+            .trim()
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if code.is_empty() {
+            None
+        } else if code.starts_with("ru") {
+            Some(Lang::Ru)
+        } else {
+            Some(Lang::En)
+        }
+    }
+
+    /// Picks one of two texts.
+    pub fn pick<'a>(self, ru: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Ru => ru,
+            Lang::En => en,
+        }
+    }
+}
+
+/// An error that has a stable code and a message in Russian and English.
+///
+/// The code is short, upper case and never changes between versions (1C code may branch on it);
+/// the message says what was wrong and what to do, and never contains a secret.
+pub trait Localized: fmt::Display {
+    /// A stable code such as `CERT_CN_TOO_LONG`.
+    fn code(&self) -> &'static str;
+    /// The message in the given language, without the code.
+    fn message(&self, lang: Lang) -> String;
+}
+
+/// `"[CODE] message"`: the form in which errors reach 1C and the command line.
+pub fn render(err: &dyn Localized, lang: Lang) -> String {
+    format!("[{}] {}", err.code(), err.message(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_as_platforms_pass_them() {
+        assert_eq!(Lang::from_locale("ru_RU"), Some(Lang::Ru));
+        assert_eq!(Lang::from_locale("rus_RUS"), Some(Lang::Ru));
+        assert_eq!(Lang::from_locale("RU"), Some(Lang::Ru));
+        assert_eq!(Lang::from_locale("en_US"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("uk"), Some(Lang::En));
+        assert_eq!(Lang::from_locale(""), None);
+        assert_eq!(Lang::from_locale("  "), None);
+    }
+}

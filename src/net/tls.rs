@@ -1,0 +1,128 @@
+//! The one TLS seam: every TLS client in the crate (HTTP for Telegram and BOSH, XMPP over TCP)
+//! gets its `rustls::ClientConfig` here, with the ring provider, the system roots plus
+//! `TrustedCertificates`, and verification on unless the caller asks by a dangerous name.
+
+use std::sync::{Arc, OnceLock};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use super::{Error, TrustedCertificates};
+
+/// How the server's certificate is checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verification {
+    /// Chain to the system roots or to `TrustedCertificates`, and the name must match.
+    #[default]
+    Verify,
+    /// Accept any certificate. Only for a user who asked for it by an option whose name says
+    /// it is dangerous: anyone on the path can then read and change the traffic.
+    DangerAcceptAnyCertificate,
+}
+
+/// The crypto provider every TLS connection uses (ring: builds for Linux and Windows alike).
+pub fn provider() -> Arc<CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
+}
+
+/// The operating system's roots, read once per process (it takes tens of milliseconds). Where the
+/// system has none that rustls can use (a bare container), Mozilla's list stands in.
+fn system_roots() -> &'static RootCertStore {
+    static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let mut store = RootCertStore::empty();
+        let found = rustls_native_certs::load_native_certs();
+        let (added, _ignored) = store.add_parsable_certificates(found.certs);
+        if added == 0 {
+            store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        store
+    })
+}
+
+/// A client configuration for the given trust settings. ALPN is left empty; callers that need
+/// it (HTTP/1.1) set it on their copy.
+pub fn client_config(
+    trusted: &TrustedCertificates,
+    verification: Verification,
+) -> Result<Arc<ClientConfig>, Error> {
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::TlsConfig {
+            reason: e.to_string(),
+        })?;
+    let config = match verification {
+        Verification::Verify => {
+            let mut roots = system_roots().clone();
+            for cert in trusted.certificates() {
+                roots.add(cert.clone()).map_err(|e| Error::TlsConfig {
+                    reason: e.to_string(),
+                })?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        Verification::DangerAcceptAnyCertificate => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider())))
+            .with_no_client_auth(),
+    };
+    Ok(Arc::new(config))
+}
+
+/// Accepts any certificate but still checks that the server holds its key (handshake
+/// signatures), so the danger is exactly "anyone can pretend to be the server", no more.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_both_kinds_of_configuration() {
+        let trusted = TrustedCertificates::default();
+        assert!(client_config(&trusted, Verification::Verify).is_ok());
+        assert!(client_config(&trusted, Verification::DangerAcceptAnyCertificate).is_ok());
+        assert!(!system_roots().is_empty());
+    }
+}
