@@ -137,7 +137,14 @@ impl fmt::Display for Proxy {
             Some(u) => format!("{u}@"),
             None => String::new(),
         };
-        write!(f, "{}://{}{}:{}", self.scheme.as_str(), user, self.host, self.port)
+        write!(
+            f,
+            "{}://{}{}:{}",
+            self.scheme.as_str(),
+            user,
+            self.host,
+            self.port
+        )
     }
 }
 
@@ -153,7 +160,9 @@ mod tests {
 
     #[test]
     fn parses_every_scheme_with_and_without_credentials() {
-        let p = Proxy::parse("socks5h://user:p%40ss@127.0.0.1:1080").unwrap().unwrap();
+        let p = Proxy::parse("socks5h://user:p%40ss@127.0.0.1:1080")
+            .unwrap()
+            .unwrap();
         assert_eq!(p.scheme, ProxyScheme::Socks5h);
         assert_eq!(p.host, "127.0.0.1");
         assert_eq!(p.port, 1080);

@@ -113,7 +113,8 @@ EwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgbKmiWsj5cDgt+xJcF9oA/szL
 
     #[test]
     fn refuses_keys_garbage_and_damaged_certificates() {
-        let key = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+x\n-----END PRIVATE KEY-----\n";
+        let key =
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+x\n-----END PRIVATE KEY-----\n";
         assert_eq!(
             TrustedCertificates::from_pem(key),
             Err(Error::PrivateKeyInsteadOfCertificate)
@@ -124,7 +125,9 @@ EwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgbKmiWsj5cDgt+xJcF9oA/szL
         ));
         // The same certificate with its last DER line cut off: the base64 is fine, the DER is not.
         let lines: Vec<&str> = CERT.lines().collect();
-        let cut = [&lines[..lines.len() - 2], &lines[lines.len() - 1..]].concat().join("\n");
+        let cut = [&lines[..lines.len() - 2], &lines[lines.len() - 1..]]
+            .concat()
+            .join("\n");
         assert!(matches!(
             TrustedCertificates::from_pem(&cut),
             Err(Error::InvalidTrustedPem { .. })

@@ -9,7 +9,8 @@ mod cert;
 mod telegram;
 mod xmpp;
 
-const USAGE: &str = "usage: messenger <cert|telegram|xmpp> [arguments]  (messenger <area> --help for more)";
+const USAGE: &str =
+    "usage: messenger <cert|telegram|xmpp> [arguments]  (messenger <area> --help for more)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();

@@ -1,0 +1,214 @@
+//! The one HTTP client (reqwest, blocking, rustls through our TLS seam), configured from the
+//! add-in's properties; Telegram and BOSH both use it.
+
+use std::fmt;
+
+use super::tls::{self, Verification};
+use super::{Error, NetSettings};
+
+/// A blocking HTTP client for the given settings. Cheap enough to make per call (tens of
+/// microseconds plus a runtime thread); callers that make many requests keep one.
+pub fn client(
+    settings: &NetSettings,
+    verification: Verification,
+) -> Result<reqwest::blocking::Client, Error> {
+    let mut tls_config = (*tls::client_config(&settings.trusted, verification)?).clone();
+    tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let mut builder = reqwest::blocking::Client::builder()
+        .use_preconfigured_tls(tls_config)
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout)
+        .user_agent(concat!("Messenger-1C/", env!("CARGO_PKG_VERSION")))
+        // An empty Proxy property means a direct connection, whatever the environment says:
+        // the same code must behave the same in every 1C process.
+        .no_proxy();
+    if let Some(proxy) = &settings.proxy {
+        let p = reqwest::Proxy::all(proxy.to_url()).map_err(|e| {
+            let e = e.without_url();
+            Error::InvalidProxy {
+                reason_en: format!("the HTTP client refused it ({e})"),
+                reason_ru: format!("HTTP-клиент его не принял ({e})"),
+            }
+        })?;
+        builder = builder.proxy(p);
+    }
+    builder.build().map_err(|e| Error::TlsConfig {
+        reason: e.without_url().to_string(),
+    })
+}
+
+/// What kind of failure a request met, so that messages can tell a refused connection from a
+/// certificate problem, a timeout or a proxy that did not let us through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The whole call did not finish within the timeout.
+    Timeout,
+    /// The name did not resolve.
+    Dns,
+    /// Nobody listens there (or a firewall rejects).
+    ConnectionRefused,
+    /// The connection was dropped by the other side.
+    ConnectionReset,
+    /// TLS handshake failed: certificate not trusted, wrong name, protocol mismatch.
+    Tls,
+    /// The proxy refused, failed to connect onwards, or asked for credentials.
+    Proxy,
+    /// Anything else (a malformed response, a body that could not be read).
+    Other,
+}
+
+/// A failed request, described without the URL (it may carry a bot token or a password).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// The underlying causes joined, innermost last; never contains the URL.
+    pub detail: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.detail)
+    }
+}
+
+/// Describes a reqwest error. The URL is dropped first; the chain of sources is searched for
+/// the io and rustls errors that say what really happened.
+pub fn failure(err: reqwest::Error) -> Failure {
+    let is_timeout = err.is_timeout();
+    let is_connect = err.is_connect();
+    let err = err.without_url();
+    let mut detail = Vec::new();
+    let mut kind = None;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !detail.contains(&text) {
+            detail.push(text.clone());
+        }
+        if kind.is_none() {
+            kind = classify_one(e, &text);
+        }
+        source = e.source();
+    }
+    let kind = match kind {
+        Some(k) => k,
+        None if is_timeout => FailureKind::Timeout,
+        None if is_connect => FailureKind::ConnectionRefused,
+        None => FailureKind::Other,
+    };
+    let kind = if is_timeout {
+        FailureKind::Timeout
+    } else {
+        kind
+    };
+    Failure {
+        kind,
+        detail: detail.join(": "),
+    }
+}
+
+fn classify_one(e: &(dyn std::error::Error + 'static), text: &str) -> Option<FailureKind> {
+    if e.downcast_ref::<rustls::Error>().is_some() {
+        return Some(FailureKind::Tls);
+    }
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        use std::io::ErrorKind::*;
+        // The connector wraps rustls' error in io::Error(InvalidData), itself sometimes in an
+        // io::Error(Other); io::Error::source() skips the wrapped error, so look inside by hand.
+        let mut inner = io.get_ref();
+        while let Some(i) = inner {
+            if i.is::<rustls::Error>() {
+                return Some(FailureKind::Tls);
+            }
+            inner = i
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref());
+        }
+        match io.kind() {
+            ConnectionRefused => return Some(FailureKind::ConnectionRefused),
+            ConnectionReset | ConnectionAborted | UnexpectedEof | BrokenPipe => {
+                return Some(FailureKind::ConnectionReset)
+            }
+            TimedOut => return Some(FailureKind::Timeout),
+            _ => {}
+        }
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("proxy") || lower.contains("socks") {
+        Some(FailureKind::Proxy)
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        Some(FailureKind::Dns)
+    } else if lower.contains("certificate") || lower.contains("tls") {
+        Some(FailureKind::Tls)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    fn settings(timeout_ms: u64) -> NetSettings {
+        NetSettings {
+            timeout: Duration::from_millis(timeout_ms),
+            ..NetSettings::default()
+        }
+    }
+
+    #[test]
+    fn refused_connection_is_told_apart_and_hides_the_url() {
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let c = client(&settings(2000), Verification::Verify).unwrap();
+        let err = c
+            .get(format!("http://127.0.0.1:{port}/bot123:SECRET/getMe"))
+            .send()
+            .unwrap_err();
+        let f = failure(err);
+        assert_eq!(f.kind, FailureKind::ConnectionRefused, "{f}");
+        assert!(!f.detail.contains("SECRET"), "{f}");
+    }
+
+    #[test]
+    fn a_server_that_never_answers_is_a_timeout() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let c = client(&settings(300), Verification::Verify).unwrap();
+        let f = failure(
+            c.get(format!("http://127.0.0.1:{port}/"))
+                .send()
+                .unwrap_err(),
+        );
+        assert_eq!(f.kind, FailureKind::Timeout, "{f}");
+        drop(l);
+    }
+
+    #[test]
+    fn a_tls_handshake_failure_is_told_apart() {
+        // A TLS-speaking peer is not needed to see the classification: a plain-text server
+        // answering a TLS client makes rustls fail with a protocol error.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let t = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            if let Ok((mut s, _)) = l.accept() {
+                let mut buf = [0u8; 512];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+            }
+        });
+        let c = client(&settings(3000), Verification::Verify).unwrap();
+        let f = failure(
+            c.get(format!("https://127.0.0.1:{port}/"))
+                .send()
+                .unwrap_err(),
+        );
+        assert_eq!(f.kind, FailureKind::Tls, "{f}");
+        t.join().unwrap();
+    }
+}
