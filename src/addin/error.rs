@@ -1,0 +1,228 @@
+//! The add-in layer's error: everything that can go wrong between a 1C call and a protocol
+//! module, and the protocol modules' own errors carried up unchanged.
+
+use std::fmt;
+
+use super::members::{Kind, Method, Property};
+use super::value::ValueKind;
+use crate::i18n::{Lang, Localized};
+
+/// A failed call or property access; rendered as `[CODE] Member: message` for 1C.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AddinError {
+    /// The platform passed fewer or more parameters than the method takes (1C itself never
+    /// does; another host might).
+    ArgumentCount { method: &'static Method, got: usize },
+    /// A parameter of the wrong 1C type.
+    ArgumentType {
+        method: &'static Method,
+        index: usize,
+        expected: Kind,
+        got: ValueKind,
+    },
+    /// A string parameter with broken UTF-16 (a lone surrogate).
+    ArgumentText {
+        method: &'static Method,
+        index: usize,
+        position: usize,
+    },
+    /// A number parameter that is not whole or out of its range.
+    ArgumentRange {
+        method: &'static Method,
+        index: usize,
+        min: i64,
+        max: i64,
+    },
+    /// The options parameter is not a JSON object, or has unknown or mistyped fields.
+    Options {
+        method: &'static Method,
+        index: usize,
+        detail: String,
+    },
+    /// A property set to a value of the wrong type.
+    PropertyType {
+        property: &'static Property,
+        got: ValueKind,
+    },
+    /// A string property value with broken UTF-16.
+    PropertyText {
+        property: &'static Property,
+        position: usize,
+    },
+    /// Timeout outside 1..3600.
+    PropertyRange {
+        property: &'static Property,
+        min: i64,
+        max: i64,
+    },
+    /// Writing a read-only property.
+    ReadOnly { property: &'static Property },
+    /// TelegramApiUrl is not an absolute http(s) URL.
+    ApiUrl {
+        property: &'static Property,
+        detail: String,
+    },
+    /// A network setting (Proxy, TrustedCertificates) was refused.
+    Net {
+        property: &'static Property,
+        source: crate::net::Error,
+    },
+    /// The method's capability is not in this build yet.
+    NotAvailable { method: &'static Method },
+}
+
+impl AddinError {
+    /// The member the error is about, in the given language (the prefix of the message).
+    pub fn member(&self, lang: Lang) -> &'static str {
+        match self {
+            AddinError::ArgumentCount { method, .. }
+            | AddinError::ArgumentType { method, .. }
+            | AddinError::ArgumentText { method, .. }
+            | AddinError::ArgumentRange { method, .. }
+            | AddinError::Options { method, .. }
+            | AddinError::NotAvailable { method } => method.name.get(lang),
+            AddinError::PropertyType { property, .. }
+            | AddinError::PropertyText { property, .. }
+            | AddinError::PropertyRange { property, .. }
+            | AddinError::ReadOnly { property }
+            | AddinError::ApiUrl { property, .. }
+            | AddinError::Net { property, .. } => property.name.get(lang),
+        }
+    }
+}
+
+/// "a String" / "Строка" and so on: 1C's own type names.
+pub fn kind_name(kind: Kind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (Kind::String, Lang::En) => "a String",
+        (Kind::String, Lang::Ru) => "Строка",
+        (Kind::Number, Lang::En) => "a Number",
+        (Kind::Number, Lang::Ru) => "Число",
+        (Kind::Boolean, Lang::En) => "a Boolean",
+        (Kind::Boolean, Lang::Ru) => "Булево",
+        (Kind::StringOrNumber, Lang::En) => "a String or a whole Number",
+        (Kind::StringOrNumber, Lang::Ru) => "Строка или целое Число",
+        (Kind::JsonObject, Lang::En) => "a String with a JSON object",
+        (Kind::JsonObject, Lang::Ru) => "Строка с объектом JSON",
+    }
+}
+
+fn param_label(method: &Method, index: usize, lang: Lang) -> String {
+    let name = method.params.get(index).map_or("?", |p| p.name.get(lang));
+    match lang {
+        Lang::En => format!("parameter {} ({name})", index + 1),
+        Lang::Ru => format!("параметр {} ({name})", index + 1),
+    }
+}
+
+impl Localized for AddinError {
+    fn code(&self) -> &'static str {
+        match self {
+            AddinError::ArgumentCount { .. } => "ARG_COUNT",
+            AddinError::ArgumentType { .. } => "ARG_TYPE",
+            AddinError::ArgumentText { .. } => "ARG_TEXT",
+            AddinError::ArgumentRange { .. } => "ARG_RANGE",
+            AddinError::Options { .. } => "ARG_OPTIONS",
+            AddinError::PropertyType { .. } => "PROP_TYPE",
+            AddinError::PropertyText { .. } => "PROP_TEXT",
+            AddinError::PropertyRange { .. } => "PROP_RANGE",
+            AddinError::ReadOnly { .. } => "PROP_READ_ONLY",
+            AddinError::ApiUrl { .. } => "PROP_API_URL",
+            AddinError::Net { source, .. } => source.code(),
+            AddinError::NotAvailable { .. } => "NOT_AVAILABLE",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        use AddinError::*;
+        match (self, lang) {
+            (ArgumentCount { method, got }, _) => {
+                let (min, max) = (method.required(), method.params.len());
+                let range = if min == max { min.to_string() } else { format!("{min}..{max}") };
+                match lang {
+                    Lang::En => format!("takes {range} parameters, got {got}"),
+                    Lang::Ru => format!("принимает параметров: {range}, передано: {got}"),
+                }
+            }
+            (ArgumentType { method, index, expected, got }, _) => {
+                let label = param_label(method, *index, lang);
+                match lang {
+                    Lang::En => format!("{label}: expected {}, got {}", kind_name(*expected, lang), got.name(lang)),
+                    Lang::Ru => format!("{label}: ожидается {}, передано {}", kind_name(*expected, lang), got.name(lang)),
+                }
+            }
+            (ArgumentText { method, index, position }, Lang::En) => format!(
+                "{}: the string is not valid UTF-16 (a lone surrogate at position {position})",
+                param_label(method, *index, lang)
+            ),
+            (ArgumentText { method, index, position }, Lang::Ru) => format!(
+                "{}: строка повреждена (одиночный суррогат UTF-16 в позиции {position})",
+                param_label(method, *index, lang)
+            ),
+            (ArgumentRange { method, index, min, max }, Lang::En) => format!(
+                "{}: expected a whole Number from {min} to {max}",
+                param_label(method, *index, lang)
+            ),
+            (ArgumentRange { method, index, min, max }, Lang::Ru) => format!(
+                "{}: ожидается целое Число от {min} до {max}",
+                param_label(method, *index, lang)
+            ),
+            (Options { method, index, detail }, Lang::En) => format!(
+                "{}: {detail}. Pass a JSON object such as {{\"days\": 365}}, or an empty string",
+                param_label(method, *index, lang)
+            ),
+            (Options { method, index, detail }, Lang::Ru) => format!(
+                "{}: {detail}. Передайте объект JSON, например {{\"days\": 365}}, или пустую строку",
+                param_label(method, *index, lang)
+            ),
+            (PropertyType { property, got }, Lang::En) => {
+                format!("expected {}, got {}", kind_name(property.kind, lang), got.name(lang))
+            }
+            (PropertyType { property, got }, Lang::Ru) => {
+                format!("ожидается {}, передано {}", kind_name(property.kind, lang), got.name(lang))
+            }
+            (PropertyText { position, .. }, Lang::En) => {
+                format!("the string is not valid UTF-16 (a lone surrogate at position {position})")
+            }
+            (PropertyText { position, .. }, Lang::Ru) => {
+                format!("строка повреждена (одиночный суррогат UTF-16 в позиции {position})")
+            }
+            (PropertyRange { min, max, .. }, Lang::En) => {
+                format!("expected a Number of seconds from {min} to {max}")
+            }
+            (PropertyRange { min, max, .. }, Lang::Ru) => {
+                format!("ожидается Число секунд от {min} до {max}")
+            }
+            (ReadOnly { .. }, Lang::En) => "the property is read-only".to_owned(),
+            (ReadOnly { .. }, Lang::Ru) => "свойство только для чтения".to_owned(),
+            (ApiUrl { detail, .. }, Lang::En) => format!(
+                "{detail}; expected an absolute http(s) address such as https://api.telegram.org"
+            ),
+            (ApiUrl { detail, .. }, Lang::Ru) => format!(
+                "{detail}; ожидается полный адрес http(s), например https://api.telegram.org"
+            ),
+            (Net { source, .. }, _) => source.message(lang),
+            (NotAvailable { .. }, Lang::En) => {
+                "not available in this version of the add-in".to_owned()
+            }
+            (NotAvailable { .. }, Lang::Ru) => {
+                "недоступно в этой версии компоненты".to_owned()
+            }
+        }
+    }
+}
+
+impl fmt::Display for AddinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[{}] {}: {}",
+            self.code(),
+            self.member(Lang::En),
+            self.message(Lang::En)
+        )
+    }
+}
+
+impl std::error::Error for AddinError {}

@@ -1,0 +1,164 @@
+//! The properties that configure network calls: Timeout, Proxy, TelegramApiUrl,
+//! TrustedCertificates. Each value is checked when it is set, so that a typo is reported at
+//! the assignment, not at the first network call.
+
+use std::time::Duration;
+
+use super::error::AddinError;
+use super::members::{PropId, Property};
+use super::value::Value;
+use crate::net::{NetSettings, Proxy, TrustedCertificates};
+
+pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
+const TIMEOUT_RANGE: (f64, f64) = (1.0, 3600.0);
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    timeout_seconds: f64,
+    proxy_text: String,
+    proxy: Option<Proxy>,
+    telegram_api_url: String,
+    trusted: TrustedCertificates,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            timeout_seconds: 30.0,
+            proxy_text: String::new(),
+            proxy: None,
+            telegram_api_url: DEFAULT_TELEGRAM_API_URL.to_owned(),
+            trusted: TrustedCertificates::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// What network calls are made with.
+    pub fn net(&self) -> NetSettings {
+        NetSettings {
+            timeout: Duration::from_secs_f64(self.timeout_seconds),
+            proxy: self.proxy.clone(),
+            trusted: self.trusted.clone(),
+        }
+    }
+
+    pub fn telegram_api_url(&self) -> &str {
+        &self.telegram_api_url
+    }
+
+    pub fn get(&self, id: PropId) -> Value {
+        match id {
+            PropId::Timeout if self.timeout_seconds.fract() == 0.0 => {
+                Value::Int(self.timeout_seconds as i64)
+            }
+            PropId::Timeout => Value::Double(self.timeout_seconds),
+            PropId::Proxy => Value::Str(self.proxy_text.clone()),
+            PropId::TelegramApiUrl => Value::Str(self.telegram_api_url.clone()),
+            PropId::TrustedCertificates => Value::Str(self.trusted.pem().to_owned()),
+            // Answered by the object itself.
+            PropId::Version | PropId::LastError | PropId::ThrowErrors => Value::Empty,
+        }
+    }
+
+    pub fn set(&mut self, property: &'static Property, value: Value) -> Result<(), AddinError> {
+        let type_error = |value: &Value| AddinError::PropertyType {
+            property,
+            got: value.kind(),
+        };
+        if property.id == PropId::Timeout {
+            let seconds = match value {
+                Value::Int(i) => i as f64,
+                Value::Double(d) => d,
+                other => return Err(type_error(&other)),
+            };
+            if !(TIMEOUT_RANGE.0..=TIMEOUT_RANGE.1).contains(&seconds) {
+                return Err(AddinError::PropertyRange {
+                    property,
+                    min: TIMEOUT_RANGE.0 as i64,
+                    max: TIMEOUT_RANGE.1 as i64,
+                });
+            }
+            self.timeout_seconds = seconds;
+            return Ok(());
+        }
+        let text = match value {
+            Value::Str(s) => s,
+            Value::InvalidText { position } => {
+                return Err(AddinError::PropertyText { property, position })
+            }
+            other => return Err(type_error(&other)),
+        };
+        let net_error = |source| AddinError::Net { property, source };
+        match property.id {
+            PropId::Proxy => {
+                self.proxy = Proxy::parse(&text).map_err(net_error)?;
+                self.proxy_text = text.trim().to_owned();
+            }
+            PropId::TrustedCertificates => {
+                self.trusted = TrustedCertificates::from_pem(&text).map_err(net_error)?;
+            }
+            PropId::TelegramApiUrl => {
+                self.telegram_api_url = check_api_url(&text)
+                    .map_err(|detail| AddinError::ApiUrl { property, detail })?;
+            }
+            PropId::Timeout | PropId::Version | PropId::LastError | PropId::ThrowErrors => {
+                return Err(AddinError::ReadOnly { property })
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The Bot API base: an absolute http(s) URL without query or fragment; an empty value
+/// restores Telegram's own. Stored without a trailing slash.
+fn check_api_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_TELEGRAM_API_URL.to_owned());
+    }
+    let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "the scheme '{}' is not http or https",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("the host is missing".to_owned());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("a base address has no query or fragment".to_owned());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("credentials do not belong in the base address".to_owned());
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_urls() {
+        assert_eq!(check_api_url("").unwrap(), DEFAULT_TELEGRAM_API_URL);
+        assert_eq!(
+            check_api_url("https://127.0.0.1:8443/").unwrap(),
+            "https://127.0.0.1:8443"
+        );
+        assert_eq!(
+            check_api_url("http://tg.local/base").unwrap(),
+            "http://tg.local/base"
+        );
+        for bad in [
+            "api.telegram.org",
+            "ftp://x",
+            "https://x/?a=1",
+            "https://u:p@x",
+            "https://",
+        ] {
+            assert!(check_api_url(bad).is_err(), "{bad}");
+        }
+    }
+}

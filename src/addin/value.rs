@@ -1,0 +1,379 @@
+//! Values as 1C passes and receives them, and the typed reading of a call's arguments.
+
+use serde::de::DeserializeOwned;
+
+use super::error::AddinError;
+use super::members::{Kind, Method};
+use crate::i18n::Lang;
+
+/// A 1C date as the platform passes it (struct tm, local time, no zone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime {
+    pub year: i32,
+    pub month: i32,
+    pub day: i32,
+    pub hour: i32,
+    pub minute: i32,
+    pub second: i32,
+}
+
+/// A value crossing the boundary, already decoded from the platform's variant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Неопределено.
+    Empty,
+    Null,
+    Bool(bool),
+    /// Any integral variant type.
+    Int(i64),
+    Double(f64),
+    Date(DateTime),
+    Str(String),
+    /// ДвоичныеДанные.
+    Blob(Vec<u8>),
+    /// A string whose UTF-16 is broken at this code unit.
+    InvalidText {
+        position: usize,
+    },
+    /// A variant type 1C does not use (interfaces, CLSIDs...).
+    Unsupported(u16),
+}
+
+/// The 1C type of a value, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Undefined,
+    Null,
+    Boolean,
+    Number,
+    Date,
+    String,
+    BinaryData,
+    Unsupported(u16),
+}
+
+impl ValueKind {
+    pub fn name(self, lang: Lang) -> String {
+        let fixed = match (self, lang) {
+            (ValueKind::Undefined, Lang::En) => "Undefined",
+            (ValueKind::Undefined, Lang::Ru) => "Неопределено",
+            (ValueKind::Null, _) => "Null",
+            (ValueKind::Boolean, Lang::En) => "a Boolean",
+            (ValueKind::Boolean, Lang::Ru) => "Булево",
+            (ValueKind::Number, Lang::En) => "a Number",
+            (ValueKind::Number, Lang::Ru) => "Число",
+            (ValueKind::Date, Lang::En) => "a Date",
+            (ValueKind::Date, Lang::Ru) => "Дата",
+            (ValueKind::String, Lang::En) => "a String",
+            (ValueKind::String, Lang::Ru) => "Строка",
+            (ValueKind::BinaryData, Lang::En) => "BinaryData",
+            (ValueKind::BinaryData, Lang::Ru) => "ДвоичныеДанные",
+            (ValueKind::Unsupported(vt), Lang::En) => {
+                return format!("a value of variant type {vt}")
+            }
+            (ValueKind::Unsupported(vt), Lang::Ru) => {
+                return format!("значение варианта типа {vt}")
+            }
+        };
+        fixed.to_owned()
+    }
+}
+
+impl Value {
+    pub fn kind(&self) -> ValueKind {
+        match self {
+            Value::Empty => ValueKind::Undefined,
+            Value::Null => ValueKind::Null,
+            Value::Bool(_) => ValueKind::Boolean,
+            Value::Int(_) | Value::Double(_) => ValueKind::Number,
+            Value::Date(_) => ValueKind::Date,
+            Value::Str(_) | Value::InvalidText { .. } => ValueKind::String,
+            Value::Blob(_) => ValueKind::BinaryData,
+            Value::Unsupported(vt) => ValueKind::Unsupported(*vt),
+        }
+    }
+}
+
+/// The arguments of one call, read by position with errors that name the parameter.
+pub struct Args<'a> {
+    pub method: &'static Method,
+    values: &'a [Value],
+}
+
+impl<'a> Args<'a> {
+    /// Checks the count: 1C always passes every parameter (filling defaults itself).
+    pub fn new(method: &'static Method, values: &'a [Value]) -> Result<Args<'a>, AddinError> {
+        if values.len() < method.required() || values.len() > method.params.len() {
+            return Err(AddinError::ArgumentCount {
+                method,
+                got: values.len(),
+            });
+        }
+        Ok(Args { method, values })
+    }
+
+    /// The value as passed (Undefined when omitted).
+    pub fn raw(&self, index: usize) -> &'a Value {
+        self.value(index)
+    }
+
+    fn value(&self, index: usize) -> &'a Value {
+        // An omitted trailing parameter behaves as its default: "" / False / 0.
+        self.values.get(index).unwrap_or(&Value::Empty)
+    }
+
+    fn type_error(&self, index: usize, expected: Kind) -> AddinError {
+        AddinError::ArgumentType {
+            method: self.method,
+            index,
+            expected,
+            got: self.value(index).kind(),
+        }
+    }
+
+    fn omitted(&self, index: usize) -> bool {
+        index >= self.values.len()
+    }
+
+    /// A String parameter.
+    pub fn string(&self, index: usize) -> Result<&'a str, AddinError> {
+        match self.value(index) {
+            Value::Str(s) => Ok(s),
+            Value::Empty if self.omitted(index) => Ok(""),
+            Value::InvalidText { position } => Err(AddinError::ArgumentText {
+                method: self.method,
+                index,
+                position: *position,
+            }),
+            _ => Err(self.type_error(index, Kind::String)),
+        }
+    }
+
+    /// A String parameter where empty means "not given".
+    pub fn optional_string(&self, index: usize) -> Result<Option<&'a str>, AddinError> {
+        self.string(index).map(|s| (!s.is_empty()).then_some(s))
+    }
+
+    /// A Boolean parameter.
+    pub fn boolean(&self, index: usize) -> Result<bool, AddinError> {
+        match self.value(index) {
+            Value::Bool(b) => Ok(*b),
+            Value::Empty if self.omitted(index) => Ok(false),
+            _ => Err(self.type_error(index, Kind::Boolean)),
+        }
+    }
+
+    /// A whole Number within `min..=max`.
+    pub fn whole_number(&self, index: usize, min: i64, max: i64) -> Result<i64, AddinError> {
+        let range = AddinError::ArgumentRange {
+            method: self.method,
+            index,
+            min,
+            max,
+        };
+        let n = match self.value(index) {
+            Value::Int(i) => *i,
+            Value::Double(d) if d.fract() == 0.0 && d.is_finite() && d.abs() < 9.0e15 => *d as i64,
+            Value::Double(_) => return Err(range),
+            Value::Empty if self.omitted(index) => 0,
+            _ => return Err(self.type_error(index, Kind::Number)),
+        };
+        if (min..=max).contains(&n) {
+            Ok(n)
+        } else {
+            Err(range)
+        }
+    }
+
+    /// A chat id: a String as given, or a whole Number written out in digits.
+    pub fn string_or_number(&self, index: usize) -> Result<String, AddinError> {
+        match self.value(index) {
+            Value::Int(i) => Ok(i.to_string()),
+            Value::Double(d) if d.fract() == 0.0 && d.is_finite() && d.abs() < 9.0e15 => {
+                Ok(format!("{}", *d as i64))
+            }
+            Value::Double(_) => Err(self.type_error(index, Kind::StringOrNumber)),
+            Value::Str(_) | Value::InvalidText { .. } => self.string(index).map(str::to_owned),
+            _ => Err(self.type_error(index, Kind::StringOrNumber)),
+        }
+    }
+
+    /// The options parameter: a String with a JSON object (or empty), read into `T`. Unknown
+    /// fields are refused by `T` (deny_unknown_fields), so a typo does not go unnoticed.
+    pub fn options<T: DeserializeOwned + Default>(&self, index: usize) -> Result<T, AddinError> {
+        let text = match self.value(index) {
+            Value::Str(s) => s.as_str(),
+            Value::Empty if self.omitted(index) => "",
+            Value::InvalidText { position } => {
+                return Err(AddinError::ArgumentText {
+                    method: self.method,
+                    index,
+                    position: *position,
+                })
+            }
+            _ => return Err(self.type_error(index, Kind::JsonObject)),
+        };
+        if text.trim().is_empty() {
+            return Ok(T::default());
+        }
+        let options_error = |detail: String| AddinError::Options {
+            method: self.method,
+            index,
+            detail,
+        };
+        let json: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| options_error(format!("not valid JSON ({})", redact(&e.to_string()))))?;
+        if !json.is_object() {
+            return Err(options_error("not a JSON object".to_owned()));
+        }
+        serde_json::from_value(json)
+            .map_err(|e| options_error(format!("wrong options ({})", redact(&e.to_string()))))
+    }
+}
+
+impl Args<'_> {
+    /// The options parameter as a JSON object whose keys must be among `known` (for members
+    /// whose module reads options itself later).
+    pub fn options_with_keys(
+        &self,
+        index: usize,
+        known: &[&str],
+    ) -> Result<serde_json::Map<String, serde_json::Value>, AddinError> {
+        let map: serde_json::Map<String, serde_json::Value> = self.options(index)?;
+        if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(AddinError::Options {
+                method: self.method,
+                index,
+                detail: format!(
+                    "unknown option `{unknown}`, expected one of: {}",
+                    known.join(", ")
+                ),
+            });
+        }
+        Ok(map)
+    }
+}
+
+/// serde's messages quote the offending string value (`invalid type: string "…"`); an option
+/// may hold a secret (secret_token), so quoted values are cut out.
+fn redact(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find("string \"") {
+        out.push_str(&rest[..start + "string".len()]);
+        let after = &rest[start + "string \"".len()..];
+        match after.find('"') {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addin::members::METHODS;
+    use crate::i18n::{render, Lang};
+
+    fn make_cert() -> &'static Method {
+        &METHODS[0]
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_parameter_in_both_languages() {
+        let values = [
+            Value::Str("a".into()),
+            Value::Int(5),
+            Value::Str("p".into()),
+        ];
+        let args = Args::new(make_cert(), &values).unwrap();
+        let err = args.string(1).unwrap_err();
+        assert_eq!(
+            format!("{err}"),
+            "[ARG_TYPE] MakeCert: parameter 2 (Directory): expected a String, got a Number"
+        );
+        assert_eq!(
+            render(&err, Lang::Ru),
+            "[ARG_TYPE] параметр 2 (Каталог): ожидается Строка, передано Число"
+        );
+    }
+
+    #[test]
+    fn counts_outside_the_range_are_refused() {
+        assert!(Args::new(make_cert(), &[Value::Empty, Value::Empty]).is_err());
+        assert!(Args::new(make_cert(), &vec![Value::Empty; 5]).is_err());
+        assert!(Args::new(make_cert(), &vec![Value::Empty; 3]).is_ok());
+    }
+
+    #[derive(serde::Deserialize, Default, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Opts {
+        #[allow(dead_code)]
+        days: Option<u32>,
+        #[allow(dead_code)]
+        secret_token: Option<u32>,
+    }
+
+    #[test]
+    fn options_are_a_json_object_without_unknown_fields() {
+        let check = |text: &str| {
+            let values = [
+                Value::Str("a".into()),
+                Value::Str("b".into()),
+                Value::Str("c".into()),
+                Value::Str(text.into()),
+            ];
+            Args::new(make_cert(), &values).unwrap().options::<Opts>(3)
+        };
+        assert!(check("").is_ok());
+        assert!(check(" {\"days\": 5} ").is_ok());
+        for bad in [
+            "{",
+            "[1]",
+            "5",
+            "{\"dayz\": 1}",
+            "{\"days\": -1}",
+            "{\"days\": \"x\"}",
+        ] {
+            assert!(
+                matches!(check(bad), Err(AddinError::Options { .. })),
+                "{bad}"
+            );
+        }
+        let err = check("{\"secret_token\": \"hunter2\"}").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn chat_ids_arrive_as_strings_from_either_type() {
+        let m = &METHODS[5];
+        let values = [
+            Value::Str("t".into()),
+            Value::Double(-1001234567890.0),
+            Value::Str("x".into()),
+        ];
+        assert_eq!(
+            Args::new(m, &values).unwrap().string_or_number(1).unwrap(),
+            "-1001234567890"
+        );
+        let values = [
+            Value::Str("t".into()),
+            Value::Str("@channel".into()),
+            Value::Str("x".into()),
+        ];
+        assert_eq!(
+            Args::new(m, &values).unwrap().string_or_number(1).unwrap(),
+            "@channel"
+        );
+        let values = [
+            Value::Str("t".into()),
+            Value::Double(1.5),
+            Value::Str("x".into()),
+        ];
+        assert!(Args::new(m, &values).unwrap().string_or_number(1).is_err());
+    }
+}

@@ -1,0 +1,114 @@
+//! What the integration tests share: the built library, the compiled C++ host, temp dirs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The directory cargo builds into for this profile (target/release or target/debug).
+fn profile_dir() -> PathBuf {
+    // The test binary lives in <profile>/deps/.
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("profile directory")
+        .to_path_buf()
+}
+
+/// The cdylib under test. scripts/test.sh builds it before the tests (cargo does not build a
+/// cdylib for integration tests by itself); a missing library is a clear failure.
+pub fn library() -> String {
+    let lib = profile_dir().join("libmessenger.so");
+    assert!(
+        lib.exists(),
+        "{} is missing: build it first (cargo build --release --lib, as scripts/test.sh does)",
+        lib.display()
+    );
+    lib.to_string_lossy().into_owned()
+}
+
+/// The C++ host, compiled once per test binary with g++ from tests/host/host.cpp.
+pub fn host() -> PathBuf {
+    static HOST: OnceLock<PathBuf> = OnceLock::new();
+    HOST.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let out = profile_dir().join(format!("messenger-test-host-{}", std::process::id()));
+        let status = Command::new("g++")
+            .args([
+                "-std=c++17",
+                "-O1",
+                "-g",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-Wno-unused-parameter",
+                "-o",
+            ])
+            .arg(&out)
+            .arg(root.join("tests/host/host.cpp"))
+            .arg("-ldl")
+            .status()
+            .expect("g++ is needed for the host tests (apt-get install g++)");
+        assert!(status.success(), "the C++ host did not compile");
+        out
+    })
+    .clone()
+}
+
+pub struct HostRun {
+    pub stdout: String,
+    pub passed: usize,
+}
+
+/// Runs the host in a test mode and asserts that it passed, printing what failed.
+pub fn run_host(args: &[&str], env: &[(&str, &str)]) -> HostRun {
+    let mut cmd = Command::new(host());
+    cmd.arg(library()).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    // Real methods reached with good-looking random arguments may write files: keep them here.
+    cmd.current_dir(temp_dir(args[0]));
+    let out = cmd.output().expect("run the host");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
+    assert!(
+        out.status.success() && failures.is_empty(),
+        "host {args:?} failed (status {:?}):\n{}\n--- stderr (tail) ---\n{}",
+        out.status,
+        failures.join("\n"),
+        stderr.lines().rev().take(20).collect::<Vec<_>>().join("\n")
+    );
+    let passed = stdout.lines().filter(|l| l.starts_with("ok")).count();
+    HostRun { stdout, passed }
+}
+
+/// A fresh directory for one test, under the target directory (not /tmp, which may be small).
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        profile_dir()
+            .join("test-tmp")
+            .join(format!("{name}-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&dir).expect("create a test directory");
+    dir
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A real self-signed certificate (CN=localhost, P-256), made with openssl for the tests.
+pub const TEST_CERT_PEM: &str = "-----BEGIN CERTIFICATE-----
+MIIBfDCCASOgAwIBAgIULndML6sB+MSblEqVU6BtgJqeAAYwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MB4XDTI2MTEyMzA3NDUwNFoXDTM2MTEyMDA3
+NDUwNFowFDESMBAGA1UEAwwJbG9jYWxob3N0MFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAEWchY/alSMx+AUtpjbJYFXJaAKPLfAHjJvkvtCzaAWnXTX6BQuatIfZQS
+XTBPA6fgNwEnmE5c1kvJZ4DCK3d0y6NTMFEwHQYDVR0OBBYEFCgBevgWG84G/4eJ
+CE7CtupsBUNtMB8GA1UdIwQYMBaAFCgBevgWG84G/4eJCE7CtupsBUNtMA8GA1Ud
+EwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgbKmiWsj5cDgt+xJcF9oA/szL
+9AKV53f7qDw08zS4dE0CIE/tmixCHmVL8TKsGbxjIio1tWQ5o4V1XYtC0soZXOpo
+-----END CERTIFICATE-----
+";

@@ -1,0 +1,79 @@
+//! The library as 1C loads it: the C++ host in tests/host/ is compiled with g++, dlopen()s the
+//! release cdylib and drives it through real C++ virtual calls (see host.cpp for the modes).
+
+mod common;
+
+use common::{host, library, run_host};
+
+#[test]
+fn the_platform_call_sequence_passes_for_every_member() {
+    let pem = common::temp_dir("seq").join("trusted.pem");
+    std::fs::write(&pem, common::TEST_CERT_PEM).unwrap();
+    let out = run_host(
+        &["sequence"],
+        &[
+            ("MESSENGER_EXPECT_VERSION", env!("CARGO_PKG_VERSION")),
+            ("MESSENGER_TEST_PEM", pem.to_str().unwrap()),
+        ],
+    );
+    assert!(out.passed >= 140, "too few checks ran: {}", out.passed);
+}
+
+#[test]
+fn every_bad_input_gives_a_clear_error_and_leaks_nothing() {
+    let out = run_host(&["badinput"], &[]);
+    assert!(
+        out.passed >= 200,
+        "too few bad-input cases ran: {}",
+        out.passed
+    );
+}
+
+#[test]
+fn a_seeded_random_run_of_100000_calls_neither_crashes_nor_leaks() {
+    // Three seeds, each bounded in count and in time (the bound is a stop, not an assertion).
+    for seed in ["1", "20261123", "987654321"] {
+        let out = run_host(&["random", seed, "100000", "120"], &[]);
+        assert!(
+            out.stdout.contains("random calls: 100000"),
+            "seed {seed} stopped early:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn the_members_listing_is_what_1c_discovers() {
+    let out = std::process::Command::new(host())
+        .arg(library())
+        .arg("members")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["properties"].as_array().unwrap().len(), 7);
+    assert_eq!(json["methods"].as_array().unwrap().len(), 12);
+    assert_eq!(json["methods"][7]["ru"], "ОтправитьXMPP");
+}
+
+#[test]
+fn one_call_from_the_command_line_reports_errors_in_russian() {
+    let out = std::process::Command::new(host())
+        .args([
+            library().as_str(),
+            "call",
+            "--lang",
+            "ru",
+            "GetWebhookInfo",
+            "n:5",
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(
+        json["error"],
+        "[ARG_TYPE] ПолучитьИнформациюWebhook: параметр 1 (Токен): ожидается Строка, передано Число"
+    );
+    assert_eq!(json["memory_balanced"], true);
+}

@@ -1,0 +1,1051 @@
+// A test host that loads the add-in the way the 1C platform does: dlopen, the exported
+// functions, then real C++ virtual calls through include/messenger_addin.h, so the C++
+// compiler decides every vtable slot and calling convention. It provides the platform's side
+// too: a memory manager that counts every allocation against its free, and a connection that
+// records AddError and ExternalEvent.
+//
+//   host LIB sequence              the platform's full call sequence, every member
+//   host LIB badinput              a table of hostile calls; each must fail cleanly
+//   host LIB random SEED N SECONDS seeded random calls, bounded in count and time
+//   host LIB bench N               time per property read / method call, memory balance, RSS
+//   host LIB call [--lang L] [--set Prop=TYPE:VALUE]... Method [TYPE:VALUE]...
+//                                  one call as 1C would make it; prints a JSON line
+//   host LIB members               the member table as 1C discovers it (JSON)
+//
+// TYPE:VALUE is s:text, S:@file (string from a file), n:42, d:1.5, b:true, u: (Undefined),
+// x:hex (BinaryData). Output ends with "N passed, M failed" for the test modes.
+
+#include "../../include/messenger_addin.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+typedef std::u16string u16;
+
+// ---- text helpers ------------------------------------------------------------------------
+
+static u16 from_utf8(const std::string& s) {
+    u16 out;
+    size_t i = 0;
+    while (i < s.size()) {
+        unsigned char c = (unsigned char)s[i];
+        uint32_t cp;
+        int extra;
+        if (c < 0x80) { cp = c; extra = 0; }
+        else if ((c >> 5) == 6) { cp = c & 0x1f; extra = 1; }
+        else if ((c >> 4) == 14) { cp = c & 0x0f; extra = 2; }
+        else { cp = c & 0x07; extra = 3; }
+        for (int k = 0; k < extra && i + 1 < s.size(); ++k) cp = (cp << 6) | ((unsigned char)s[++i] & 0x3f);
+        ++i;
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            out.push_back((char16_t)(0xD800 + (cp >> 10)));
+            out.push_back((char16_t)(0xDC00 + (cp & 0x3ff)));
+        } else {
+            out.push_back((char16_t)cp);
+        }
+    }
+    return out;
+}
+
+static std::string to_utf8(const char16_t* p, size_t n) {
+    std::string out;
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t cp = p[i];
+        if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < n && p[i + 1] >= 0xDC00 && p[i + 1] < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (p[i + 1] - 0xDC00);
+            ++i;
+        } else if (cp >= 0xD800 && cp < 0xE000) {
+            cp = 0xFFFD;
+        }
+        if (cp < 0x80) out += (char)cp;
+        else if (cp < 0x800) { out += (char)(0xC0 | (cp >> 6)); out += (char)(0x80 | (cp & 0x3f)); }
+        else if (cp < 0x10000) {
+            out += (char)(0xE0 | (cp >> 12)); out += (char)(0x80 | ((cp >> 6) & 0x3f)); out += (char)(0x80 | (cp & 0x3f));
+        } else {
+            out += (char)(0xF0 | (cp >> 18)); out += (char)(0x80 | ((cp >> 12) & 0x3f));
+            out += (char)(0x80 | ((cp >> 6) & 0x3f)); out += (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    return out;
+}
+
+static std::string to_utf8(const WCHAR_T* p) {
+    if (!p) return "(null)";
+    size_t n = 0;
+    while (p[n]) ++n;
+    return to_utf8((const char16_t*)p, n);
+}
+
+static const WCHAR_T* W(const u16& s) { return (const WCHAR_T*)s.c_str(); }
+
+static std::string json_escape(const std::string& s) {
+    std::string o = "\"";
+    for (unsigned char c : s) {
+        if (c == '"') o += "\\\"";
+        else if (c == '\\') o += "\\\\";
+        else if (c == '\n') o += "\\n";
+        else if (c == '\r') o += "\\r";
+        else if (c == '\t') o += "\\t";
+        else if (c < 0x20) { char b[8]; snprintf(b, sizeof b, "\\u%04x", c); o += b; }
+        else o += (char)c;
+    }
+    return o + "\"";
+}
+
+// ---- the platform's side -------------------------------------------------------------------
+
+// Counts allocations against frees and refuses (records) frees of blocks it never gave out.
+class CountingMemory : public IMemoryManager {
+public:
+    bool ADDIN_API AllocMemory(void** p, unsigned long bytes) override {
+        if (!p) return false;
+        if (fail_next) { fail_next = false; *p = nullptr; return false; }
+        *p = malloc(bytes ? bytes : 1);
+        if (!*p) return false;
+        std::lock_guard<std::mutex> g(mu);
+        live[*p] = bytes;
+        ++allocs;
+        return true;
+    }
+    void ADDIN_API FreeMemory(void** p) override {
+        if (!p || !*p) return;
+        std::lock_guard<std::mutex> g(mu);
+        auto it = live.find(*p);
+        if (it == live.end()) { ++foreign_frees; return; }
+        live.erase(it);
+        free(*p);
+        *p = nullptr;
+        ++frees;
+    }
+    size_t outstanding() { std::lock_guard<std::mutex> g(mu); return live.size(); }
+    bool owns(const void* p) { std::lock_guard<std::mutex> g(mu); return live.count((void*)p) != 0; }
+    std::mutex mu;
+    std::unordered_map<void*, size_t> live;
+    long allocs = 0, frees = 0, foreign_frees = 0;
+    bool fail_next = false;
+};
+
+struct Event { std::string source, message, data; };
+
+class RecordingConnection : public IAddInDefBase {
+public:
+    bool ADDIN_API AddError(unsigned short wcode, const WCHAR_T* source, const WCHAR_T* descr, long scode) override {
+        std::lock_guard<std::mutex> g(mu);
+        errors.push_back(to_utf8(descr));
+        last_wcode = wcode; last_scode = scode; last_source = to_utf8(source);
+        return true;
+    }
+    bool ADDIN_API Read(WCHAR_T*, tVariant*, long*, WCHAR_T**) override { return false; }
+    bool ADDIN_API Write(WCHAR_T*, tVariant*) override { return false; }
+    bool ADDIN_API RegisterProfileAs(WCHAR_T*) override { return false; }
+    bool ADDIN_API SetEventBufferDepth(long depth) override { std::lock_guard<std::mutex> g(mu); buffer_depth = depth; return true; }
+    long ADDIN_API GetEventBufferDepth() override { std::lock_guard<std::mutex> g(mu); return buffer_depth; }
+    bool ADDIN_API ExternalEvent(WCHAR_T* s, WCHAR_T* m, WCHAR_T* d) override {
+        std::lock_guard<std::mutex> g(mu);
+        if ((long)events.size() >= buffer_depth) { ++dropped_events; return false; }
+        events.push_back({to_utf8(s), to_utf8(m), to_utf8(d)});
+        return true;
+    }
+    void ADDIN_API CleanEventBuffer() override { std::lock_guard<std::mutex> g(mu); events.clear(); }
+    bool ADDIN_API SetStatusLine(WCHAR_T*) override { return true; }
+    void ADDIN_API ResetStatusLine() override {}
+
+    std::string take_error() {
+        std::lock_guard<std::mutex> g(mu);
+        if (errors.empty()) return "";
+        std::string e = errors.back();
+        errors.clear();
+        return e;
+    }
+    size_t event_count() { std::lock_guard<std::mutex> g(mu); return events.size(); }
+    std::mutex mu;
+    std::vector<std::string> errors;
+    std::vector<Event> events;
+    long buffer_depth = 1;  // the platform's default
+    long dropped_events = 0;
+    unsigned short last_wcode = 0;
+    long last_scode = 0;
+    std::string last_source;
+};
+
+// ---- the library -------------------------------------------------------------------------
+
+typedef const WCHAR_T* (*GetClassNamesFn)();
+typedef long (*GetClassObjectFn)(const WCHAR_T*, IComponentBase**);
+typedef long (*DestroyObjectFn)(IComponentBase**);
+typedef AppCapabilities (*SetPlatformCapabilitiesFn)(const AppCapabilities);
+typedef AttachType (*GetAttachTypeFn)();
+
+struct Library {
+    void* handle = nullptr;
+    GetClassNamesFn get_class_names = nullptr;
+    GetClassObjectFn get_class_object = nullptr;
+    DestroyObjectFn destroy_object = nullptr;
+    SetPlatformCapabilitiesFn set_capabilities = nullptr;
+    GetAttachTypeFn get_attach_type = nullptr;
+
+    bool open(const char* path) {
+        handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (!handle) { fprintf(stderr, "dlopen: %s\n", dlerror()); return false; }
+        get_class_names = (GetClassNamesFn)dlsym(handle, "GetClassNames");
+        get_class_object = (GetClassObjectFn)dlsym(handle, "GetClassObject");
+        destroy_object = (DestroyObjectFn)dlsym(handle, "DestroyObject");
+        set_capabilities = (SetPlatformCapabilitiesFn)dlsym(handle, "SetPlatformCapabilities");
+        get_attach_type = (GetAttachTypeFn)dlsym(handle, "GetAttachType");
+        return get_class_names && get_class_object && destroy_object && set_capabilities && get_attach_type;
+    }
+    void close() { if (handle) dlclose(handle); handle = nullptr; }
+};
+
+// ---- variants ----------------------------------------------------------------------------
+
+// Input variants own their buffers here (parameters belong to the platform, not to its
+// memory manager).
+struct Arg {
+    tVariant v;
+    std::vector<char16_t> wbuf;
+    std::vector<char> bbuf;
+    Arg() { memset(&v, 0, sizeof v); }
+    Arg(const Arg& o) : v(o.v), wbuf(o.wbuf), bbuf(o.bbuf) { fix(); }
+    Arg& operator=(const Arg& o) { v = o.v; wbuf = o.wbuf; bbuf = o.bbuf; fix(); return *this; }
+    void fix() {
+        if (v.vt == VTYPE_PWSTR && !wbuf.empty()) v.v.wstr.pwstrVal = (WCHAR_T*)wbuf.data();
+        if ((v.vt == VTYPE_BLOB || v.vt == VTYPE_PSTR) && !bbuf.empty()) v.v.str.pstrVal = bbuf.data();
+    }
+};
+
+static Arg A_empty() { return Arg(); }
+static Arg A_null() { Arg a; a.v.vt = VTYPE_NULL; return a; }
+static Arg A_bool(bool b) { Arg a; a.v.vt = VTYPE_BOOL; a.v.v.bVal = b; return a; }
+static Arg A_i4(int32_t i) { Arg a; a.v.vt = VTYPE_I4; a.v.v.lVal = i; return a; }
+static Arg A_r8(double d) { Arg a; a.v.vt = VTYPE_R8; a.v.v.dblVal = d; return a; }
+static Arg A_wstr(const u16& s) {
+    Arg a; a.v.vt = VTYPE_PWSTR;
+    a.wbuf.assign(s.begin(), s.end()); a.wbuf.push_back(0);
+    a.v.v.wstr.wstrLen = (uint32_t)s.size();
+    a.fix();
+    return a;
+}
+static Arg A_str(const std::string& s) { return A_wstr(from_utf8(s)); }
+static Arg A_blob(const std::string& bytes) {
+    Arg a; a.v.vt = VTYPE_BLOB;
+    a.bbuf.assign(bytes.begin(), bytes.end()); if (a.bbuf.empty()) a.bbuf.push_back(0);
+    a.v.v.str.strLen = (uint32_t)bytes.size();
+    a.fix();
+    return a;
+}
+static Arg A_date(int y, int mo, int d, int h, int mi, int s) {
+    Arg a; a.v.vt = VTYPE_TM;
+    a.v.v.tmVal.tm_year = y - 1900; a.v.v.tmVal.tm_mon = mo - 1; a.v.v.tmVal.tm_mday = d;
+    a.v.v.tmVal.tm_hour = h; a.v.v.tmVal.tm_min = mi; a.v.v.tmVal.tm_sec = s;
+    return a;
+}
+
+static std::string describe(const tVariant& v) {
+    char b[64];
+    switch (v.vt) {
+        case VTYPE_EMPTY: return "Undefined";
+        case VTYPE_NULL: return "Null";
+        case VTYPE_BOOL: return v.v.bVal ? "true" : "false";
+        case VTYPE_I4: snprintf(b, sizeof b, "%d", v.v.lVal); return b;
+        case VTYPE_R8: snprintf(b, sizeof b, "%.17g", v.v.dblVal); return b;
+        case VTYPE_PWSTR: return to_utf8((const char16_t*)v.v.wstr.pwstrVal, v.v.wstr.wstrLen);
+        case VTYPE_BLOB: return std::string(v.v.str.pstrVal, v.v.str.strLen);
+        default: snprintf(b, sizeof b, "<vt %d>", v.vt); return b;
+    }
+}
+
+// ---- the session: one object driven like the platform drives it --------------------------
+
+struct Session {
+    Library& lib;
+    CountingMemory mem;
+    RecordingConnection conn;
+    IComponentBase* obj = nullptr;
+
+    explicit Session(Library& l) : lib(l) {}
+
+    // Creation as 1C does it: object, Init, setMemManager, GetInfo, RegisterExtensionAs,
+    // SetLocale, SetUserInterfaceLanguageCode.
+    bool create(const char* lang = "ru", bool memory_first = false) {
+        u16 name = u"Messenger";
+        if (!lib.get_class_object(W(name), &obj) || !obj) return false;
+        bool ok;
+        if (memory_first) { ok = obj->setMemManager(&mem) && obj->Init(&conn); }
+        else { ok = obj->Init(&conn) && obj->setMemManager(&mem); }
+        if (!ok || obj->GetInfo() != 2000) return false;
+        WCHAR_T* ext = nullptr;
+        ILanguageExtenderBase* le = obj;
+        if (!le->RegisterExtensionAs(&ext) || !ext) return false;
+        std::string ext_name = to_utf8(ext);
+        mem.FreeMemory((void**)&ext);
+        if (ext_name != "Messenger") return false;
+        u16 loc = strcmp(lang, "ru") == 0 ? u16(u"ru_RU") : u16(u"en_US");
+        u16 code = from_utf8(lang);
+        obj->SetLocale(W(loc));
+        obj->SetUserInterfaceLanguageCode(W(code));
+        return true;
+    }
+
+    void destroy() {
+        if (!obj) return;
+        obj->Done();
+        lib.destroy_object(&obj);
+    }
+
+    void release(tVariant& v) {
+        // What the platform does with a result: free its buffer with the memory manager.
+        if (v.vt == VTYPE_PWSTR && v.v.wstr.pwstrVal) mem.FreeMemory((void**)&v.v.wstr.pwstrVal);
+        if ((v.vt == VTYPE_BLOB || v.vt == VTYPE_PSTR) && v.v.str.pstrVal) mem.FreeMemory((void**)&v.v.str.pstrVal);
+        memset(&v, 0, sizeof v);
+    }
+
+    long method(const std::string& name) { return obj->FindMethod(W(from_utf8(name))); }
+    long prop(const std::string& name) { return obj->FindProp(W(from_utf8(name))); }
+
+    struct Result { bool ok; std::string value; int vt; std::string error; };
+
+    // A function call as 1C makes it: omitted trailing parameters are filled from
+    // GetParamDefValue; the result's buffer is freed afterwards.
+    Result call(const std::string& name, std::vector<Arg> args) {
+        long m = method(name);
+        if (m < 0) return {false, "", -1, "no such method: " + name};
+        long n = obj->GetNParams(m);
+        std::vector<tVariant> defaults;
+        for (long p = (long)args.size(); p < n; ++p) {
+            Arg d;
+            if (!obj->GetParamDefValue(m, p, &d.v)) return {false, "", -1, "missing required parameter"};
+            // Default strings are platform memory the platform frees after the call.
+            args.push_back(d);
+            defaults.push_back(d.v);
+        }
+        return call_raw(m, args, true);
+    }
+
+    Result call_raw(long m, std::vector<Arg>& args, bool func) {
+        std::vector<tVariant> params;
+        for (auto& a : args) params.push_back(a.v);
+        tVariant ret; memset(&ret, 0, sizeof ret);
+        conn.take_error();
+        bool ok = func ? obj->CallAsFunc(m, &ret, params.empty() ? nullptr : params.data(), (long)params.size())
+                       : obj->CallAsProc(m, params.empty() ? nullptr : params.data(), (long)params.size());
+        Result r{ok, describe(ret), ret.vt, conn.take_error()};
+        release(ret);
+        for (auto& p : params) {
+            if (p.vt == VTYPE_PWSTR && mem.owns(p.v.wstr.pwstrVal)) mem.FreeMemory((void**)&p.v.wstr.pwstrVal);
+        }
+        return r;
+    }
+
+    Result get(const std::string& name) {
+        long p = prop(name);
+        tVariant v; memset(&v, 0, sizeof v);
+        conn.take_error();
+        bool ok = obj->GetPropVal(p, &v);
+        Result r{ok, describe(v), v.vt, conn.take_error()};
+        release(v);
+        return r;
+    }
+
+    Result set(const std::string& name, Arg value) {
+        long p = prop(name);
+        conn.take_error();
+        bool ok = obj->SetPropVal(p, &value.v);
+        return {ok, "", 0, conn.take_error()};
+    }
+
+    std::string prop_name(long i, long alias) {
+        const WCHAR_T* n = obj->GetPropName(i, alias);
+        if (!n) return "(null)";
+        std::string s = to_utf8(n);
+        mem.FreeMemory((void**)&n);
+        return s;
+    }
+    std::string method_name(long i, long alias) {
+        const WCHAR_T* n = obj->GetMethodName(i, alias);
+        if (!n) return "(null)";
+        std::string s = to_utf8(n);
+        mem.FreeMemory((void**)&n);
+        return s;
+    }
+};
+
+// ---- reporting ---------------------------------------------------------------------------
+
+static int g_passed = 0, g_failed = 0;
+
+static void check(bool cond, const std::string& what) {
+    if (cond) { ++g_passed; printf("ok - %s\n", what.c_str()); }
+    else { ++g_failed; printf("not ok - %s\n", what.c_str()); }
+    fflush(stdout);
+}
+
+static bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+static bool contains(const std::string& s, const std::string& p) { return s.find(p) != std::string::npos; }
+
+static int finish() {
+    printf("%d passed, %d failed\n", g_passed, g_failed);
+    return g_failed == 0 ? 0 : 1;
+}
+
+// ---- the member table as API.md fixes it ---------------------------------------------------
+
+struct PropSpec { const char* en; const char* ru; bool writable; };
+static const PropSpec kProps[] = {
+    {"Version", "Версия", false}, {"LastError", "ПоследняяОшибка", false}, {"Timeout", "Таймаут", true},
+    {"Proxy", "Прокси", true}, {"TelegramApiUrl", "АдресTelegramAPI", true},
+    {"TrustedCertificates", "ДоверенныеСертификаты", true}, {"ThrowErrors", "ВызыватьИсключения", true},
+};
+struct MethodSpec { const char* en; const char* ru; int params; int required; };
+static const MethodSpec kMethods[] = {
+    {"MakeCert", "СоздатьСертификат", 4, 3}, {"SetWebhook", "УстановитьWebhook", 4, 2},
+    {"GetWebhookInfo", "ПолучитьИнформациюWebhook", 1, 1}, {"DeleteWebhook", "УдалитьWebhook", 2, 1},
+    {"CheckWebhook", "ПроверитьWebhook", 2, 1}, {"SendTelegram", "ОтправитьTelegram", 4, 3},
+    {"CallTelegram", "ВызватьTelegram", 3, 2}, {"SendXmpp", "ОтправитьXMPP", 5, 4},
+    {"XmppConnect", "ПодключитьXMPP", 3, 2}, {"XmppSend", "ОтправитьXMPPСообщение", 3, 2},
+    {"XmppReceive", "ПолучитьXMPPСообщения", 1, 0}, {"XmppDisconnect", "ОтключитьXMPP", 0, 0},
+};
+static const int kNProps = sizeof kProps / sizeof kProps[0];
+static const int kNMethods = sizeof kMethods / sizeof kMethods[0];
+
+static std::string upper_ascii(std::string s) { for (auto& c : s) c = (char)toupper((unsigned char)c); return s; }
+static std::string lower_ascii(std::string s) { for (auto& c : s) c = (char)tolower((unsigned char)c); return s; }
+// Case-changes Cyrillic too (UTF-8 of а-я / А-Я, ё/Ё), enough for our names.
+static std::string upper_all(const std::string& s) {
+    u16 w = from_utf8(s);
+    for (auto& c : w) {
+        if (c >= u'a' && c <= u'z') c = (char16_t)(c - 32);
+        else if (c >= 0x430 && c <= 0x44F) c = (char16_t)(c - 32);
+        else if (c == 0x451) c = 0x401;
+    }
+    return to_utf8(w.data(), w.size());
+}
+
+static std::string env_or(const char* name, const char* fallback) {
+    const char* v = getenv(name);
+    return v ? v : fallback;
+}
+
+static std::string read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss; ss << f.rdbuf();
+    return ss.str();
+}
+
+// ---- mode: sequence ----------------------------------------------------------------------
+
+static int run_sequence(Library& lib) {
+    check(lib.set_capabilities(eAppCapabilities3) == eAppCapabilitiesLast, "SetPlatformCapabilities answers the latest level");
+    check(lib.get_attach_type() == eCanAttachAny, "GetAttachType allows isolated and not isolated");
+    check(to_utf8(lib.get_class_names()) == "Messenger", "GetClassNames is Messenger");
+    {
+        IComponentBase* none = nullptr;
+        u16 other = u"Другой";
+        check(lib.get_class_object(W(other), &none) == 0 && none == nullptr, "GetClassObject refuses an unknown class");
+    }
+
+    Session s(lib);
+    check(s.create("ru"), "create: GetClassObject, Init, setMemManager, GetInfo=2000, RegisterExtensionAs, SetLocale, SetUserInterfaceLanguageCode");
+    check(s.conn.buffer_depth >= 100, "Init raised the event buffer depth (" + std::to_string(s.conn.buffer_depth) + ")");
+
+    // Properties: both aliases, lookups in any case, access flags.
+    check(s.obj->GetNProps() == kNProps, "GetNProps = " + std::to_string(kNProps));
+    for (int i = 0; i < kNProps; ++i) {
+        const PropSpec& p = kProps[i];
+        check(s.prop_name(i, 0) == p.en && s.prop_name(i, 1) == p.ru, std::string("property names ") + p.en + " / " + p.ru);
+        check(s.prop(p.en) == i && s.prop(p.ru) == i && s.prop(lower_ascii(p.en)) == i && s.prop(upper_all(p.ru)) == i,
+              std::string("FindProp in any case: ") + p.en);
+        check(s.obj->IsPropReadable(i) && s.obj->IsPropWritable(i) == p.writable, std::string("access of ") + p.en);
+    }
+    check(s.prop("NoSuchProperty") == -1, "FindProp of an unknown name is -1");
+
+    // Methods: both aliases, parameter counts, defaults, return values.
+    check(s.obj->GetNMethods() == kNMethods, "GetNMethods = " + std::to_string(kNMethods));
+    for (int i = 0; i < kNMethods; ++i) {
+        const MethodSpec& m = kMethods[i];
+        check(s.method_name(i, 0) == m.en && s.method_name(i, 1) == m.ru, std::string("method names ") + m.en + " / " + m.ru);
+        check(s.method(m.en) == i && s.method(m.ru) == i && s.method(upper_ascii(m.en)) == i &&
+              s.method(lower_ascii(m.en)) == i && s.method(upper_all(m.ru)) == i,
+              std::string("FindMethod in any case, Cyrillic included: ") + m.ru);
+        check(s.obj->GetNParams(i) == m.params && s.obj->HasRetVal(i), std::string("GetNParams/HasRetVal of ") + m.en);
+        bool defaults_ok = true;
+        for (int p = 0; p < m.params; ++p) {
+            tVariant d; memset(&d, 0, sizeof d);
+            bool has = s.obj->GetParamDefValue(i, p, &d);
+            if (has != (p >= m.required)) defaults_ok = false;
+            s.release(d);
+        }
+        check(defaults_ok, std::string("GetParamDefValue only for the optional parameters of ") + m.en);
+    }
+    check(s.method("NoSuchMethod") == -1 && s.method("__ProbePanic") >= kNMethods,
+          "FindMethod: unknown is -1; probes exist only beyond the enumerated methods");
+
+    // Property values.
+    auto r = s.get("Version");
+    check(r.ok && r.vt == VTYPE_PWSTR && r.value == env_or("MESSENGER_EXPECT_VERSION", r.value.c_str()), "Version = " + r.value);
+    r = s.get("Timeout");
+    check(r.ok && r.value == "30", "Timeout defaults to 30");
+    check(s.set("Таймаут", A_i4(5)).ok && s.get("Timeout").value == "5", "Timeout set to 5 reads back 5");
+    check(s.set("Timeout", A_r8(2.5)).ok && s.get("Timeout").value == "2.5", "Timeout takes fractional seconds");
+    r = s.set("Timeout", A_i4(0));
+    check(!r.ok && starts_with(r.error, "[PROP_RANGE] Таймаут:"), "Timeout 0 is refused in Russian: " + r.error);
+    check(s.conn.last_wcode == 1006 && s.conn.last_scode != 0 && s.conn.last_source == "Messenger",
+          "AddError carries ADDIN_E_FAIL and a non-zero scode, so 1C raises an exception");
+    check(s.get("ПоследняяОшибка").value == r.error, "LastError holds the same text");
+    r = s.set("Timeout", A_str("10"));
+    check(!r.ok && contains(r.error, "ожидается Число, передано Строка"), "Timeout as a String is a type error: " + r.error);
+    check(s.get("Timeout").value == "2.5", "a refused value leaves the old one");
+    check(s.get("Proxy").value == "" && s.set("Proxy", A_str("socks5h://user:pa%40ss@127.0.0.1:1080")).ok &&
+          s.get("Прокси").value == "socks5h://user:pa%40ss@127.0.0.1:1080", "Proxy is checked and reads back as set");
+    r = s.set("Proxy", A_str("socks5://user:secret@host"));
+    check(!r.ok && starts_with(r.error, "[NET_PROXY_INVALID]") && !contains(r.error, "secret"), "a bad Proxy is refused without its password: " + r.error);
+    check(s.set("Proxy", A_str("")).ok && s.get("Proxy").value == "", "an empty Proxy means a direct connection");
+    check(s.get("TelegramApiUrl").value == "https://api.telegram.org", "TelegramApiUrl defaults to Telegram's");
+    check(s.set("TelegramApiUrl", A_str("https://127.0.0.1:8443/")).ok && s.get("TelegramApiUrl").value == "https://127.0.0.1:8443",
+          "TelegramApiUrl takes a local stand-in");
+    r = s.set("TelegramApiUrl", A_str("api.telegram.org"));
+    check(!r.ok && starts_with(r.error, "[PROP_API_URL]"), "TelegramApiUrl without a scheme is refused: " + r.error);
+    std::string pem_path = env_or("MESSENGER_TEST_PEM", "");
+    if (!pem_path.empty()) {
+        std::string pem = read_file(pem_path);
+        check(s.set("TrustedCertificates", A_str(pem)).ok && s.get("TrustedCertificates").value == pem, "TrustedCertificates takes a PEM certificate");
+    }
+    r = s.set("TrustedCertificates", A_str("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+x\n-----END PRIVATE KEY-----\n"));
+    check(!r.ok && starts_with(r.error, "[NET_TRUSTED_IS_PRIVATE_KEY]") && !contains(r.error, "MC4CAQ"), "a private key is refused as a trusted certificate");
+    r = s.set("Version", A_str("9"));
+    check(!r.ok && starts_with(r.error, "[PROP_READ_ONLY] Версия:"), "Version is read-only");
+    check(s.get("ThrowErrors").value == "true", "ThrowErrors defaults to True");
+
+    // Calls with every variant type, through the echo probe.
+    struct EchoCase { const char* what; Arg a; int vt; std::string value; };
+    std::vector<EchoCase> echoes = {
+        {"Undefined", A_empty(), VTYPE_EMPTY, "Undefined"},
+        {"Null", A_null(), VTYPE_NULL, "Null"},
+        {"Boolean", A_bool(true), VTYPE_BOOL, "true"},
+        {"I4", A_i4(-123456), VTYPE_I4, "-123456"},
+        {"R8", A_r8(3.25), VTYPE_R8, "3.25"},
+        {"String Cyrillic + emoji + <&>", A_str("Привет, мир! 😀 <&>"), VTYPE_PWSTR, "Привет, мир! 😀 <&>"},
+        {"empty String", A_str(""), VTYPE_PWSTR, ""},
+        {"BinaryData", A_blob(std::string("\x00\x01\xff", 3)), VTYPE_BLOB, std::string("\x00\x01\xff", 3)},
+        {"empty BinaryData", A_blob(""), VTYPE_BLOB, ""},
+        {"Date", A_date(2026, 11, 23, 7, 5, 9), VTYPE_PWSTR, "2026-11-23T07:05:09"},
+    };
+    {
+        Arg i2; i2.v.vt = VTYPE_I2; i2.v.v.shortVal = -7; echoes.push_back({"I2", i2, VTYPE_I4, "-7"});
+        Arg i8; i8.v.vt = VTYPE_I8; i8.v.v.llVal = 5000000000LL; echoes.push_back({"I8 beyond 32 bits", i8, VTYPE_R8, "5000000000"});
+        Arg r4; r4.v.vt = VTYPE_R4; r4.v.v.fltVal = 0.5f; echoes.push_back({"R4", r4, VTYPE_R8, "0.5"});
+        Arg ui1; ui1.v.vt = VTYPE_UI1; ui1.v.v.ui8Val = 200; echoes.push_back({"UI1", ui1, VTYPE_I4, "200"});
+        Arg ps; ps.v.vt = VTYPE_PSTR; ps.bbuf = {'a', 'b', 'c'}; ps.v.v.str.strLen = 3; ps.fix();
+        echoes.push_back({"PSTR (UTF-8)", ps, VTYPE_PWSTR, "abc"});
+    }
+    for (auto& e : echoes) {
+        auto res = s.call("__ProbeEcho", {e.a});
+        check(res.ok && res.vt == e.vt && res.value == e.value, std::string("variant round trip: ") + e.what + " -> " + res.value);
+    }
+    {
+        u16 lone = u"ab"; lone.push_back((char16_t)0xD800); lone += u"c";
+        auto res = s.call("__ProbeEcho", {A_wstr(lone)});
+        check(!res.ok && contains(res.error, "[ARG_TEXT]") && contains(res.error, "позиции 2"), "a lone surrogate is an error with its position: " + res.error);
+        Arg clsid; clsid.v.vt = VTYPE_CLSID;
+        res = s.call("__ProbeEcho", {clsid});
+        check(!res.ok && contains(res.error, "[ARG_TYPE]"), "an unsupported variant type is a type error: " + res.error);
+    }
+
+    // A panic inside a member: an exception in 1C, the host alive, the object still usable.
+    auto p = s.call("__ProbePanic", {});
+    check(!p.ok && starts_with(p.error, "[INTERNAL_PANIC]") && contains(p.error, "panic on purpose"), "a panic becomes AddError: " + p.error);
+    check(s.get("Version").ok && s.call("__ProbeEcho", {A_str("после паники")}).value == "после паники", "the object works after a panic");
+
+    // External events from a background thread reach the platform.
+    auto ev = s.call("__ProbeEvents", {A_i4(500)});
+    check(ev.ok && ev.value == "true", "events probe started");
+    for (int i = 0; i < 200 && s.conn.event_count() < 500; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    check(s.conn.event_count() == 500 && s.conn.dropped_events == 0, "500 events from a thread arrived, none dropped (" + std::to_string(s.conn.event_count()) + ")");
+    check(s.conn.events.empty() ? false : s.conn.events[0].source == "Messenger" && s.conn.events[0].message == "Probe", "event source and name");
+
+    // Every real method: a wrong type names the parameter; good arguments reach the module.
+    for (int i = 0; i < kNMethods; ++i) {
+        const MethodSpec& m = kMethods[i];
+        if (m.params == 0) continue;
+        std::vector<Arg> args;
+        for (int k = 0; k < m.params; ++k) args.push_back(A_blob("x"));
+        auto res = s.call(m.en, args);
+        check(!res.ok && starts_with(res.error, std::string("[ARG_TYPE] ") + m.ru + ": параметр 1"), std::string("wrong type for ") + m.en + ": " + res.error);
+    }
+
+    // Errors follow the language: English after SetUserInterfaceLanguageCode("en").
+    u16 en = u"en";
+    s.obj->SetUserInterfaceLanguageCode(W(en));
+    r = s.set("Timeout", A_i4(99999));
+    check(!r.ok && r.error == "[PROP_RANGE] Timeout: expected a Number of seconds from 1 to 3600", "English errors: " + r.error);
+
+    // ThrowErrors = False: no exception, Undefined/False, LastError set; a success clears it.
+    check(s.set("ThrowErrors", A_bool(false)).ok, "ThrowErrors can be turned off");
+    auto q = s.call("GetWebhookInfo", {A_i4(1)});
+    check(q.ok && q.vt == VTYPE_EMPTY && q.error.empty(), "without exceptions a failed function returns Undefined");
+    check(starts_with(s.get("LastError").value, "[ARG_TYPE] GetWebhookInfo: parameter 1 (Token): expected a String, got a Number"), "LastError tells why");
+    q = s.call("XmppDisconnect", {A_i4(1)});
+    check(q.ok && q.vt == VTYPE_BOOL && q.value == "false", "without exceptions a failed Boolean function returns False");
+    check(s.call("__ProbeEcho", {A_str("x")}).ok && s.get("LastError").value.empty(), "a successful call clears LastError");
+    check(s.set("ThrowErrors", A_bool(true)).ok, "ThrowErrors back on");
+
+    // CallAsProc: a function called as a statement.
+    {
+        long m = s.method("__ProbeEcho");
+        std::vector<Arg> args = {A_str("proc")};
+        auto pr = s.call_raw(m, args, false);
+        check(pr.ok, "CallAsProc runs a function as a procedure");
+    }
+
+    s.destroy();
+    check(s.obj == nullptr, "Done + DestroyObject clear the pointer");
+    check(s.mem.outstanding() == 0 && s.mem.foreign_frees == 0,
+          "memory manager balanced: " + std::to_string(s.mem.allocs) + " allocations, " + std::to_string(s.mem.frees) + " frees");
+
+    // Hosts that delete the object through its interface (OneScript), and that give the
+    // memory manager before Init.
+    {
+        Session d(lib);
+        check(d.create("en", true), "setMemManager before Init works too");
+        d.call("__ProbeEvents", {A_i4(50)});
+        d.obj->Done();
+        IComponentBase* o = d.obj; d.obj = nullptr;
+        delete o;  // the deleting destructor, through the primary vtable
+        check(d.mem.outstanding() == 0, "delete through IComponentBase destroys the object");
+    }
+    {
+        Session d(lib);
+        check(d.create("en"), "another object");
+        d.call("__ProbeEvents", {A_i4(100000)});
+        ILanguageExtenderBase* le = d.obj;  // a secondary base: the this-adjusting destructor
+        d.obj = nullptr;
+        delete le;
+        // Had the destructor not found the object, its event thread would still be running.
+        size_t after = d.conn.event_count();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        check(d.conn.event_count() == after, "delete through ILanguageExtenderBase destroys the object and stops its thread");
+    }
+    {
+        // A background thread still running when the object goes: Done must wait for it.
+        Session d(lib);
+        d.create("en");
+        d.call("__ProbeEvents", {A_i4(100000)});
+        d.destroy();
+        check(d.mem.outstanding() == 0, "destroying an object with a busy event thread is clean");
+    }
+    return finish();
+}
+
+// ---- mode: badinput ----------------------------------------------------------------------
+
+struct BadCase {
+    std::string name;
+    std::function<Session::Result(Session&)> run;
+    std::string expect;  // the code the error must start with; "" = any [CODE]; "-" = no error, call refused
+};
+
+static std::string big_string(size_t units, char16_t c) { return to_utf8(u16(units, c).data(), units); }
+
+static int run_badinput(Library& lib) {
+    std::vector<BadCase> cases;
+    std::string ten_mb = big_string(5 * 1024 * 1024, u'я');  // 10 MB of UTF-16
+    u16 lone = u"abc"; lone.push_back((char16_t)0xDC00);
+
+    for (int i = 0; i < kNMethods; ++i) {
+        const MethodSpec& m = kMethods[i];
+        std::string en = m.en;
+        auto raw = [i](std::vector<Arg> args, bool func = true) {
+            return [i, args, func](Session& s) mutable { return s.call_raw(i, args, func); };
+        };
+        // Counts.
+        if (m.required > 0) cases.push_back({en + ": too few parameters", raw(std::vector<Arg>(m.required - 1, A_str("a"))), "[ARG_COUNT]"});
+        cases.push_back({en + ": too many parameters", raw(std::vector<Arg>(m.params + 1, A_str("a"))), "[ARG_COUNT]"});
+        cases.push_back({en + ": too many parameters as a procedure", raw(std::vector<Arg>(m.params + 3, A_empty()), false), "[ARG_COUNT]"});
+        cases.push_back({en + ": negative count", [i](Session& s) { tVariant r; memset(&r, 0, sizeof r);
+            s.conn.take_error(); bool ok = s.obj->CallAsFunc(i, &r, nullptr, -3); s.release(r); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_BAD_PARAM_COUNT]"});
+        if (m.params > 0) {
+            cases.push_back({en + ": null parameter array", [i, m](Session& s) { tVariant r; memset(&r, 0, sizeof r);
+                s.conn.take_error(); bool ok = s.obj->CallAsFunc(i, &r, nullptr, m.params); s.release(r); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_NULL_POINTER]"});
+        }
+        cases.push_back({en + ": null result", [i, m](Session& s) { std::vector<Arg> a(m.params, A_str("x")); std::vector<tVariant> v; for (auto& x : a) v.push_back(x.v);
+            s.conn.take_error(); bool ok = s.obj->CallAsFunc(i, nullptr, v.empty() ? nullptr : v.data(), m.params); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_NULL_POINTER]"});
+        // Each parameter with each wrong type, a broken string, an empty and a huge one.
+        for (int p = 0; p < m.params; ++p) {
+            auto with = [&](Arg bad) { std::vector<Arg> a(m.params, A_str("x")); if (en == "XmppReceive") a[0] = A_i4(0); if (en == "DeleteWebhook") a[1] = A_bool(false); a[p] = bad; return a; };
+            std::string pn = en + " p" + std::to_string(p + 1);
+            bool is_number = en == "XmppReceive";
+            bool is_bool = en == "DeleteWebhook" && p == 1;
+            bool is_chat = en == "SendTelegram" && p == 1;
+            if (!is_number && !is_bool) {
+                if (!is_chat) cases.push_back({pn + ": Number instead of String", raw(with(A_i4(7))), "[ARG_TYPE]"});
+                cases.push_back({pn + ": Boolean instead of String", raw(with(A_bool(true))), "[ARG_TYPE]"});
+                cases.push_back({pn + ": BinaryData instead of String", raw(with(A_blob("\x01"))), "[ARG_TYPE]"});
+                cases.push_back({pn + ": Date instead of String", raw(with(A_date(2020, 1, 1, 0, 0, 0))), "[ARG_TYPE]"});
+                cases.push_back({pn + ": Undefined instead of String", raw(with(A_empty())), "[ARG_TYPE]"});
+                cases.push_back({pn + ": lone surrogate", raw(with(A_wstr(lone))), "[ARG_TEXT]"});
+                cases.push_back({pn + ": 10 MB string", raw(with(A_str(ten_mb))), ""});
+                cases.push_back({pn + ": empty string", raw(with(A_str(""))), ""});
+            } else if (is_number) {
+                cases.push_back({pn + ": String instead of Number", raw(with(A_str("5"))), "[ARG_TYPE]"});
+                cases.push_back({pn + ": negative", raw(with(A_i4(-1))), "[ARG_RANGE]"});
+                cases.push_back({pn + ": too large", raw(with(A_r8(1e12))), "[ARG_RANGE]"});
+                cases.push_back({pn + ": fractional", raw(with(A_r8(0.5))), "[ARG_RANGE]"});
+                cases.push_back({pn + ": NaN", raw(with(A_r8(NAN))), "[ARG_RANGE]"});
+            } else {
+                cases.push_back({pn + ": String instead of Boolean", raw(with(A_str("true"))), "[ARG_TYPE]"});
+                cases.push_back({pn + ": Number instead of Boolean", raw(with(A_i4(1))), "[ARG_TYPE]"});
+            }
+        }
+        // Options that are not a JSON object, where the method has them.
+        int opt = -1;
+        for (int p = 0; p < m.params; ++p) if (p == m.params - 1 && (en == "MakeCert" || en == "SetWebhook" || en == "SendTelegram" || en == "CallTelegram" || en == "SendXmpp" || en == "XmppConnect" || en == "XmppSend")) opt = p;
+        if (opt >= 0) {
+            // SendTelegram and CallTelegram pass any key on to the Bot API; the others know theirs.
+            bool passthrough = en == "SendTelegram" || en == "CallTelegram";
+            for (const char* bad : {"{", "[1,2]", "42", "\"text\"", "{\"no_such_option\": 1}", "{\"a\":}", "null", "{\"x\": 1"}) {
+                if (passthrough && strcmp(bad, "{\"no_such_option\": 1}") == 0) continue;
+                std::vector<Arg> a(m.params, A_str("x"));
+                if (en == "SendTelegram") a[1] = A_str("12345");
+                a[opt] = A_str(bad);
+                cases.push_back({en + ": options " + bad, raw(a), "[ARG_OPTIONS]"});
+            }
+        }
+    }
+
+    // Out-of-range indices and alias numbers for every member function.
+    for (long idx : {-1L, (long)kNMethods + 100, 1L << 30}) {
+        std::string n = std::to_string(idx);
+        cases.push_back({"GetPropName(" + n + ")", [idx](Session& s) { return Session::Result{s.prop_name(idx, 0) != "(null)", "", 0, ""}; }, "-"});
+        cases.push_back({"GetMethodName(" + n + ")", [idx](Session& s) { return Session::Result{s.method_name(idx, 1) != "(null)", "", 0, ""}; }, "-"});
+        cases.push_back({"GetNParams(" + n + ")", [idx](Session& s) { return Session::Result{s.obj->GetNParams(idx) != 0, "", 0, ""}; }, "-"});
+        cases.push_back({"HasRetVal(" + n + ")", [idx](Session& s) { return Session::Result{s.obj->HasRetVal(idx), "", 0, ""}; }, "-"});
+        cases.push_back({"IsPropReadable(" + n + ")", [idx](Session& s) { return Session::Result{s.obj->IsPropReadable(idx), "", 0, ""}; }, "-"});
+        cases.push_back({"IsPropWritable(" + n + ")", [idx](Session& s) { return Session::Result{s.obj->IsPropWritable(idx), "", 0, ""}; }, "-"});
+        cases.push_back({"GetParamDefValue(" + n + ", 0)", [idx](Session& s) { tVariant v; memset(&v, 0, sizeof v); bool ok = s.obj->GetParamDefValue(idx, 0, &v); s.release(v); return Session::Result{ok, "", 0, ""}; }, "-"});
+        cases.push_back({"GetParamDefValue(0, " + n + ")", [idx](Session& s) { tVariant v; memset(&v, 0, sizeof v); bool ok = s.obj->GetParamDefValue(0, idx, &v); s.release(v); return Session::Result{ok, "", 0, ""}; }, "-"});
+        cases.push_back({"GetPropVal(" + n + ")", [idx](Session& s) { tVariant v; memset(&v, 0, sizeof v); s.conn.take_error(); bool ok = s.obj->GetPropVal(idx, &v); s.release(v); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_BAD_INDEX]"});
+        cases.push_back({"SetPropVal(" + n + ")", [idx](Session& s) { Arg a = A_str("x"); s.conn.take_error(); bool ok = s.obj->SetPropVal(idx, &a.v); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_BAD_INDEX]"});
+        cases.push_back({"CallAsFunc(" + n + ")", [idx](Session& s) { std::vector<Arg> a; return s.call_raw(idx, a, true); }, "[HOST_BAD_INDEX]"});
+        cases.push_back({"CallAsProc(" + n + ")", [idx](Session& s) { std::vector<Arg> a{A_str("x")}; return s.call_raw(idx, a, false); }, "[HOST_BAD_INDEX]"});
+    }
+    for (long alias : {-1L, 2L, 99L}) {
+        cases.push_back({"GetPropName(0, alias " + std::to_string(alias) + ")", [alias](Session& s) { return Session::Result{s.prop_name(0, alias) != "(null)", "", 0, ""}; }, "-"});
+        cases.push_back({"GetMethodName(0, alias " + std::to_string(alias) + ")", [alias](Session& s) { return Session::Result{s.method_name(0, alias) != "(null)", "", 0, ""}; }, "-"});
+    }
+
+    // Null pointers where the interface takes pointers.
+    cases.push_back({"FindMethod(null)", [](Session& s) { return Session::Result{s.obj->FindMethod(nullptr) != -1, "", 0, ""}; }, "-"});
+    cases.push_back({"FindProp(null)", [](Session& s) { return Session::Result{s.obj->FindProp(nullptr) != -1, "", 0, ""}; }, "-"});
+    cases.push_back({"RegisterExtensionAs(null)", [](Session& s) { s.conn.take_error(); bool ok = s.obj->RegisterExtensionAs(nullptr); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_NULL_POINTER]"});
+    cases.push_back({"GetPropVal(0, null)", [](Session& s) { s.conn.take_error(); bool ok = s.obj->GetPropVal(0, nullptr); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_NULL_POINTER]"});
+    cases.push_back({"SetPropVal(Timeout, null)", [](Session& s) { s.conn.take_error(); bool ok = s.obj->SetPropVal(2, nullptr); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_NULL_POINTER]"});
+    cases.push_back({"GetParamDefValue(0, 3, null)", [](Session& s) { s.conn.take_error(); bool ok = s.obj->GetParamDefValue(0, 3, nullptr); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_NULL_POINTER]"});
+    cases.push_back({"SetLocale(null)", [](Session& s) { s.obj->SetLocale(nullptr); s.obj->SetUserInterfaceLanguageCode(nullptr); return Session::Result{false, "", 0, ""}; }, "-"});
+    cases.push_back({"string variant with null pointer and a length", [](Session& s) { Arg a; a.v.vt = VTYPE_PWSTR; a.v.v.wstr.pwstrVal = nullptr; a.v.v.wstr.wstrLen = 10;
+        std::vector<Arg> args{a}; return s.call_raw(s.method("GetWebhookInfo"), args, true); }, "[ARG_TEXT]"});
+    cases.push_back({"BinaryData with null pointer and a length", [](Session& s) { Arg a; a.v.vt = VTYPE_BLOB; a.v.v.str.pstrVal = nullptr; a.v.v.str.strLen = 10;
+        std::vector<Arg> args{a}; return s.call_raw(s.method("GetWebhookInfo"), args, true); }, "[ARG_TYPE]"});
+    cases.push_back({"FindMethod of a 1 MB name", [](Session& s) { u16 n(1 << 20, u'a'); return Session::Result{s.obj->FindMethod(W(n)) != -1, "", 0, ""}; }, "-"});
+    cases.push_back({"FindProp of a lone surrogate", [](Session& s) { u16 n = u"Vers"; n.push_back((char16_t)0xD800); return Session::Result{s.obj->FindProp(W(n)) != -1, "", 0, ""}; }, "-"});
+    cases.push_back({"allocation refused for a result", [](Session& s) { s.mem.fail_next = true; return s.get("Version"); }, "[HOST_OUT_OF_MEMORY]"});
+    cases.push_back({"allocation refused for a name", [](Session& s) { s.mem.fail_next = true; return Session::Result{s.prop_name(0, 0) != "(null)", "", 0, ""}; }, "-"});
+
+    // Properties with wrong values.
+    for (const char* p : {"Proxy", "TelegramApiUrl", "TrustedCertificates"}) {
+        std::string pn = p;
+        cases.push_back({pn + " = Number", [pn](Session& s) { return s.set(pn, A_i4(1)); }, "[PROP_TYPE]"});
+        cases.push_back({pn + " = Boolean", [pn](Session& s) { return s.set(pn, A_bool(true)); }, "[PROP_TYPE]"});
+        cases.push_back({pn + " = Undefined", [pn](Session& s) { return s.set(pn, A_empty()); }, "[PROP_TYPE]"});
+        cases.push_back({pn + " = lone surrogate", [pn, lone](Session& s) { return s.set(pn, A_wstr(lone)); }, "[PROP_TEXT]"});
+        cases.push_back({pn + " = 10 MB string", [pn, ten_mb](Session& s) { return s.set(pn, A_str(ten_mb)); }, ""});
+    }
+    for (const char* bad : {"http://", "ftp://h:1", "socks5://h", "h:3128", "http://h:3128/x", "http://u:p@h:99999"})
+        cases.push_back({std::string("Proxy = ") + bad, [bad](Session& s) { return s.set("Proxy", A_str(bad)); }, "[NET_PROXY_INVALID]"});
+    for (const char* bad : {"telegram", "ftp://x", "https://x/?q=1", "https://u:p@x"})
+        cases.push_back({std::string("TelegramApiUrl = ") + bad, [bad](Session& s) { return s.set("TelegramApiUrl", A_str(bad)); }, "[PROP_API_URL]"});
+    for (const char* bad : {"hello", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"})
+        cases.push_back({std::string("TrustedCertificates = garbage"), [bad](Session& s) { return s.set("TrustedCertificates", A_str(bad)); }, "[NET_TRUSTED_PEM_INVALID]"});
+    for (double t : {0.0, -1.0, 0.999, 3600.5, 1e300, (double)NAN, (double)INFINITY})
+        cases.push_back({"Timeout = " + std::to_string(t), [t](Session& s) { return s.set("Timeout", A_r8(t)); }, "[PROP_RANGE]"});
+    cases.push_back({"Timeout = String", [](Session& s) { return s.set("Timeout", A_str("30")); }, "[PROP_TYPE]"});
+    cases.push_back({"ThrowErrors = Number", [](Session& s) { return s.set("ThrowErrors", A_i4(0)); }, "[PROP_TYPE]"});
+    cases.push_back({"ThrowErrors = String", [](Session& s) { return s.set("ThrowErrors", A_str("Ложь")); }, "[PROP_TYPE]"});
+    cases.push_back({"Version = x", [](Session& s) { return s.set("Version", A_str("x")); }, "[PROP_READ_ONLY]"});
+    cases.push_back({"LastError = x", [](Session& s) { return s.set("LastError", A_str("x")); }, "[PROP_READ_ONLY]"});
+
+    // Run: one object for the table, as a 1C session would keep one; memory balanced after
+    // every case; the object still answers after all of them.
+    Session s(lib);
+    if (!s.create("ru")) { check(false, "create"); return finish(); }
+    // Keep the real methods away from the network: a closed local port, 1 second.
+    s.set("Timeout", A_i4(1));
+    s.set("TelegramApiUrl", A_str("http://127.0.0.1:9"));
+    int n = 0;
+    for (auto& c : cases) {
+        ++n;
+        auto r = c.run(s);
+        bool good;
+        if (c.expect == "-") good = !r.ok;
+        else if (c.expect.empty()) good = !r.ok && starts_with(r.error, "[") && contains(r.error, "] ");
+        else good = !r.ok && starts_with(r.error, c.expect);
+        bool balanced = s.mem.outstanding() == 0 && s.mem.foreign_frees == 0;
+        std::string err = r.error;
+        if (err.size() > 160) {
+            size_t cut = 160;
+            while (cut > 0 && ((unsigned char)err[cut] & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+            err = err.substr(0, cut) + "…";
+        }
+        check(good && balanced, "bad input " + std::to_string(n) + ": " + c.name + (err.empty() ? "" : " -> " + err) + (balanced ? "" : " [MEMORY NOT BALANCED]"));
+    }
+    check(n >= 200, "at least 200 bad-input cases (" + std::to_string(n) + ")");
+    check(s.get("Version").ok && s.call("__ProbeEcho", {A_str("жив")}).value == "жив", "the object still works after every bad input");
+    // No memory manager, no connection: calls fail without a crash.
+    {
+        u16 name = u"Messenger";
+        IComponentBase* bare = nullptr;
+        lib.get_class_object(W(name), &bare);
+        tVariant v; memset(&v, 0, sizeof v);
+        check(bare && !bare->GetPropVal(0, &v) && bare->GetPropName(0, 0) == nullptr, "without Init and setMemManager nothing is returned, nothing crashes");
+        WCHAR_T* ext = nullptr;
+        check(!bare->RegisterExtensionAs(&ext) && ext == nullptr, "RegisterExtensionAs without a memory manager fails cleanly");
+        RecordingConnection c2;
+        bare->Init(&c2);
+        check(!bare->GetPropVal(0, &v) && starts_with(c2.take_error(), "[HOST_NO_MEMORY_MANAGER]"), "without setMemManager the error says so");
+        lib.destroy_object(&bare);
+        check(lib.destroy_object(&bare) == -1 && lib.destroy_object(nullptr) == -1, "DestroyObject of null is -1");
+    }
+    s.destroy();
+    check(s.mem.outstanding() == 0, "memory manager balanced after the table (" + std::to_string(s.mem.allocs) + " allocations)");
+    return finish();
+}
+
+// ---- mode: random ------------------------------------------------------------------------
+
+struct Rng {
+    uint64_t x;
+    explicit Rng(uint64_t seed) : x(seed * 2654435761u + 88172645463325252ull) {}
+    uint64_t next() { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; }
+    long range(long lo, long hi) { return lo + (long)(next() % (uint64_t)(hi - lo + 1)); }
+    bool chance(int percent) { return (long)(next() % 100) < percent; }
+};
+
+static Arg random_arg(Rng& r) {
+    switch (r.range(0, 9)) {
+        case 0: return A_empty();
+        case 1: return A_bool(r.chance(50));
+        case 2: return A_i4((int32_t)r.range(-5, 5000));
+        case 3: return A_r8((double)r.range(-100, 100) / 3.0);
+        case 4: return A_blob(std::string((size_t)r.range(0, 40), (char)r.range(0, 255)));
+        case 5: return A_date((int)r.range(1, 3000), (int)r.range(1, 12), (int)r.range(1, 28), 0, 0, 0);
+        case 6: {
+            const char* pool[] = {"", "{}", "{\"days\":1}", "[", "null", "{\"type\":\"chat\"}", "@channel", "user@localhost", "https://x", "Привет"};
+            return A_str(pool[r.range(0, 9)]);
+        }
+        case 7: { Arg a; a.v.vt = (TYPEVAR)r.range(0, 30); a.v.v.ullVal = 0; return a; }
+        default: {
+            u16 s;
+            long n = r.range(0, 60);
+            for (long i = 0; i < n; ++i) s.push_back((char16_t)(r.chance(5) ? r.range(0xD800, 0xDFFF) : r.range(0x20, 0x44F)));
+            return A_wstr(s);
+        }
+    }
+}
+
+static int run_random(Library& lib, uint64_t seed, long count, double seconds) {
+    Rng r(seed);
+    Session s(lib);
+    if (!s.create(r.chance(50) ? "ru" : "en")) { check(false, "create"); return finish(); }
+    auto start = std::chrono::steady_clock::now();
+    long done = 0;
+    long nmeth = kNMethods + 3;  // the probes too, except the panic one by chance
+    for (; done < count; ++done) {
+        if ((done & 1023) == 0) {
+            double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (el > seconds) break;
+            // Keep real methods off the network and quick.
+            s.set("Timeout", A_i4(1));
+            s.set("TelegramApiUrl", A_str("http://127.0.0.1:9"));
+        }
+        long idx = r.range(-2, nmeth + 1);
+        switch (r.range(0, 11)) {
+            case 0: { tVariant v; memset(&v, 0, sizeof v); s.obj->GetPropVal(r.range(-2, kNProps + 1), &v); s.release(v); break; }
+            case 1: { Arg a = random_arg(r); long p = r.range(-2, kNProps + 1); if (p != 2 && p != 4) s.obj->SetPropVal(p, &a.v); break; }
+            case 2: s.prop_name(r.range(-2, kNProps + 1), r.range(-1, 2)); break;
+            case 3: s.method_name(idx, r.range(-1, 2)); break;
+            case 4: s.obj->GetNParams(idx); s.obj->HasRetVal(idx); s.obj->IsPropReadable(idx); s.obj->IsPropWritable(idx); break;
+            case 5: { tVariant v; memset(&v, 0, sizeof v); s.obj->GetParamDefValue(idx, r.range(-1, 5), &v); s.release(v); break; }
+            case 6: { Arg a = random_arg(r); if (a.v.vt == VTYPE_PWSTR) { s.obj->FindMethod(a.v.v.wstr.pwstrVal); s.obj->FindProp(a.v.v.wstr.pwstrVal); } break; }
+            case 7: { u16 l = r.chance(50) ? u"ru_RU" : u"en"; s.obj->SetLocale(W(l)); s.obj->SetUserInterfaceLanguageCode(W(l)); break; }
+            default: {
+                if (idx == s.method("__ProbePanic") && !r.chance(2)) break;
+                if (idx == s.method("__ProbeEvents")) break;
+                std::vector<Arg> args;
+                long n = r.range(0, 6);
+                for (long k = 0; k < n; ++k) args.push_back(random_arg(r));
+                s.call_raw(idx, args, r.chance(80));
+            }
+        }
+        if (s.mem.foreign_frees) break;
+    }
+    double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    check(s.get("Version").ok, "the object still works after the random run");
+    s.destroy();
+    check(s.mem.outstanding() == 0 && s.mem.foreign_frees == 0,
+          "random run, seed " + std::to_string(seed) + ": " + std::to_string(done) + " calls in " + std::to_string(el) +
+              " s, memory balanced (" + std::to_string(s.mem.allocs) + " allocations)");
+    check(done >= count || el > seconds, "the run reached its count or its time bound");
+    printf("random calls: %ld\n", done);
+    return finish();
+}
+
+// ---- mode: bench -------------------------------------------------------------------------
+
+static long rss_kib() {
+    std::ifstream f("/proc/self/statm");
+    long pages = 0, resident = 0;
+    f >> pages >> resident;
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static int run_bench(Library& lib, long n) {
+    Session s(lib);
+    if (!s.create("en")) return 1;
+    long rss0 = rss_kib();
+    auto time = [&](const char* what, std::function<void()> f) {
+        for (long i = 0; i < n / 10; ++i) f();  // warm-up
+        auto t0 = std::chrono::steady_clock::now();
+        for (long i = 0; i < n; ++i) f();
+        double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / (double)n;
+        printf("{\"bench\":%s,\"calls\":%ld,\"ns_per_call\":%.1f}\n", json_escape(what).c_str(), n, ns);
+    };
+    long version = s.prop("Version"), timeout = s.prop("Timeout");
+    time("GetPropVal(Version) + free", [&] { tVariant v; memset(&v, 0, sizeof v); s.obj->GetPropVal(version, &v); s.release(v); });
+    time("GetPropVal(Timeout)", [&] { tVariant v; memset(&v, 0, sizeof v); s.obj->GetPropVal(timeout, &v); });
+    time("FindMethod(\"ОтправитьXMPP\")", [&] { u16 n = u"ОтправитьXMPP"; s.obj->FindMethod(W(n)); });
+    long echo = s.method("__ProbeEcho");
+    std::vector<Arg> args = {A_str("Привет, мир")};
+    time("CallAsFunc(__ProbeEcho, 11-char String) + free", [&] { s.call_raw(echo, args, true); });
+    long info = s.method("GetWebhookInfo");
+    std::vector<Arg> bad = {A_i4(1)};
+    time("CallAsFunc failing with a localized error", [&] { s.call_raw(info, bad, true); });
+    long rss1 = rss_kib();
+    s.destroy();
+    printf("{\"memory_manager\":{\"allocations\":%ld,\"frees\":%ld,\"outstanding\":%zu},\"rss_kib_before\":%ld,\"rss_kib_after\":%ld}\n",
+           s.mem.allocs, s.mem.frees, s.mem.outstanding(), rss0, rss1);
+    return s.mem.outstanding() == 0 ? 0 : 1;
+}
+
+// ---- mode: call / members ------------------------------------------------------------------
+
+static bool parse_arg(const std::string& spec, Arg& out) {
+    size_t colon = spec.find(':');
+    if (colon == std::string::npos) return false;
+    std::string t = spec.substr(0, colon), v = spec.substr(colon + 1);
+    if (t == "s") out = A_str(v);
+    else if (t == "S") out = A_str(read_file(v.size() && v[0] == '@' ? v.substr(1) : v));
+    else if (t == "n") out = A_i4((int32_t)atol(v.c_str()));
+    else if (t == "d") out = A_r8(atof(v.c_str()));
+    else if (t == "b") out = A_bool(v == "true" || v == "1");
+    else if (t == "u") out = A_empty();
+    else if (t == "x") {
+        std::string bytes;
+        for (size_t i = 0; i + 1 < v.size(); i += 2) bytes += (char)strtol(v.substr(i, 2).c_str(), nullptr, 16);
+        out = A_blob(bytes);
+    } else return false;
+    return true;
+}
+
+static int run_call(Library& lib, int argc, char** argv) {
+    std::string lang = "en";
+    std::vector<std::pair<std::string, Arg>> sets;
+    int i = 0;
+    for (; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--lang" && i + 1 < argc) { lang = argv[++i]; continue; }
+        if (a == "--set" && i + 1 < argc) {
+            std::string kv = argv[++i];
+            size_t eq = kv.find('=');
+            Arg v;
+            if (eq == std::string::npos || !parse_arg(kv.substr(eq + 1), v)) { fprintf(stderr, "bad --set %s\n", kv.c_str()); return 2; }
+            sets.push_back({kv.substr(0, eq), v});
+            continue;
+        }
+        break;
+    }
+    if (i >= argc) { fprintf(stderr, "call: method name missing\n"); return 2; }
+    std::string method = argv[i++];
+    std::vector<Arg> args;
+    for (; i < argc; ++i) {
+        Arg a;
+        if (!parse_arg(argv[i], a)) { fprintf(stderr, "bad argument %s\n", argv[i]); return 2; }
+        args.push_back(a);
+    }
+    Session s(lib);
+    if (!s.create(lang.c_str())) { fprintf(stderr, "cannot create the object\n"); return 2; }
+    for (auto& kv : sets) {
+        auto r = s.set(kv.first, kv.second);
+        if (!r.ok) { printf("{\"ok\":false,\"error\":%s}\n", json_escape(r.error).c_str()); s.destroy(); return 1; }
+    }
+    auto r = s.call(method, args);
+    std::string last = s.get("LastError").value;
+    s.destroy();
+    bool balanced = s.mem.outstanding() == 0 && s.mem.foreign_frees == 0;
+    printf("{\"ok\":%s,\"vt\":%d,\"value\":%s,\"error\":%s,\"last_error\":%s,\"memory_balanced\":%s}\n", r.ok ? "true" : "false", r.vt,
+           json_escape(r.value).c_str(), json_escape(r.error).c_str(), json_escape(last).c_str(), balanced ? "true" : "false");
+    return r.ok && balanced ? 0 : 1;
+}
+
+static int run_members(Library& lib) {
+    Session s(lib);
+    if (!s.create("en")) return 2;
+    printf("{\"properties\":[");
+    for (long i = 0; i < s.obj->GetNProps(); ++i)
+        printf("%s{\"en\":%s,\"ru\":%s,\"writable\":%s}", i ? "," : "", json_escape(s.prop_name(i, 0)).c_str(),
+               json_escape(s.prop_name(i, 1)).c_str(), s.obj->IsPropWritable(i) ? "true" : "false");
+    printf("],\"methods\":[");
+    for (long i = 0; i < s.obj->GetNMethods(); ++i)
+        printf("%s{\"en\":%s,\"ru\":%s,\"params\":%ld}", i ? "," : "", json_escape(s.method_name(i, 0)).c_str(),
+               json_escape(s.method_name(i, 1)).c_str(), s.obj->GetNParams(i));
+    printf("]}\n");
+    s.destroy();
+    return s.mem.outstanding() == 0 ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: host LIB sequence|badinput|random SEED N SECONDS|bench N|call ...|members\n");
+        return 2;
+    }
+    std::string mode = argv[2];
+    // The probes are looked up when an object is created; the test modes need them.
+    if (mode == "sequence" || mode == "badinput" || mode == "random" || mode == "bench") setenv("MESSENGER_TEST_PROBES", "1", 1);
+    Library lib;
+    if (!lib.open(argv[1])) { fprintf(stderr, "cannot load %s or find its five exports\n", argv[1]); return 2; }
+    int rc;
+    if (mode == "sequence") rc = run_sequence(lib);
+    else if (mode == "badinput") rc = run_badinput(lib);
+    else if (mode == "random" && argc >= 6) rc = run_random(lib, strtoull(argv[3], nullptr, 10), atol(argv[4]), atof(argv[5]));
+    else if (mode == "bench") rc = run_bench(lib, argc >= 4 ? atol(argv[3]) : 100000);
+    else if (mode == "call") rc = run_call(lib, argc - 3, argv + 3);
+    else if (mode == "members") rc = run_members(lib);
+    else { fprintf(stderr, "unknown mode %s\n", mode.c_str()); rc = 2; }
+    lib.close();
+    return rc;
+}
