@@ -77,3 +77,29 @@ fn one_call_from_the_command_line_reports_errors_in_russian() {
     );
     assert_eq!(json["memory_balanced"], true);
 }
+
+#[test]
+fn under_valgrind_no_call_reads_or_writes_memory_it_does_not_own() {
+    // memcheck sees what the allocation counter cannot: reads past a string, writes into
+    // freed blocks, uninitialised variant fields. Sequence and bad-input table, both.
+    for mode in ["sequence", "badinput"] {
+        let out = std::process::Command::new("valgrind")
+            .args(["-q", "--error-exitcode=97", "--track-origins=no"])
+            .arg(host())
+            .arg(library())
+            .arg(mode)
+            .current_dir(common::temp_dir("valgrind"))
+            .output()
+            .expect("valgrind is needed (apt-get install valgrind)");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let valgrind_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("==")).take(40).collect();
+        assert!(
+            out.status.success() && valgrind_lines.is_empty(),
+            "{mode} under valgrind: status {:?}\n{}\n{}",
+            out.status,
+            valgrind_lines.join("\n"),
+            stdout.lines().filter(|l| l.starts_with("not ok")).collect::<Vec<_>>().join("\n")
+        );
+    }
+}

@@ -8,8 +8,8 @@
 //   host LIB badinput              a table of hostile calls; each must fail cleanly
 //   host LIB random SEED N SECONDS seeded random calls, bounded in count and time
 //   host LIB bench N               time per property read / method call, memory balance, RSS
-//   host LIB call [--lang L] [--set Prop=TYPE:VALUE]... Method [TYPE:VALUE]...
-//                                  one call as 1C would make it; prints a JSON line
+//   host LIB call [--lang L] [--set Prop=TYPE:VALUE]... Member [TYPE:VALUE]...
+//                                  one call (or property read) as 1C would make it; prints a JSON line
 //   host LIB members               the member table as 1C discovers it (JSON)
 //
 // TYPE:VALUE is s:text, S:@file (string from a file), n:42, d:1.5, b:true, u: (Undefined),
@@ -1003,7 +1003,10 @@ static int run_call(Library& lib, int argc, char** argv) {
         auto r = s.set(kv.first, kv.second);
         if (!r.ok) { printf("{\"ok\":false,\"error\":%s}\n", json_escape(r.error).c_str()); s.destroy(); return 1; }
     }
-    auto r = s.call(method, args);
+    // A name that is a property, not a method, is read (as 1C reads Компонента.Версия).
+    Session::Result r;
+    if (s.method(method) < 0 && s.prop(method) >= 0 && args.empty()) r = s.get(method);
+    else r = s.call(method, args);
     std::string last = s.get("LastError").value;
     s.destroy();
     bool balanced = s.mem.outstanding() == 0 && s.mem.foreign_frees == 0;
