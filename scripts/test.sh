@@ -4,6 +4,7 @@
 # that is the library we ship (and RSA key generation is slow unoptimized).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
 # The cdylib, the command-line tool and the ZIP must exist before the tests that load them.
 cargo build --release --lib --bins
 bash scripts/bundle.sh >/dev/null

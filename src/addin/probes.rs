@@ -28,6 +28,7 @@ impl Probes {
         }
     }
 
+    #[cfg(test)]
     pub fn enabled(&self) -> bool {
         self.enabled
     }
