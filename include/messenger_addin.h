@@ -23,6 +23,9 @@
 
 #include <stdint.h>
 #include <time.h>
+#ifndef __cplusplus
+#include <stdbool.h>
+#endif
 
 #if defined(_WIN32)
 #define ADDIN_API __stdcall
@@ -73,6 +76,20 @@ typedef struct _tVariant {
     uint32_t cbElements;
     TYPEVAR vt;
 } tVariant;
+
+/* The sizes the platform was compiled with (its struct tm decides them). */
+#ifdef __cplusplus
+#define MESSENGER_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define MESSENGER_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+#if defined(_WIN32)
+MESSENGER_STATIC_ASSERT(sizeof(tVariant) == 48, "tVariant is 48 bytes on Windows");
+#elif defined(__linux__) && defined(__x86_64__)
+MESSENGER_STATIC_ASSERT(sizeof(tVariant) == 64, "tVariant is 64 bytes on Linux x86_64");
+#elif defined(__linux__) && defined(__i386__)
+MESSENGER_STATIC_ASSERT(sizeof(tVariant) == 52, "tVariant is 52 bytes on Linux i386");
+#endif
 
 #ifdef __cplusplus
 

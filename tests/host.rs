@@ -103,3 +103,14 @@ fn under_valgrind_no_call_reads_or_writes_memory_it_does_not_own() {
         );
     }
 }
+
+#[test]
+fn the_header_compiles_as_c_with_its_layout_checks() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("gcc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only"])
+        .arg(root.join("tests/host/header_check.c"))
+        .output()
+        .expect("gcc is needed (apt-get install gcc)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
