@@ -93,13 +93,21 @@ fn under_valgrind_no_call_reads_or_writes_memory_it_does_not_own() {
             .expect("valgrind is needed (apt-get install valgrind)");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let valgrind_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("==")).take(40).collect();
+        let valgrind_lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("=="))
+            .take(40)
+            .collect();
         assert!(
             out.status.success() && valgrind_lines.is_empty(),
             "{mode} under valgrind: status {:?}\n{}\n{}",
             out.status,
             valgrind_lines.join("\n"),
-            stdout.lines().filter(|l| l.starts_with("not ok")).collect::<Vec<_>>().join("\n")
+            stdout
+                .lines()
+                .filter(|l| l.starts_with("not ok"))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
@@ -112,5 +120,9 @@ fn the_header_compiles_as_c_with_its_layout_checks() {
         .arg(root.join("tests/host/header_check.c"))
         .output()
         .expect("gcc is needed (apt-get install gcc)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -30,15 +30,32 @@ impl Name {
 
     /// 1C compares names case-insensitively, in Russian as in English.
     pub fn matches(&self, name: &str) -> bool {
-        eq_ignore_case(self.en, name) || eq_ignore_case(self.ru, name)
+        let key = fold(name);
+        fold(self.en) == key || fold(self.ru) == key
     }
 }
 
-/// Case-insensitive comparison for any script (ASCII-only folding would miss "ОТПРАВИТЬxmpp").
-fn eq_ignore_case(a: &str, b: &str) -> bool {
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .eq(b.chars().flat_map(char::to_lowercase))
+/// Case folding for any script (ASCII-only folding would miss "ОТПРАВИТЬxmpp").
+pub fn fold(name: &str) -> String {
+    name.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// Finds a name in a table by its folded English or Russian form. The table is folded once
+/// per process: 1C may look a member up on every call.
+pub fn position<T>(
+    table: &'static [T],
+    folded: &'static std::sync::OnceLock<Vec<(String, String)>>,
+    name_of: fn(&T) -> Name,
+    wanted: &str,
+) -> Option<usize> {
+    let folded = folded.get_or_init(|| {
+        table
+            .iter()
+            .map(|item| (fold(name_of(item).en), fold(name_of(item).ru)))
+            .collect()
+    });
+    let key = fold(wanted);
+    folded.iter().position(|(en, ru)| *en == key || *ru == key)
 }
 
 /// What a parameter or property accepts.

@@ -12,7 +12,7 @@ mod cert;
 mod telegram;
 mod xmpp;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use error::AddinError;
 pub use members::{
@@ -174,7 +174,8 @@ impl Messenger {
     }
 
     pub fn find_prop(&self, name: &str) -> Option<usize> {
-        PROPERTIES.iter().position(|p| p.name.matches(name))
+        static FOLDED: OnceLock<Vec<(String, String)>> = OnceLock::new();
+        members::position(PROPERTIES, &FOLDED, |p| p.name, name)
     }
 
     pub fn prop_name(&self, index: usize, alias: usize) -> Option<&'static str> {
@@ -256,9 +257,8 @@ impl Messenger {
     }
 
     pub fn find_method(&self, name: &str) -> Option<usize> {
-        METHODS
-            .iter()
-            .position(|m| m.name.matches(name))
+        static FOLDED: OnceLock<Vec<(String, String)>> = OnceLock::new();
+        members::position(METHODS, &FOLDED, |m| m.name, name)
             .or_else(|| self.probes.find(name).map(|i| METHODS.len() + i))
     }
 

@@ -38,10 +38,8 @@ impl Probes {
     }
 
     pub fn find(&self, name: &str) -> Option<usize> {
-        PROBES
-            .iter()
-            .position(|m| m.name.matches(name))
-            .filter(|_| self.enabled)
+        static FOLDED: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+        super::members::position(PROBES, &FOLDED, |m| m.name, name).filter(|_| self.enabled)
     }
 
     pub fn call(
