@@ -1285,3 +1285,62 @@ fn the_bsl_checker_itself_catches_what_it_claims_to() {
     );
     assert!(check("Процедура П()\n\tТекст = \"многострочная\n\t|строка с \"\"кавычками\"\" и словом Процедура\";\nКонецПроцедуры\n"));
 }
+
+#[test]
+fn the_guide_examples_balance_and_call_only_what_the_modules_export() {
+    let guide_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guide.md");
+    let guide = read(&guide_path);
+    let modules = all_modules();
+    let common: HashMap<String, &Module> = modules
+        .iter()
+        .filter(|(k, _, _)| k == "CommonModule")
+        .map(|(_, n, m)| (n.clone(), m))
+        .collect();
+    let dir = common::temp_dir("guide");
+    let mut blocks = 0;
+    let mut calls = 0;
+    for (index, block) in guide.split("```bsl\n").skip(1).enumerate() {
+        let code = block.split("```").next().unwrap();
+        // A fragment of a procedure body is checked inside one.
+        let whole = if code.contains("Процедура ") || code.contains("Функция ") {
+            code.to_owned()
+        } else {
+            format!("Процедура Пример()\n{code}\nКонецПроцедуры\n")
+        };
+        let path = dir.join(format!("guide-example-{index}.bsl"));
+        std::fs::write(&path, format!("{BOM}{whole}")).unwrap();
+        let example = Module::load(&path);
+        blocks += 1;
+        let t = &example.tokens;
+        for (i, (token, line)) in t.iter().enumerate() {
+            if let (
+                Token::Ident(target),
+                Some((Token::Punct('.'), _)),
+                Some((Token::Ident(routine), _)),
+                Some((Token::Punct('('), _)),
+            ) = (token, t.get(i + 1), t.get(i + 2), t.get(i + 3))
+            {
+                if let Some(module) = common.get(target) {
+                    let found = module.routine(routine).unwrap_or_else(|| {
+                        panic!("docs/guide.md, example {index}, line {line}: {target}.{routine} does not exist")
+                    });
+                    assert!(
+                        found.exported,
+                        "docs/guide.md: {target}.{routine} is not exported"
+                    );
+                    let args = argument_count(t, i + 3);
+                    assert!(
+                        args <= found.params,
+                        "docs/guide.md, example {index}, line {line}: {target}.{routine} takes {} parameters, given {args}",
+                        found.params
+                    );
+                    calls += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        blocks >= 7 && calls >= 20,
+        "too few BSL examples checked: {blocks} blocks, {calls} calls"
+    );
+}
