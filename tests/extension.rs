@@ -894,6 +894,45 @@ fn every_module_exists_and_its_blocks_balance() {
                 routine.name
             );
         }
+        // A variable assigned at the start of a line must not take the name of a routine of the
+        // module or of a global function it would hide (Тип = …; then Тип("Строка")).
+        const GLOBALS: &[&str] = &[
+            "Тип",
+            "ТипЗнч",
+            "Строка",
+            "Число",
+            "Дата",
+            "Булево",
+            "Формат",
+            "Сообщить",
+            "Вычислить",
+            "СтрШаблон",
+            "НСтр",
+            "Лев",
+            "Прав",
+            "Сред",
+            "Цел",
+            "Окр",
+            "Мин",
+            "Макс",
+            "Base64Строка",
+        ];
+        let t = &module.tokens;
+        for i in 0..t.len().saturating_sub(1) {
+            let line_start = i == 0 || t[i - 1].1 != t[i].1;
+            if let (Token::Ident(var), Token::Punct('=')) = (&t[i].0, &t[i + 1].0) {
+                if line_start {
+                    let lower = var.to_lowercase();
+                    assert!(
+                        !GLOBALS.iter().any(|g| g.to_lowercase() == lower)
+                            && module.routine(var).is_none(),
+                        "{}:{}: the variable {var} hides a function of the same name",
+                        module.where_(),
+                        t[i].1
+                    );
+                }
+            }
+        }
     }
 }
 
