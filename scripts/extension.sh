@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Puts the add-in ZIP into the 1C extension sources, ready for Designer's "load from files".
 #
-#   bash scripts/extension.sh [--zip PATH] [--language-uuid UUID | --base-config DIR]
+#   bash scripts/extension.sh [--zip PATH] [--language-uuid UUID | --base-config DIR] [--out DIR] [--no-template]
 #
 # 1. Takes target/bundle/Messenger.zip (made by scripts/bundle.sh, run here when missing) or --zip,
 #    checks that it is a ZIP with MANIFEST.XML, and copies it to the common template:
 #    extension/CommonTemplates/Мсг_КомпонентаMessenger/Ext/Template.bin (git-ignored: the bytes are a
-#    build product, not a source).
-# 2. Writes a complete copy of the dump to target/extension/ИнтеграцияМессенджер/. The extension
+#    build product, not a source). --no-template leaves extension/ untouched (the tests use it).
+# 2. Writes a complete copy of the dump, ZIP included, to target/extension/ИнтеграцияМессенджер/
+#    (or DIR/ИнтеграцияМессенджер/ with --out DIR). The extension
 #    maps its adopted objects (only the language Русский) to the base configuration by name, so the
 #    copy loads into any configuration as is. If Designer still asks for the base language, give its
 #    UUID: --language-uuid UUID, or --base-config DIR with a dump of the base configuration
@@ -20,7 +21,8 @@ extension_name=ИнтеграцияМессенджер
 template_dir=extension/CommonTemplates/Мсг_КомпонентаMessenger/Ext
 zip=target/bundle/Messenger.zip
 language_uuid=
-out=target/extension/$extension_name
+out_dir=target/extension
+fill_template=yes
 
 die() { echo "extension.sh: $*" >&2; exit 1; }
 
@@ -35,7 +37,9 @@ while [ $# -gt 0 ]; do
             language_uuid=$(sed -n 's/.*<Language uuid="\([0-9a-fA-F-]*\)".*/\1/p' "$file" | head -n 1)
             [ -n "$language_uuid" ] || die "no <Language uuid=...> in $file"
             ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --out) out_dir=${2:?--out needs a directory}; shift 2 ;;
+        --no-template) fill_template=no; shift ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -50,22 +54,28 @@ if [ ! -f "$zip" ]; then
 fi
 # A template of type AddIn must hold the ZIP itself, with MANIFEST.XML at its root.
 [ "$(head -c 4 "$zip" | od -An -tx1 | tr -d ' ')" = 504b0304 ] || die "$zip is not a ZIP file"
-unzip -Z1 "$zip" | grep -qx MANIFEST.XML || die "$zip has no MANIFEST.XML at its root"
+listing=$(unzip -Z1 "$zip") || die "$zip cannot be read as a ZIP"
+grep -qx MANIFEST.XML <<<"$listing" || die "$zip has no MANIFEST.XML at its root"
 
-mkdir -p "$template_dir"
-cp "$zip" "$template_dir/Template.bin"
+if [ "$fill_template" = yes ]; then
+    mkdir -p "$template_dir"
+    cp "$zip" "$template_dir/Template.bin"
+    echo "extension.sh: $(du -h "$template_dir/Template.bin" | cut -f1) ZIP in $template_dir/Template.bin"
+fi
 
+out=$out_dir/$extension_name
 rm -rf "$out"
-mkdir -p "$(dirname "$out")"
+mkdir -p "$out_dir"
 cp -R extension "$out"
+mkdir -p "$out/${template_dir#extension/}"
+cp "$zip" "$out/${template_dir#extension/}/Template.bin"
 if [ -n "$language_uuid" ]; then
     sed -i "s|<Comment/>|<Comment/>\n\t\t\t<ExtendedConfigurationObject>$language_uuid</ExtendedConfigurationObject>|" \
         "$out/Languages/Русский.xml"
 fi
 
-echo "extension.sh: $(du -h "$template_dir/Template.bin" | cut -f1) ZIP in $template_dir/Template.bin"
 echo "extension.sh: ready to load: $out"
-unzip -Z1 "$zip" | sed 's/^/    /'
+sed 's/^/    /' <<<"$listing"
 cat <<EOF
 
 Load into an infobase (copy $out to the Windows machine first), then in Designer clear the

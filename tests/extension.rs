@@ -1383,3 +1383,110 @@ fn the_guide_examples_balance_and_call_only_what_the_modules_export() {
         "too few BSL examples checked: {blocks} blocks, {calls} calls"
     );
 }
+
+#[test]
+fn scripts_extension_sh_assembles_a_loadable_copy_around_the_bundle() {
+    let crate_root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let zip = crate_root.join("target/bundle/Messenger.zip");
+    assert!(
+        zip.is_file(),
+        "{} is missing: run scripts/bundle.sh (scripts/test.sh does)",
+        zip.display()
+    );
+    let out = common::temp_dir("extension-sh");
+    let language = "0b5c2c1e-7d3a-4f6b-9e21-3c4d5e6f7a8b";
+    let run = |extra: &[&str]| {
+        Command::new("bash")
+            .arg(crate_root.join("scripts/extension.sh"))
+            .arg("--zip")
+            .arg(&zip)
+            .arg("--out")
+            .arg(&out)
+            .arg("--no-template")
+            .args(extra)
+            .current_dir(crate_root)
+            .output()
+            .expect("run scripts/extension.sh")
+    };
+    let done = run(&["--language-uuid", language]);
+    assert!(
+        done.status.success(),
+        "scripts/extension.sh failed: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+
+    // The copy holds every file of the dump, and the template holds the bundle byte for byte.
+    let copy = out.join(EXTENSION_NAME);
+    for path in files("xml").into_iter().chain(files("bsl")) {
+        let twin = copy.join(path.strip_prefix(root()).unwrap());
+        assert!(
+            twin.is_file(),
+            "{} is missing from the copy",
+            twin.display()
+        );
+    }
+    let template = copy
+        .join("CommonTemplates")
+        .join(TEMPLATE)
+        .join("Ext/Template.bin");
+    assert_eq!(
+        std::fs::read(&template).expect("Template.bin in the copy"),
+        std::fs::read(&zip).unwrap(),
+        "the template must hold the bundle as is"
+    );
+
+    // The base language's UUID, when given, goes where Designer expects it, and the file stays valid.
+    let file = XmlFile::load(&copy.join("Languages/Русский.xml"));
+    let object = meta_object(&file);
+    let keys: Vec<&str> = object.properties.keys().map(String::as_str).collect();
+    assert_eq!(
+        object
+            .properties
+            .get("ExtendedConfigurationObject")
+            .map(String::as_str),
+        Some(language),
+        "{keys:?}"
+    );
+    let doc = file.doc();
+    let order: Vec<String> = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "Properties")
+        .map(|p| {
+            element_children(p)
+                .map(|c| c.tag_name().name().to_owned())
+                .collect()
+        })
+        .unwrap();
+    assert_eq!(
+        order,
+        [
+            "ObjectBelonging",
+            "Name",
+            "Comment",
+            "ExtendedConfigurationObject",
+            "LanguageCode"
+        ]
+    );
+
+    // What the script must refuse.
+    assert!(
+        !run(&["--language-uuid", "not-a-uuid"]).status.success(),
+        "a bad UUID must be refused"
+    );
+    let not_a_bundle = out.join("not-a-bundle.zip");
+    std::fs::write(&not_a_bundle, b"plain text").unwrap();
+    let refused = Command::new("bash")
+        .arg(crate_root.join("scripts/extension.sh"))
+        .arg("--zip")
+        .arg(&not_a_bundle)
+        .arg("--out")
+        .arg(&out)
+        .arg("--no-template")
+        .current_dir(crate_root)
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "a file that is not a ZIP must be refused"
+    );
+}
