@@ -100,6 +100,15 @@ pub fn stage(dir: &Path, targets: Vec<Target>) -> Result<Staged, Error> {
             source: io::Error::from(io::ErrorKind::NotADirectory),
         });
     }
+    for target in &targets {
+        // `overwrite` replaces files; a directory in the way is surely not what was meant.
+        if fs::symlink_metadata(&target.path).is_ok_and(|m| m.is_dir()) {
+            return Err(Error::WriteFile {
+                path: target.path.clone(),
+                source: io::Error::from(io::ErrorKind::IsADirectory),
+            });
+        }
+    }
     for target in targets {
         let temp = sibling(&target.path, "tmp");
         let file = create_file(&temp, target.private).map_err(|source| Error::WriteFile {
@@ -233,5 +242,97 @@ impl Drop for Staged {
                 let _ = fs::remove_dir(dir);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(dir: &Path) -> Vec<Target> {
+        ["a.key", "a.pem", "a.pfx"]
+            .into_iter()
+            .map(|name| Target {
+                path: dir.join(name),
+                private: name != "a.pem",
+            })
+            .collect()
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    const NEW: [&[u8]; 3] = [b"key", b"pem", b"pfx"];
+
+    #[test]
+    fn all_three_or_none_when_a_name_is_taken_meanwhile() {
+        let tmp = tempfile::tempdir().unwrap();
+        let staged = stage(tmp.path(), targets(tmp.path())).unwrap();
+        // Another process takes the second name between the check and the move.
+        fs::write(tmp.path().join("a.pem"), b"theirs").unwrap();
+        match staged.commit(&NEW, false) {
+            Err(Error::FileExists { path }) => assert_eq!(path, tmp.path().join("a.pem")),
+            other => panic!("{:?}", other.err()),
+        }
+        assert_eq!(listing(tmp.path()), ["a.pem"]);
+        assert_eq!(fs::read(tmp.path().join("a.pem")).unwrap(), b"theirs");
+    }
+
+    #[test]
+    fn a_failed_overwrite_puts_the_old_set_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (name, old) in [
+            ("a.key", "old key"),
+            ("a.pem", "old pem"),
+            ("a.pfx", "old pfx"),
+        ] {
+            fs::write(tmp.path().join(name), old).unwrap();
+        }
+        let staged = stage(tmp.path(), targets(tmp.path())).unwrap();
+        // The last temporary file vanishes, so its move fails after the first two succeeded.
+        fs::remove_file(&staged.targets[2].1).unwrap();
+        assert!(matches!(
+            staged.commit(&NEW, true),
+            Err(Error::WriteFile { .. })
+        ));
+        assert_eq!(listing(tmp.path()), ["a.key", "a.pem", "a.pfx"]);
+        assert_eq!(fs::read(tmp.path().join("a.key")).unwrap(), b"old key");
+        assert_eq!(fs::read(tmp.path().join("a.pfx")).unwrap(), b"old pfx");
+    }
+
+    #[test]
+    fn directories_made_for_a_failed_call_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("новый каталог").join("ssl");
+        let staged = stage(&dir, targets(&dir)).unwrap();
+        assert!(dir.is_dir());
+        drop(staged);
+        assert!(listing(tmp.path()).is_empty());
+    }
+
+    #[test]
+    fn overwrite_replaces_files_and_never_a_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("a.key"), "old").unwrap();
+        stage(tmp.path(), targets(tmp.path()))
+            .unwrap()
+            .commit(&NEW, true)
+            .unwrap();
+        assert_eq!(listing(tmp.path()), ["a.key", "a.pem", "a.pfx"]);
+        assert_eq!(fs::read(tmp.path().join("a.key")).unwrap(), b"key");
+
+        fs::remove_file(tmp.path().join("a.pfx")).unwrap();
+        fs::create_dir(tmp.path().join("a.pfx")).unwrap();
+        assert!(matches!(
+            stage(tmp.path(), targets(tmp.path())),
+            Err(Error::WriteFile { .. })
+        ));
+        assert_eq!(listing(tmp.path()), ["a.key", "a.pem", "a.pfx"]);
     }
 }
