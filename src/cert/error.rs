@@ -7,6 +7,16 @@ use std::path::PathBuf;
 
 use crate::i18n::{Lang, Localized};
 
+/// A value as an error shows it: whole when short, cut after 64 characters, so that a runaway
+/// string passed from 1C does not become a runaway message.
+pub(crate) fn clip(value: &str) -> String {
+    const SHOWN: usize = 64;
+    match value.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
+}
+
 /// A field of the certificate request, named in messages as the caller named it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -127,7 +137,8 @@ pub enum BasenameProblem {
     Reserved,
 }
 
-/// Why a certificate was not made.
+/// Why a certificate was not made. A `value` field holds what the caller gave, cut after 64
+/// characters.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

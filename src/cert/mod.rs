@@ -127,7 +127,7 @@ impl FromStr for KeyType {
         .into_iter()
         .find(|k| k.as_str().eq_ignore_ascii_case(wanted))
         .ok_or_else(|| Error::UnknownKeyType {
-            value: s.to_owned(),
+            value: error::clip(s),
         })
     }
 }

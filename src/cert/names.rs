@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::error::{BasenameProblem, DnsNameProblem, Error, Field};
+use super::error::{clip, BasenameProblem, DnsNameProblem, Error, Field};
 
 /// A name the certificate is for: it becomes a subjectAltName entry of the matching kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +25,24 @@ impl HostName {
                 Field::CommonName => Error::EmptyCommonName,
                 _ => Error::InvalidDnsName {
                     field,
-                    value: value.to_owned(),
+                    value: clip(value),
                     problem: DnsNameProblem::EmptyLabel,
+                },
+            });
+        }
+        // No host is this long even in Cyrillic; refusing early keeps a runaway string from
+        // 1C code from going through IDNA at all.
+        if value.len() > 4 * MAX_DNS_NAME {
+            return Err(match field {
+                Field::CommonName => Error::FieldTooLong {
+                    field,
+                    length: value.chars().count(),
+                    max: MAX_CN,
+                },
+                _ => Error::InvalidDnsName {
+                    field,
+                    value: clip(value),
+                    problem: DnsNameProblem::TooLong,
                 },
             });
         }
@@ -39,14 +55,14 @@ impl HostName {
         if looks_like_ip(value) {
             return Err(Error::InvalidIp {
                 field,
-                value: value.to_owned(),
+                value: clip(value),
             });
         }
         dns_to_ascii(value)
             .map(HostName::Dns)
             .map_err(|problem| Error::InvalidDnsName {
                 field,
-                value: value.to_owned(),
+                value: clip(value),
                 problem,
             })
     }
@@ -78,9 +94,10 @@ fn looks_like_ip(value: &str) -> bool {
     }
     let last = value.rsplit('.').next().unwrap_or(value);
     let is_number = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit());
-    let is_hex = last.len() > 2
-        && (last.starts_with("0x") || last.starts_with("0X"))
-        && last[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    let is_hex = last
+        .strip_prefix("0x")
+        .or_else(|| last.strip_prefix("0X"))
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit()));
     is_number || is_hex
 }
 
@@ -175,9 +192,7 @@ pub fn country(raw: Option<&str>) -> Result<Option<String>, Error> {
     if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
         Ok(Some(value.to_ascii_uppercase()))
     } else {
-        Err(Error::InvalidCountry {
-            value: value.to_owned(),
-        })
+        Err(Error::InvalidCountry { value: clip(value) })
     }
 }
 
@@ -199,9 +214,7 @@ pub fn email(raw: Option<&str>) -> Result<Option<String>, Error> {
             max: MAX_EMAIL,
         });
     }
-    let invalid = || Error::InvalidEmail {
-        value: value.to_owned(),
-    };
+    let invalid = || Error::InvalidEmail { value: clip(value) };
     if !value.is_ascii() || value.contains(char::is_whitespace) {
         return Err(invalid());
     }
@@ -247,7 +260,7 @@ pub const MAX_BASENAME_CHARS: usize = 100;
 pub fn basename(raw: Option<&str>) -> Result<String, Error> {
     let value = raw.unwrap_or("cert");
     let invalid = |problem| Error::InvalidBasename {
-        value: value.to_owned(),
+        value: clip(value),
         problem,
     };
     if value.trim().is_empty() {
@@ -400,6 +413,19 @@ mod tests {
         assert_eq!(problem(&too_long), DnsNameProblem::TooLong);
         assert_eq!(problem("пример..рф"), DnsNameProblem::EmptyLabel);
         assert_eq!(host("   ").unwrap_err().code(), "CERT_DNS_NAME_INVALID");
+    }
+
+    #[test]
+    fn huge_values_are_refused_quickly() {
+        let huge = "я".repeat(5_000_000);
+        assert_eq!(common_name(&huge).unwrap_err().code(), "CERT_CN_TOO_LONG");
+        match host(&huge).unwrap_err() {
+            Error::InvalidDnsName { value, problem, .. } => {
+                assert_eq!(problem, DnsNameProblem::TooLong);
+                assert!(value.chars().count() < 100);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
