@@ -150,11 +150,21 @@ fn malformed_addresses_and_names() {
     refused(
         "127.0.0.1",
         CertOptions {
-            alt_names: Some(vec!["example.com".into(), "1.2.3.256".into()]),
+            alt_names: Some(vec!["10.0.0.1".into(), "1.2.3.256".into()]),
             ..opts()
         },
         "CERT_IP_INVALID",
         "alt_names[1]",
+    );
+    // Telegram's host check would refuse such a certificate for the IP (see cert_peers.rs).
+    refused(
+        "127.0.0.1",
+        CertOptions {
+            alt_names: Some(vec!["::1".into(), "webhook.example.test".into()]),
+            ..opts()
+        },
+        "CERT_DNS_ALT_NAME_WITH_IP_CN",
+        "Telegram",
     );
     for cn in [
         "https://example.com/",
@@ -327,7 +337,7 @@ fn command_line_face() {
     let out = cli(
         &[
             "--cn",
-            "203.0.113.7",
+            "webhook.example.test",
             "--dir",
             dir_s,
             "--password-env",
@@ -335,7 +345,7 @@ fn command_line_face() {
             "--org",
             "ООО Ромашка",
             "--alt",
-            "webhook.example.test",
+            "203.0.113.7",
             "--alt",
             "10.0.0.1",
             "--days",
@@ -349,10 +359,10 @@ fn command_line_face() {
         String::from_utf8_lossy(&out.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["subject"], "CN=203.0.113.7,O=ООО Ромашка");
+    assert_eq!(json["subject"], "CN=webhook.example.test,O=ООО Ромашка");
     assert_eq!(
         json["alt_names"],
-        serde_json::json!(["203.0.113.7", "webhook.example.test", "10.0.0.1"])
+        serde_json::json!(["webhook.example.test", "203.0.113.7", "10.0.0.1"])
     );
     assert_eq!(json["key_file"], dir.join("cert.key").to_str().unwrap());
     assert!(json.get("key_pem").is_none());

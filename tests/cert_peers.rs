@@ -158,7 +158,7 @@ fn openssl_reads_every_output_cyrillic_subject_and_path() {
             organization: Some("ООО \"Ромашка\", филиал".into()),
             unit: Some("Отдел ИТ".into()),
             email: Some("admin@example.com".into()),
-            alt_names: Some(vec!["webhook.example.test".into(), "::1".into()]),
+            alt_names: Some(vec!["::1".into(), "10.0.0.1".into()]),
             days: Some(730),
             ..Default::default()
         },
@@ -193,7 +193,7 @@ fn openssl_reads_every_output_cyrillic_subject_and_path() {
     );
     assert!(text.contains("Public-Key: (2048 bit)"), "{text}");
     assert!(
-        text.contains("IP Address:127.0.0.1, DNS:webhook.example.test, IP Address:0:0:0:0:0:0:0:1"),
+        text.contains("IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:10.0.0.1"),
         "{text}"
     );
 
@@ -258,7 +258,7 @@ fn openssl_reads_every_output_cyrillic_subject_and_path() {
         "{dates} vs {}",
         out.not_after
     );
-    assert_eq!(out.alt_names, ["127.0.0.1", "webhook.example.test", "::1"]);
+    assert_eq!(out.alt_names, ["127.0.0.1", "::1", "10.0.0.1"]);
 
     // The key: PKCS#8 PEM that OpenSSL accepts and checks, readable by the owner only.
     let key_pem = std::fs::read_to_string(&key).unwrap();
@@ -481,11 +481,85 @@ fn tls_clients_accept_an_ip_certificate() {
     let out = make_cert(&request(
         "127.0.0.1",
         Some(tmp.path()),
-        CertOptions::default(),
+        CertOptions {
+            // More IP entries leave the Telegram-style check alone (unlike a DNS entry, below).
+            alt_names: Some(vec!["::1".into(), "203.0.113.7".into()]),
+            ..Default::default()
+        },
     ))
     .unwrap();
     let (key, cert, _) = files(&out);
     assert_clients_accept("127.0.0.1", &key, &cert);
+}
+
+/// Why MakeCert refuses a DNS alt name next to an IP common name: OpenSSL's host check (which
+/// Telegram uses) stops looking at the CN once any DNS entry is present, while curl, which
+/// matches IP entries, still accepts the very same certificate.
+#[test]
+fn a_dns_entry_next_to_an_ip_cn_fails_the_telegram_style_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("c.key");
+    let cert = tmp.path().join("c.pem");
+    ok(
+        "openssl",
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-x509",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:webhook.example.test",
+            "-keyout",
+            s(&key),
+            "-out",
+            s(&cert),
+        ],
+        &[],
+    );
+    let server = TlsServer::start(&key, &cert);
+    let url = format!("https://127.0.0.1:{}/", server.port);
+    let curl = ok(
+        "curl",
+        &[
+            "--silent",
+            "--show-error",
+            "--max-time",
+            "20",
+            "--cacert",
+            s(&cert),
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &url,
+        ],
+        &[],
+    );
+    assert_eq!(curl, "200");
+    let connect = format!("127.0.0.1:{}", server.port);
+    let telegram_style = run(
+        "openssl",
+        &[
+            "s_client",
+            "-connect",
+            &connect,
+            "-verify_hostname",
+            "127.0.0.1",
+            "-CAfile",
+            s(&cert),
+            "-verify_return_error",
+            "-brief",
+        ],
+        &[],
+    );
+    let log = String::from_utf8_lossy(&telegram_style.stderr);
+    assert!(!telegram_style.status.success(), "{log}");
+    assert!(log.contains("hostname mismatch"), "{log}");
 }
 
 #[test]

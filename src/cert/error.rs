@@ -172,6 +172,11 @@ pub enum Error {
         value: String,
         problem: DnsNameProblem,
     },
+    /// The CN is an IP address and `alt_names` has a DNS name. Telegram checks the host of an
+    /// IP webhook URL the way `X509_check_host` does: any DNS entry in subjectAltName turns the
+    /// CN off, and an IP address never equals a DNS name, so the certificate would be refused
+    /// although the CN is right.
+    DnsAltNameWithIpCommonName { index: usize, value: String },
     /// More than [`super::MAX_ALT_NAMES`] entries in `alt_names`.
     TooManyAltNames { count: usize, max: usize },
     /// `days` is outside 1..=3650.
@@ -257,6 +262,7 @@ impl Localized for Error {
             Error::InvalidEmail { .. } => "CERT_EMAIL_INVALID",
             Error::InvalidIp { .. } => "CERT_IP_INVALID",
             Error::InvalidDnsName { .. } => "CERT_DNS_NAME_INVALID",
+            Error::DnsAltNameWithIpCommonName { .. } => "CERT_DNS_ALT_NAME_WITH_IP_CN",
             Error::TooManyAltNames { .. } => "CERT_ALT_NAMES_TOO_MANY",
             Error::DaysOutOfRange { .. } => "CERT_DAYS_OUT_OF_RANGE",
             Error::UnknownKeyType { .. } => "CERT_KEY_TYPE_UNKNOWN",
@@ -357,6 +363,20 @@ impl Localized for Error {
                     problem.describe(lang)
                 ),
             },
+            (Error::DnsAltNameWithIpCommonName { index, value }, Lang::Ru) => format!(
+                "общее имя — IP-адрес, а в alt_names[{index}] доменное имя {value:?}. С таким \
+                 сертификатом Telegram (и любая проверка имени хоста в OpenSSL) отвергнет \
+                 адрес по IP, хотя CN верен. Сделайте для доменного имени отдельный \
+                 сертификат или укажите его общим именем; в alt_names к IP-адресу можно \
+                 добавлять только IP-адреса"
+            ),
+            (Error::DnsAltNameWithIpCommonName { index, value }, Lang::En) => format!(
+                "the common name is an IP address but alt_names[{index}] is the DNS name \
+                 {value:?}. Telegram (like any OpenSSL host name check) would then refuse the \
+                 certificate for the IP address although the CN is right. Make a separate \
+                 certificate for the DNS name, or make it the common name; next to an IP \
+                 common name, alt_names may hold IP addresses only"
+            ),
             (Error::TooManyAltNames { count, max }, Lang::Ru) => format!(
                 "слишком много дополнительных имён alt_names: {count}, допустимо не больше {max}"
             ),

@@ -67,6 +67,8 @@ pub struct CertOptions {
     /// emailAddress: ASCII, up to 128 characters.
     pub email: Option<String>,
     /// Extra names for subjectAltName: IP addresses become IP entries, others DNS entries.
+    /// Next to an IP common name only IP addresses are accepted: a DNS entry there makes
+    /// Telegram refuse the certificate ([`Error::DnsAltNameWithIpCommonName`]).
     pub alt_names: Option<Vec<String>>,
     /// The file names without extension; default `cert`.
     pub basename: Option<String>,
@@ -252,6 +254,12 @@ fn plan(req: &CertRequest) -> Result<(Plan, String), Error> {
     let mut alt_names = vec![cn_host];
     for (i, raw) in extra.iter().enumerate() {
         let host = HostName::parse(Field::AltName(i), raw)?;
+        if let (HostName::Ip(_), HostName::Dns(_)) = (&alt_names[0], &host) {
+            return Err(Error::DnsAltNameWithIpCommonName {
+                index: i,
+                value: error::clip(raw.trim()),
+            });
+        }
         if !alt_names.iter().any(|h| h.same_as(&host)) {
             alt_names.push(host);
         }
@@ -490,7 +498,7 @@ mod tests {
         );
         assert_eq!(
             code(with(CertOptions {
-                alt_names: Some(vec!["ok.example".into(), "1.2.3".into()]),
+                alt_names: Some(vec!["10.0.0.1".into(), "1.2.3".into()]),
                 ..Default::default()
             })),
             Some("CERT_IP_INVALID")
@@ -508,6 +516,13 @@ mod tests {
         assert_eq!(
             code(request("300.1.1.1", CertOptions::default())),
             Some("CERT_IP_INVALID")
+        );
+        assert_eq!(
+            code(with(CertOptions {
+                alt_names: Some(vec!["::1".into(), "webhook.example".into()]),
+                ..Default::default()
+            })),
+            Some("CERT_DNS_ALT_NAME_WITH_IP_CN")
         );
     }
 
