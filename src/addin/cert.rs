@@ -1,30 +1,27 @@
 //! MakeCert / СоздатьСертификат.
 
+use std::path::PathBuf;
+
 use super::error::AddinError;
 use super::value::{Args, Value};
-use super::Messenger;
-
-/// The options API.md lists for MakeCert.
-const CERT_OPTIONS: &[&str] = &[
-    "days",
-    "key",
-    "country",
-    "state",
-    "locality",
-    "organization",
-    "unit",
-    "email",
-    "alt_names",
-    "basename",
-    "overwrite",
-];
+use super::{json, Messenger};
+use crate::cert::{self, CertOptions, CertRequest};
 
 pub(super) fn make_cert(_m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
-    args.string(0)?;
-    args.string(1)?;
-    args.string(2)?;
-    args.options_with_keys(3, CERT_OPTIONS)?;
-    Err(AddinError::NotAvailable {
+    let common_name = args.string(0)?;
+    let directory = args.string(1)?;
+    let pfx_password = args.string(2)?;
+    let options: CertOptions = args.options(3)?;
+    let request = CertRequest {
+        common_name: common_name.to_owned(),
+        // An empty directory means: write nothing, return the PEMs and the PFX in the JSON.
+        directory: (!directory.trim().is_empty()).then(|| PathBuf::from(directory)),
+        pfx_password: pfx_password.to_owned(),
+        options,
+    };
+    let output = cert::make_cert(&request).map_err(|source| AddinError::Cert {
         method: args.method,
-    })
+        source,
+    })?;
+    json(args.method, &output)
 }

@@ -70,6 +70,16 @@ pub enum AddinError {
     },
     /// The method's capability is not in this build yet.
     NotAvailable { method: &'static Method },
+    /// MakeCert refused or failed.
+    Cert {
+        method: &'static Method,
+        source: crate::cert::Error,
+    },
+    /// A result could not be written as JSON (a bug: our result types always serialize).
+    Internal {
+        method: &'static Method,
+        detail: String,
+    },
 }
 
 impl AddinError {
@@ -81,7 +91,9 @@ impl AddinError {
             | AddinError::ArgumentText { method, .. }
             | AddinError::ArgumentRange { method, .. }
             | AddinError::Options { method, .. }
-            | AddinError::NotAvailable { method } => method.name.get(lang),
+            | AddinError::NotAvailable { method }
+            | AddinError::Cert { method, .. }
+            | AddinError::Internal { method, .. } => method.name.get(lang),
             AddinError::PropertyType { property, .. }
             | AddinError::PropertyText { property, .. }
             | AddinError::PropertyRange { property, .. }
@@ -131,6 +143,8 @@ impl Localized for AddinError {
             AddinError::ApiUrl { .. } => "PROP_API_URL",
             AddinError::Net { source, .. } => source.code(),
             AddinError::NotAvailable { .. } => "NOT_AVAILABLE",
+            AddinError::Cert { source, .. } => source.code(),
+            AddinError::Internal { .. } => "INTERNAL",
         }
     }
 
@@ -208,6 +222,11 @@ impl Localized for AddinError {
             }
             (NotAvailable { .. }, Lang::Ru) => {
                 "недоступно в этой версии компоненты".to_owned()
+            }
+            (Cert { source, .. }, _) => source.message(lang),
+            (Internal { detail, .. }, Lang::En) => format!("internal error, please report it: {detail}"),
+            (Internal { detail, .. }, Lang::Ru) => {
+                format!("внутренняя ошибка, сообщите о ней разработчикам: {detail}")
             }
         }
     }

@@ -356,6 +356,16 @@ impl Messenger {
     }
 }
 
+/// A structured result as the JSON string 1C reads with ПрочитатьJSON.
+fn json<T: serde::Serialize>(method: &'static Method, value: &T) -> Result<Value, AddinError> {
+    serde_json::to_string(value)
+        .map(Value::Str)
+        .map_err(|e| AddinError::Internal {
+            method,
+            detail: e.to_string(),
+        })
+}
+
 impl Drop for Messenger {
     fn drop(&mut self) {
         self.done();
