@@ -5,7 +5,9 @@
  *   - each interface's vtable starts with ONE destructor slot, the "scalar deleting destructor"
  *     taking flags (bit 0: free the memory); on 32-bit it is __thiscall;
  *   - every method is __stdcall on 32-bit (ADDIN_API), `this` first on the stack;
- *   - long is 32 bits, WCHAR_T is wchar_t (UTF-16), tVariant is 48 bytes.
+ *   - long is 32 bits, WCHAR_T is wchar_t (UTF-16), tVariant is 48 bytes;
+ *   - the object starts with four interface pointers, one per base; each call passes the
+ *     pointer of its base as `this`, as a C++ compiler does after the upcast.
  * It also plays the platform: a memory manager that counts allocations against frees, and a
  * connection (IAddInDefBase) that records AddError and ExternalEvent.
  *
@@ -560,6 +562,17 @@ static void run(Library *lib) {
                   wcsstr(conn.last_error, L"ожидается Строка, передано Число") != NULL,
               "the error is in Russian and names the parameter", conn.last_error);
         release(&mem, &ret);
+    }
+
+    /* The fourth base (UserLanguageBase, at 3 pointers into the object): English errors. */
+    {
+        obj->user_language->SetUserInterfaceLanguageCode(&obj->user_language, L"en");
+        connection_clear(&conn);
+        tVariant big = v_i4(99999);
+        bool set = CALL_LE(obj, SetPropVal, timeout, &big);
+        check(!set && wcscmp(conn.last_error, L"[PROP_RANGE] Timeout: expected a Number of seconds from 1 to 3600") == 0,
+              "SetUserInterfaceLanguageCode(en) through the fourth vtable: errors in English", conn.last_error);
+        obj->user_language->SetUserInterfaceLanguageCode(&obj->user_language, L"ru");
     }
 
     /* A panic inside a member: caught at the boundary (panic=unwind), the host alive. */
