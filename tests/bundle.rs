@@ -58,6 +58,7 @@ fn the_bundle_is_what_1c_expects_and_its_library_loads() {
         text.contains(r#"os="Linux""#) && text.contains(r#"arch="x86_64""#),
         "{text}"
     );
+    check_windows_components(&text, &dir);
     let linux = libraries
         .iter()
         .find(|p| p.ends_with(".so"))
@@ -89,4 +90,77 @@ fn the_bundle_is_what_1c_expects_and_its_library_loads() {
             "stray file {name} in the ZIP"
         );
     }
+}
+
+/// The Windows components, when the bundle has them (scripts/bundle.sh adds both or none;
+/// BUNDLE_WINDOWS=1 demands them): each DLL is a PE image of the architecture its
+/// `arch` names — PE32 for i386, PE32+ for x86_64 — since 1C picks the file by that attribute
+/// and a 64-bit DLL offered to the 32-bit client fails only on the user's machine.
+fn check_windows_components(manifest: &str, dir: &Path) {
+    let windows: Vec<(String, String)> = manifest
+        .split("<component ")
+        .skip(1)
+        .filter(|c| c.contains(r#"os="Windows""#))
+        .map(|c| (attribute(c, "arch"), attribute(c, "path")))
+        .collect();
+    if std::env::var("BUNDLE_WINDOWS").as_deref() == Ok("1") {
+        assert_eq!(
+            windows.len(),
+            2,
+            "BUNDLE_WINDOWS=1 but the bundle lacks Windows libraries:\n{manifest}"
+        );
+    }
+    if windows.is_empty() {
+        return;
+    }
+    let mut arches: Vec<&str> = windows.iter().map(|(arch, _)| arch.as_str()).collect();
+    arches.sort_unstable();
+    assert_eq!(
+        arches,
+        ["i386", "x86_64"],
+        "both Windows architectures or none:\n{manifest}"
+    );
+    for (arch, path) in &windows {
+        assert!(path.ends_with(".dll"), "{path}");
+        let image = std::fs::read(dir.join(path)).unwrap();
+        let (machine, magic) = pe_kind(&image).unwrap_or_else(|| panic!("{path} is not a PE DLL"));
+        let expected = match arch.as_str() {
+            "i386" => (0x014c, 0x010b), // IMAGE_FILE_MACHINE_I386, PE32
+            _ => (0x8664, 0x020b),      // IMAGE_FILE_MACHINE_AMD64, PE32+
+        };
+        assert_eq!(
+            (machine, magic),
+            expected,
+            "{path} (arch {arch}): machine {machine:#x}, optional header {magic:#x}"
+        );
+    }
+}
+
+fn attribute(element: &str, name: &str) -> String {
+    let start = element
+        .find(&format!("{name}=\""))
+        .unwrap_or_else(|| panic!("no {name} in {element}"))
+        + name.len()
+        + 2;
+    element[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The machine and the optional header's magic of a PE image that is a DLL.
+fn pe_kind(image: &[u8]) -> Option<(u16, u16)> {
+    let u16_at = |at: usize| Some(u16::from_le_bytes(image.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_le_bytes(image.get(at..at + 4)?.try_into().ok()?));
+    if image.get(..2)? != b"MZ" {
+        return None;
+    }
+    let pe = usize::try_from(u32_at(0x3c)?).ok()?;
+    if image.get(pe..pe + 4)? != b"PE\0\0" {
+        return None;
+    }
+    let machine = u16_at(pe + 4)?;
+    let characteristics = u16_at(pe + 22)?;
+    const IMAGE_FILE_DLL: u16 = 0x2000;
+    if characteristics & IMAGE_FILE_DLL == 0 {
+        return None;
+    }
+    Some((machine, u16_at(pe + 24)?))
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use super::platform::{write_variant, Connection, MemoryManager};
 use super::strings::{read_name, read_variant};
-use super::types::{TVariant, WChar, NATIVE_API_VERSION};
+use super::types::{TVariant, WChar, DTOR_SLOTS, NATIVE_API_VERSION};
 use crate::addin::{EventSink, InterfaceProblem, Messenger, Value};
 
 /// Longest member name or locale we read; nothing we answer to is longer.
@@ -675,10 +675,6 @@ static USER_LANGUAGE: Prefixed<UserLanguageVtbl> = Prefixed {
 // Slot positions the platform's C++ compiler uses: methods start after one destructor slot on
 // MSVC and after two on Itanium; the four interface pointers sit at consecutive words.
 const P: usize = size_of::<*const c_void>();
-#[cfg(not(windows))]
-const DTOR_SLOTS: usize = 2;
-#[cfg(windows)]
-const DTOR_SLOTS: usize = 1;
 const _: () = {
     use std::mem::offset_of;
     assert!(size_of::<Dtors>() == DTOR_SLOTS * P);
@@ -693,4 +689,46 @@ const _: () = {
     assert!(offset_of!(Object, language_extender) == P);
     assert!(offset_of!(Object, locale) == 2 * P);
     assert!(offset_of!(Object, user_language) == 3 * P);
+    assert!(size_of::<InitDoneVtbl>() == (DTOR_SLOTS + 4) * P);
+    assert!(size_of::<LanguageExtenderVtbl>() == (DTOR_SLOTS + 16) * P);
+    assert!(size_of::<LocaleVtbl>() == (DTOR_SLOTS + 1) * P);
+    assert!(size_of::<UserLanguageVtbl>() == (DTOR_SLOTS + 1) * P);
+};
+
+// The same slots as the byte offsets a C++ compiler for each shipped target gives the SDK
+// headers, written out, so that a wrong `cfg` above cannot make both sides of the checks agree
+// by mistake. Windows: one destructor slot, methods from 1·P; Linux: two, methods from 2·P.
+#[cfg(all(windows, target_arch = "x86_64"))]
+const _: () = {
+    use std::mem::offset_of;
+    assert!(offset_of!(InitDoneVtbl, init) == 8);
+    assert!(offset_of!(InitDoneVtbl, done) == 32);
+    assert!(offset_of!(LanguageExtenderVtbl, register_extension_as) == 8);
+    assert!(offset_of!(LanguageExtenderVtbl, find_method) == 80);
+    assert!(offset_of!(LanguageExtenderVtbl, call_as_func) == 128);
+    assert!(offset_of!(LocaleVtbl, set_locale) == 8);
+    assert!(offset_of!(UserLanguageVtbl, set_user_interface_language_code) == 8);
+};
+#[cfg(all(windows, target_arch = "x86"))]
+const _: () = {
+    use std::mem::offset_of;
+    assert!(offset_of!(InitDoneVtbl, init) == 4);
+    assert!(offset_of!(InitDoneVtbl, done) == 16);
+    assert!(offset_of!(LanguageExtenderVtbl, register_extension_as) == 4);
+    assert!(offset_of!(LanguageExtenderVtbl, find_method) == 40);
+    assert!(offset_of!(LanguageExtenderVtbl, call_as_func) == 64);
+    assert!(offset_of!(LocaleVtbl, set_locale) == 4);
+    assert!(offset_of!(UserLanguageVtbl, set_user_interface_language_code) == 4);
+    assert!(offset_of!(Object, user_language) == 12);
+};
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+const _: () = {
+    use std::mem::offset_of;
+    assert!(offset_of!(InitDoneVtbl, init) == 16);
+    assert!(offset_of!(InitDoneVtbl, done) == 40);
+    assert!(offset_of!(LanguageExtenderVtbl, register_extension_as) == 16);
+    assert!(offset_of!(LanguageExtenderVtbl, find_method) == 88);
+    assert!(offset_of!(LanguageExtenderVtbl, call_as_func) == 136);
+    assert!(offset_of!(LocaleVtbl, set_locale) == 16);
+    assert!(offset_of!(UserLanguageVtbl, set_user_interface_language_code) == 16);
 };

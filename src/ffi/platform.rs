@@ -6,7 +6,7 @@ use std::ptr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::strings::to_utf16_nul;
-use super::types::{TVariant, WChar, ADDIN_E_FAIL};
+use super::types::{TVariant, WChar, ADDIN_E_FAIL, DTOR_SLOTS};
 
 /// Destructor slots at the start of a platform interface's vtable. We never call them (the
 /// platform owns these objects), but they shift the method slots: two on the Itanium ABI
@@ -59,6 +59,21 @@ struct AddInDefBaseVtbl {
 pub struct RawConnection {
     vtbl: *const AddInDefBaseVtbl,
 }
+
+// The method slots we call, after the platform compiler's destructor slots (AddInDefBase.h,
+// IMemoryManager.h): a shift here would call the wrong function with the wrong arguments.
+const _: () = {
+    use std::mem::offset_of;
+    const P: usize = size_of::<usize>();
+    assert!(size_of::<PlatformDtors>() == DTOR_SLOTS * P);
+    assert!(offset_of!(MemoryManagerVtbl, alloc_memory) == DTOR_SLOTS * P);
+    assert!(offset_of!(MemoryManagerVtbl, free_memory) == (DTOR_SLOTS + 1) * P);
+    assert!(offset_of!(AddInDefBaseVtbl, add_error) == DTOR_SLOTS * P);
+    assert!(offset_of!(AddInDefBaseVtbl, set_event_buffer_depth) == (DTOR_SLOTS + 4) * P);
+    assert!(offset_of!(AddInDefBaseVtbl, get_event_buffer_depth) == (DTOR_SLOTS + 5) * P);
+    assert!(offset_of!(AddInDefBaseVtbl, external_event) == (DTOR_SLOTS + 6) * P);
+    assert!(size_of::<AddInDefBaseVtbl>() == (DTOR_SLOTS + 10) * P);
+};
 
 /// The platform's memory manager. Every string and BLOB handed to 1C is allocated here: 1C
 /// frees them with FreeMemory, so malloc'd memory would corrupt its heap.

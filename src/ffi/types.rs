@@ -151,12 +151,19 @@ const _: () = {
     assert!(offset_of!(TVariant, cb_elements) == 44);
     assert!(offset_of!(TVariant, vt) == 48);
 };
+// Both Windows targets: MSVC's tm is nine ints, and MSVC aligns double and 64-bit integers to 8
+// on x86 too (so does Rust for i686-pc-windows-gnu), which pads the union from 36 to 40 bytes.
 #[cfg(windows)]
 const _: () = {
     assert!(size_of::<Tm>() == 36);
+    assert!(size_of::<VariantValue>() == 40);
     assert!(size_of::<TVariant>() == 48);
     assert!(offset_of!(TVariant, cb_elements) == 40);
     assert!(offset_of!(TVariant, vt) == 44);
+    assert!(std::mem::align_of::<TVariant>() == 8);
+    // LLP64: the headers' `long` (GetInfo, indices, scode) and `unsigned long` (AllocMemory).
+    assert!(size_of::<c_long>() == 4);
+    assert!(size_of::<std::ffi::c_ulong>() == 4);
 };
 // On every target the pointer of a string sits at offset 0 and its length one pointer later.
 const _: () = {
@@ -165,6 +172,14 @@ const _: () = {
     assert!(offset_of!(StrVal, len) == size_of::<*const u8>());
     assert!(offset_of!(TVariant, value) == 0);
 };
+
+/// Destructor slots at the start of every C++ vtable of the interface, ours and the
+/// platform's: the Itanium ABI (Linux, macOS) has two (complete-object and deleting
+/// destructor), MSVC (Windows) one (the scalar deleting destructor taking flags).
+#[cfg(not(windows))]
+pub const DTOR_SLOTS: usize = 2;
+#[cfg(windows)]
+pub const DTOR_SLOTS: usize = 1;
 
 /// `AppCapabilities` of SetPlatformCapabilities.
 pub const APP_CAPABILITIES_LAST: c_int = 3;

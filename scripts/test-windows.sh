@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The Windows test CI runs: builds both DLLs (scripts/build-windows.sh), builds the C test host
+# (tests/windows-host/host.c) for x86_64 and i686, runs the x86_64 host under wine against the
+# x86_64 DLL, and makes the bundle with the Windows libraries in it. Fails on any failed check.
+# Prints the sizes of the libraries and of the ZIP (goals: each library <= 4 MB, ZIP <= 8 MB).
+#
+# Usage: scripts/test-windows.sh [-h]
+#
+# The i686 DLL is built and checked statically (PE32, imports, exports) but not run: wine64 on
+# Debian 12 cannot run 32-bit code, and wine32 needs the i386 architecture (see docs/windows.md).
+# Everything it makes stays in target/ (build-std cache, wine prefix), so a second run takes
+# seconds plus the link.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    "") ;;
+    *) echo "test-windows: unknown argument $1" >&2; exit 2 ;;
+esac
+
+started=$(date +%s)
+bash scripts/build-windows.sh -t all
+
+work=target/windows-test
+mkdir -p "$work/x86_64" "$work/i686"
+
+# The host, for both targets: static, so that wine needs no mingw runtime either.
+for arch in x86_64 i686; do
+    "$arch-w64-mingw32-gcc" -std=c11 -O1 -g -Wall -Wextra -Werror -static \
+        -o "$work/$arch/host.exe" tests/windows-host/host.c
+done
+# TEST ONLY: the ProcessPrng stand-in wine 8 lacks, next to the host exe, never in the bundle.
+x86_64-w64-mingw32-gcc -O2 -shared -s -o "$work/x86_64/bcryptprimitives.dll" \
+    tests/windows-host/bcryptprimitives.c tests/windows-host/bcryptprimitives.def -lbcrypt
+cp target/x86_64-pc-windows-gnu/release/messenger.dll "$work/x86_64/messenger.dll"
+
+# Headless wine: a console program needs no display; the prefix is made once and kept in
+# target/. mscoree/mshtml disabled so that wine never asks for Mono or Gecko.
+export WINEPREFIX=$PWD/$work/wineprefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY WAYLAND_DISPLAY
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+    echo "test-windows: creating the wine prefix" >&2
+    timeout 300 wineboot --init >/dev/null 2>&1 || true
+fi
+echo "test-windows: wine host.exe messenger.dll (x86_64)" >&2
+status=0
+(cd "$work/x86_64" && timeout 300 wine host.exe messenger.dll 2>"$PWD/wine.stderr") | tr -d '\r' | tee "$work/x86_64/host.out" || status=$?
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/x86_64/host.out" || true)
+if [ "$status" != 0 ] || [ -z "$summary" ] || ! grep -q ' 0 failed$' <<<"$summary"; then
+    echo "test-windows: the wine host failed (exit $status); wine's stderr:" >&2
+    tail -n 20 "$work/x86_64/wine.stderr" >&2 || true
+    exit 1
+fi
+
+# The bundle with both Windows libraries (BUNDLE_WINDOWS=1 fails if either is missing).
+BUNDLE_WINDOWS=1 bash scripts/bundle.sh >/dev/null
+
+size() { stat -c %s "$1"; }
+echo "test-windows: sizes (goal: each library <= 4 MB, ZIP <= 8 MB)"
+for f in target/x86_64-pc-windows-gnu/release/messenger.dll target/i686-pc-windows-gnu/release/messenger.dll \
+    target/release/libmessenger.so target/bundle/Messenger.zip; do
+    printf '  %-50s %9d bytes (%s MiB)  %s\n' "$f" "$(size "$f")" \
+        "$(awk -v b="$(size "$f")" 'BEGIN {printf "%.2f", b / 1048576}')" "$(file -b "$f" | cut -d, -f1)"
+done
+echo "test-windows: $summary (wine, x86_64); i686 built and checked statically; $(($(date +%s) - started)) s"
