@@ -159,9 +159,9 @@ fn small_odd_primes() -> Vec<u32> {
 }
 
 /// Miller-Rabin rounds besides the fixed base 2, each prime then also passing a strong Lucas
-/// test (Baillie-PSW). FIPS 186-5 Table B.1 asks for 5 rounds for the 1024-bit primes of
-/// RSA-2048 (fewer for larger ones) when candidates are random, as here; the crate's generic
-/// 20 rounds are meant for numbers an adversary may have chosen.
+/// test (Baillie-PSW). For random candidates, as here, FIPS 186-5 Table B.1 asks for 5 rounds
+/// for the 1024-bit primes of RSA-2048 at error probability 2^-112 (4 for 1536 and 2048 bits);
+/// the crate's generic 20 rounds are meant for numbers an adversary may have chosen.
 const EXTRA_MR_ROUNDS: usize = 4;
 
 /// How far the search walks up from one random start before drawing another; primes near
