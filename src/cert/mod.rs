@@ -251,10 +251,11 @@ fn plan(req: &CertRequest) -> Result<(Plan, String), Error> {
     }
     // The CN's own entry always comes first: a SAN list without the URL's host would make
     // Telegram and every browser reject the certificate even though the CN is right.
+    let cn_is_ip = matches!(cn_host, HostName::Ip(_));
     let mut alt_names = vec![cn_host];
     for (i, raw) in extra.iter().enumerate() {
         let host = HostName::parse(Field::AltName(i), raw)?;
-        if let (HostName::Ip(_), HostName::Dns(_)) = (&alt_names[0], &host) {
+        if cn_is_ip && matches!(host, HostName::Dns(_)) {
             return Err(Error::DnsAltNameWithIpCommonName {
                 index: i,
                 value: error::clip(raw.trim()),
