@@ -495,8 +495,19 @@ def run_mkcert(args):
                                   serialization.NoEncryption()))
 
 
+def die_with_parent():
+    """In the child: the kernel kills it when the guard dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def run_guard(cmd):
-    child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+    child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                             if os.environ.get("GUARD_QUIET") else None,
+                             preexec_fn=die_with_parent)
 
     def stop(*_):
         try:

@@ -58,6 +58,15 @@ pub struct Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
+        // Closing stdin first lets a guard stop its own child (its watchdog sees EOF); the
+        // kill after a short wait is for a child that did not listen.
+        drop(self._stdin.take());
+        for _ in 0..30 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
