@@ -208,6 +208,13 @@ impl ChatId {
                 return Ok(ChatId::Username(t.to_owned()));
             }
         }
+        let digits = t.strip_prefix('-').unwrap_or(t);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::InvalidChatId {
+                reason_en: format!("{t} is too large for a chat id"),
+                reason_ru: format!("{t} слишком велико для идентификатора чата"),
+            });
+        }
         // Строка(Число) in 1C groups digits with (non-breaking) spaces: the commonest slip.
         let digits_and_spaces = t.chars().all(|c| {
             c.is_ascii_digit() || c.is_whitespace() || c == '\u{a0}' || c == '-' || c == ','
