@@ -41,7 +41,8 @@ impl WebhookCertificate {
         }
         let path = source.trim();
         let bytes = std::fs::read(path).map_err(|e| Error::CertificateUnreadable {
-            path: path.to_owned(),
+            // Bounded: a long text that was meant as PEM but lacks its header ends up here.
+            path: path.chars().take(200).collect(),
             reason: e.to_string(),
         })?;
         Self::from_bytes(&bytes)

@@ -45,6 +45,7 @@ const TELEGRAM_HOST: &str = "api.telegram.org";
 pub struct Api {
     client: reqwest::blocking::Client,
     base: String,
+    shown_base: String,
     real_telegram: bool,
     timeout: Duration,
     proxy: Option<String>,
@@ -94,6 +95,17 @@ fn parse_api_url(text: &str) -> Result<(String, bool), Error> {
     let base = url.as_str().trim_end_matches('/').to_owned();
     let real = host.trim_end_matches('.') == TELEGRAM_HOST;
     Ok((base, real))
+}
+
+/// The base URL as messages show it: a reverse proxy's password in it replaced by `***`.
+fn shown_base(base: &str) -> String {
+    match url::Url::parse(base) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.as_str().trim_end_matches('/').to_owned()
+        }
+        _ => base.to_owned(),
+    }
 }
 
 fn contains_token_like(text: &str) -> bool {
@@ -271,6 +283,7 @@ impl Api {
         let client = http::client(settings, Verification::Verify)?;
         Ok(Api {
             client,
+            shown_base: shown_base(&base),
             base,
             real_telegram,
             timeout: settings.timeout,
@@ -406,7 +419,7 @@ impl Api {
 
     /// The URL as errors show it: the token's secret replaced by `***`.
     fn shown_url(&self, token: &str, method: &str) -> String {
-        format!("{}/bot{}:***/{}", self.base, bot_id(token), method)
+        format!("{}/bot{}:***/{}", self.shown_base, bot_id(token), method)
     }
 
     /// One call, with the envelope handled once: `ok:false` → [`Error::Telegram`]; a 429 whose
@@ -591,5 +604,9 @@ mod tests {
         assert!(parse_api_url("ftp://x").is_err());
         assert!(parse_api_url("").is_err());
         assert!(parse_api_url("https://x/?a=1").is_err());
+        assert_eq!(
+            shown_base("https://tg:ProxyPw@proxy.local/tg"),
+            "https://tg:***@proxy.local/tg"
+        );
     }
 }
