@@ -332,6 +332,19 @@ fn every_webhook_check_refuses_before_any_request() {
             real.set_webhook(TOKEN, "https://10.1.2.3:8443/x", None, &none),
         ),
         (
+            "TELEGRAM_WEBHOOK_IP_RESERVED",
+            real.set_webhook(
+                TOKEN,
+                "https://tg:pw@localhost/testssl/hs/testbottg/testing",
+                None,
+                &none,
+            ),
+        ),
+        (
+            "TELEGRAM_WEBHOOK_IP_RESERVED",
+            real.set_webhook(TOKEN, "https://srv1c/x", None, &none),
+        ),
+        (
             "TELEGRAM_WEBHOOK_IPV6",
             real.set_webhook(TOKEN, "https://[2001:4860::1]/x", None, &none),
         ),

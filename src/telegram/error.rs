@@ -345,14 +345,14 @@ impl Localized for Error {
             Error::WebhookHostReserved { ip } => {
                 if ru {
                     format!(
-                        "адрес {ip} в webhook — частный, локальный или зарезервированный: серверы \
-                         Telegram до него не доберутся и setWebhook его отклонит. Укажите внешний \
+                        "адрес {ip} в webhook — частный, локальный или зарезервированный (или имя \
+                         без домена): серверы Telegram до него не доберутся и setWebhook его отклонит. Укажите внешний \
                          (статический) IP или доменное имя публикации"
                     )
                 } else {
                     format!(
-                        "{ip} in the webhook URL is a private, loopback or reserved address: \
-                         Telegram's servers cannot reach it and setWebhook refuses it. Give the \
+                        "{ip} in the webhook URL is a private, loopback or reserved address (or a \
+                         name without a domain): Telegram's servers cannot reach it and setWebhook refuses it. Give the \
                          publication's public (static) IP or domain name"
                     )
                 }

@@ -169,7 +169,19 @@ pub fn check_url(text: &str, real_telegram: bool) -> Result<CheckedUrl, Error> {
         return Err(Error::WebhookPort { port });
     }
     let host = match url.host() {
-        Some(url::Host::Domain(d)) => d.to_owned(),
+        Some(url::Host::Domain(d)) => {
+            // The article's own example opens the service as https://user:pass@localhost/…;
+            // copied into setWebhook, such a name points Telegram at itself.
+            let lower = d.trim_end_matches('.').to_ascii_lowercase();
+            let local = lower == "localhost"
+                || lower.ends_with(".localhost")
+                || lower.ends_with(".local")
+                || !lower.contains('.');
+            if real_telegram && local {
+                return Err(Error::WebhookHostReserved { ip: d.to_owned() });
+            }
+            d.to_owned()
+        }
         Some(url::Host::Ipv4(ip)) => {
             if real_telegram && is_reserved_v4(ip) {
                 return Err(Error::WebhookHostReserved { ip: ip.to_string() });
