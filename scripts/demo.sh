@@ -42,6 +42,24 @@ call --lang en SendTelegram s:TOKEN d:1.5 s:Hello
 step "With ВызыватьИсключения = Ложь the call returns Неопределено and ПоследняяОшибка tells why"
 call --lang ru --set "ВызыватьИсключения=b:false" ПолучитьИнформациюWebhook n:42
 
+step "СоздатьСертификат: a certificate for https://127.0.0.1 into a directory with Cyrillic and spaces"
+certdir="$work/Сертификаты веб-публикации"
+"$host" "$lib" call --lang ru СоздатьСертификат s:127.0.0.1 "s:$certdir" s:Пароль-PFX-1 \
+    's:{"organization": "ООО «Ромашка»", "locality": "Оренбург", "country": "RU", "alt_names": ["::1"]}' \
+    | python3 -c 'import json,sys; r=json.load(sys.stdin); v=json.loads(r["value"]) if r["ok"] else r; print(json.dumps(v, ensure_ascii=False, indent=2)[:1500])'
+ls -l "$certdir"
+echo "  OpenSSL reads it:"
+openssl x509 -in "$certdir/cert.pem" -noout -subject -ext subjectAltName -nameopt utf8,sep_comma_plus | sed 's/^/    /'
+openssl pkcs12 -in "$certdir/cert.pfx" -passin pass:Пароль-PFX-1 -info -noout 2>&1 | sed 's/^/    /'
+echo "  A real TLS server with it, verified by curl against the certificate alone:"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$certdir/cert.pem" -key "$certdir/cert.key" -www >/dev/null 2>&1 &
+server=$!
+sleep 0.5
+curl -sS --cacert "$certdir/cert.pem" -o /dev/null -w '    curl https://127.0.0.1:'"$port"'/ -> HTTP %{http_code}, certificate verified\n' "https://127.0.0.1:$port/" || true
+kill "$server" 2>/dev/null || true
+call --lang ru СоздатьСертификат s:300.1.1.1 s: s:пароль
+
 step "The whole platform call sequence, every member (the test host's sequence mode)"
 MESSENGER_EXPECT_VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1) \
     "$host" "$lib" sequence 2>/dev/null | tail -n 1

@@ -75,6 +75,11 @@ pub enum AddinError {
         method: &'static Method,
         source: crate::cert::Error,
     },
+    /// A Telegram call was refused before the request, failed on the way, or Telegram said no.
+    Telegram {
+        method: &'static Method,
+        source: crate::telegram::Error,
+    },
     /// A result could not be written as JSON (a bug: our result types always serialize).
     Internal {
         method: &'static Method,
@@ -93,6 +98,7 @@ impl AddinError {
             | AddinError::Options { method, .. }
             | AddinError::NotAvailable { method }
             | AddinError::Cert { method, .. }
+            | AddinError::Telegram { method, .. }
             | AddinError::Internal { method, .. } => method.name.get(lang),
             AddinError::PropertyType { property, .. }
             | AddinError::PropertyText { property, .. }
@@ -144,6 +150,7 @@ impl Localized for AddinError {
             AddinError::Net { source, .. } => source.code(),
             AddinError::NotAvailable { .. } => "NOT_AVAILABLE",
             AddinError::Cert { source, .. } => source.code(),
+            AddinError::Telegram { source, .. } => source.code(),
             AddinError::Internal { .. } => "INTERNAL",
         }
     }
@@ -224,6 +231,7 @@ impl Localized for AddinError {
                 "недоступно в этой версии компоненты".to_owned()
             }
             (Cert { source, .. }, _) => source.message(lang),
+            (Telegram { source, .. }, _) => source.message(lang),
             (Internal { detail, .. }, Lang::En) => format!("internal error, please report it: {detail}"),
             (Internal { detail, .. }, Lang::Ru) => {
                 format!("внутренняя ошибка, сообщите о ней разработчикам: {detail}")

@@ -1,2 +1,612 @@
-//! The Telegram Bot API: webhook set-up and diagnosis, messages, any method.
-//! Being built in its own issue; the add-in reports the methods as not available until then.
+//! The Telegram Bot API: set, inspect, diagnose and delete the webhook, send messages, call any
+//! method.
+//!
+//! Every call goes to `<base>/bot<token>/<method>` through the shared HTTP client
+//! ([`crate::net::http`]) and returns the `result` of Telegram's envelope. Everything that can be
+//! checked before a request is checked first (see [`webhook`]), so that a mistake is reported
+//! with what to change instead of Telegram's terse text or a silent delivery failure.
+//!
+//! ```no_run
+//! use messenger::net::NetSettings;
+//! use messenger::telegram::{Api, WebhookOptions};
+//! # fn main() -> Result<(), messenger::telegram::Error> {
+//! let api = Api::new(&NetSettings::default(), "https://api.telegram.org")?;
+//! let token = "123456:ABC-DEF";
+//! api.set_webhook(token, "https://bot:pass@203.0.113.7:8443/base/hs/bot/update",
+//!     Some("cert.pem"), &WebhookOptions::default())?;
+//! api.send_message(token, "-1001234567890", "Привет", &Default::default())?;
+//! # Ok(()) }
+//! ```
+
+mod certificate;
+mod diagnose;
+mod error;
+pub mod webhook;
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::i18n::Lang;
+use crate::net::http::{self, FailureKind};
+use crate::net::tls::Verification;
+use crate::net::NetSettings;
+
+pub use certificate::WebhookCertificate;
+pub use diagnose::{Finding, Severity};
+pub use error::{Credential, Error};
+pub use webhook::WebhookOptions;
+
+/// Telegram's own API host: against it, webhook hosts must be public IPv4 addresses or names.
+const TELEGRAM_HOST: &str = "api.telegram.org";
+
+/// A Bot API client for one base URL and one set of network settings.
+pub struct Api {
+    client: reqwest::blocking::Client,
+    base: String,
+    shown_base: String,
+    real_telegram: bool,
+    timeout: Duration,
+    proxy: Option<String>,
+}
+
+/// Checks a `TelegramApiUrl` value: http(s), a host, no query, fragment or bot token in it.
+pub fn validate_api_url(text: &str) -> Result<(), Error> {
+    parse_api_url(text).map(|_| ())
+}
+
+fn parse_api_url(text: &str) -> Result<(String, bool), Error> {
+    let bad = |en: &str, ru: &str| Error::InvalidApiUrl {
+        reason_en: en.to_owned(),
+        reason_ru: ru.to_owned(),
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(bad("it is empty", "адрес пуст"));
+    }
+    // Looked for before parsing, so that no message built from the parser's text can carry it.
+    if text.contains("/bot") && text.contains(':') && contains_token_like(text) {
+        return Err(bad(
+            "it contains a bot token; give only the base, e.g. https://api.telegram.org",
+            "в нём есть токен бота; укажите только основу, например https://api.telegram.org",
+        ));
+    }
+    let url = url::Url::parse(text).map_err(|e| Error::InvalidApiUrl {
+        reason_en: format!("cannot parse it ({e})"),
+        reason_ru: format!("не удалось разобрать ({e})"),
+    })?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(bad(
+            "the scheme must be https:// (or http:// for a local Bot API server)",
+            "схема должна быть https:// (или http:// для локального Bot API сервера)",
+        ));
+    }
+    let host = match url.host_str() {
+        Some(h) if !h.is_empty() => h.to_ascii_lowercase(),
+        _ => return Err(bad("the host is missing", "не указан хост")),
+    };
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            "a base URL has no ?query or #fragment",
+            "у основы адреса не бывает ?параметров и #фрагмента",
+        ));
+    }
+    let base = url.as_str().trim_end_matches('/').to_owned();
+    let real = host.trim_end_matches('.') == TELEGRAM_HOST;
+    Ok((base, real))
+}
+
+/// The base URL as messages show it: a reverse proxy's password in it replaced by `***`.
+fn shown_base(base: &str) -> String {
+    match url::Url::parse(base) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.as_str().trim_end_matches('/').to_owned()
+        }
+        _ => base.to_owned(),
+    }
+}
+
+fn contains_token_like(text: &str) -> bool {
+    text.split("/bot").skip(1).any(|rest| {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        digits > 0 && rest[digits..].starts_with(':')
+    })
+}
+
+/// Checks a bot token: `<digits>:<A-Za-z0-9_->`. Anything else could change the request path.
+fn check_token(token: &str) -> Result<(), Error> {
+    match token.split_once(':') {
+        Some((id, secret))
+            if !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && !secret.is_empty()
+                && secret
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+        {
+            Ok(())
+        }
+        _ => Err(Error::InvalidToken),
+    }
+}
+
+/// The bot id part of a token (the part before the colon, not secret).
+fn bot_id(token: &str) -> &str {
+    token.split(':').next().unwrap_or_default()
+}
+
+/// Replaces every occurrence of the token's secret in `text`, and any other `bot<digits>:<secret>`
+/// as well, by `***`: the last line of defence for texts that come from outside.
+pub fn redact(text: &str, token: &str) -> String {
+    let mut out = if token.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(token, &format!("{}:***", bot_id(token)))
+    };
+    if let Some((_, secret)) = token.split_once(':') {
+        if secret.len() >= 4 {
+            out = out.replace(secret, "***");
+        }
+    }
+    // Any other token-shaped text (a proxy echoing a URL, say).
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(pos) = rest.find("bot") {
+        let (head, tail) = rest.split_at(pos + 3);
+        result.push_str(head);
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        let after = &tail[digits..];
+        if digits > 0 && after.starts_with(':') && !after[1..].starts_with("***") {
+            let secret_len = after[1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .count();
+            result.push_str(&tail[..digits]);
+            result.push_str(":***");
+            rest = &after[1 + secret_len..];
+        } else {
+            rest = tail;
+        }
+    }
+    result.push_str(rest);
+    result
+}
+
+/// Telegram's answer envelope.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    ok: bool,
+    #[serde(default)]
+    result: Option<Value>,
+    #[serde(default)]
+    error_code: Option<i64>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    parameters: Option<ResponseParameters>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ResponseParameters {
+    #[serde(default)]
+    retry_after: Option<u64>,
+}
+
+/// A chat as sendMessage wants it: a number for ids, a string for `@channelname`.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum ChatId {
+    Id(i64),
+    Username(String),
+}
+
+impl ChatId {
+    /// Reads a chat id as 1C passes it (always a String).
+    pub fn parse(text: &str) -> Result<ChatId, Error> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(Error::InvalidChatId {
+                reason_en: "it is empty".into(),
+                reason_ru: "он пуст".into(),
+            });
+        }
+        if let Ok(n) = t.parse::<i64>() {
+            return Ok(ChatId::Id(n));
+        }
+        if let Some(name) = t.strip_prefix('@') {
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Ok(ChatId::Username(t.to_owned()));
+            }
+        }
+        let digits = t.strip_prefix('-').unwrap_or(t);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::InvalidChatId {
+                reason_en: format!("{t} is too large for a chat id"),
+                reason_ru: format!("{t} слишком велико для идентификатора чата"),
+            });
+        }
+        // Строка(Число) in 1C groups digits with (non-breaking) spaces: the commonest slip.
+        let digits_and_spaces = t.chars().all(|c| {
+            c.is_ascii_digit() || c.is_whitespace() || c == '\u{a0}' || c == '-' || c == ','
+        });
+        if digits_and_spaces {
+            return Err(Error::InvalidChatId {
+                reason_en: format!(
+                    "'{t}' looks like a number with group separators; in 1C convert it with \
+                     XMLString(Id) or Format(Id, \"NG=0\")"
+                ),
+                reason_ru: format!(
+                    "«{t}» похоже на число с разделителями групп; в 1С преобразуйте его через \
+                     XMLСтрока(Ид) или Формат(Ид, \"ЧГ=0\")"
+                ),
+            });
+        }
+        Err(Error::InvalidChatId {
+            reason_en: format!("'{t}' is neither an integer nor @name"),
+            reason_ru: format!("«{t}» — не целое число и не @имя"),
+        })
+    }
+}
+
+/// sendMessage's body: the two required fields and whatever else the caller passes.
+#[derive(Debug, Serialize)]
+struct SendMessage<'a> {
+    chat_id: ChatId,
+    text: &'a str,
+    #[serde(flatten)]
+    extra: &'a Map<String, Value>,
+}
+
+/// deleteWebhook's body.
+#[derive(Debug, Serialize)]
+struct DeleteWebhook {
+    drop_pending_updates: bool,
+}
+
+/// How a request's body is sent.
+enum Body<'a> {
+    None,
+    Json(&'a Value),
+    /// Multipart text parts plus an optional file part (name, file name, content).
+    Multipart {
+        parts: Vec<(String, String)>,
+        file: Option<(&'static str, &'static str, String)>,
+    },
+}
+
+impl Api {
+    /// A client for `api_base_url` (the `TelegramApiUrl` property) with the given settings.
+    pub fn new(settings: &NetSettings, api_base_url: &str) -> Result<Api, Error> {
+        let (base, real_telegram) = parse_api_url(api_base_url)?;
+        let client = http::client(settings, Verification::Verify)?;
+        Ok(Api {
+            client,
+            shown_base: shown_base(&base),
+            base,
+            real_telegram,
+            timeout: settings.timeout,
+            proxy: settings.proxy.as_ref().map(ToString::to_string),
+        })
+    }
+
+    /// Whether the base URL is Telegram's own (then webhook hosts must be public).
+    pub fn is_real_telegram(&self) -> bool {
+        self.real_telegram
+    }
+
+    /// setWebhook with an optional certificate (a `.pem`/`.cer` path or PEM text). Every check
+    /// is made before the request; see [`webhook`].
+    pub fn set_webhook(
+        &self,
+        token: &str,
+        url: &str,
+        certificate: Option<&str>,
+        options: &WebhookOptions,
+    ) -> Result<Value, Error> {
+        check_token(token)?;
+        let url = url.trim();
+        let checked = webhook::check_url(url, self.real_telegram)?;
+        options.validate(self.real_telegram)?;
+        let cert = match certificate.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(source) => {
+                let cert = WebhookCertificate::load(source)?;
+                webhook::check_certificate(&cert, &checked)?;
+                Some(cert)
+            }
+            None => None,
+        };
+        let parts = webhook::SetWebhookFields::new(url, options).parts();
+        let file = cert.map(|c| ("certificate", "cert.pem", c.pem));
+        self.request(token, "setWebhook", Body::Multipart { parts, file })
+    }
+
+    /// getWebhookInfo: Telegram's WebhookInfo.
+    pub fn get_webhook_info(&self, token: &str) -> Result<Value, Error> {
+        check_token(token)?;
+        self.request(token, "getWebhookInfo", Body::None)
+    }
+
+    /// deleteWebhook.
+    pub fn delete_webhook(&self, token: &str, drop_pending_updates: bool) -> Result<Value, Error> {
+        check_token(token)?;
+        let body = serde_json::to_value(DeleteWebhook {
+            drop_pending_updates,
+        })
+        .unwrap_or_default();
+        self.request(token, "deleteWebhook", Body::Json(&body))
+    }
+
+    /// getWebhookInfo plus `findings`: what each problem likely means and what to do, in `lang`.
+    /// `certificate` (path or PEM), when given, adds the local certificate checks.
+    pub fn check_webhook(
+        &self,
+        token: &str,
+        certificate: Option<&str>,
+        lang: Lang,
+    ) -> Result<Value, Error> {
+        check_token(token)?;
+        let cert = match certificate.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(source) => Some(WebhookCertificate::load(source)?),
+            None => None,
+        };
+        let info = self.get_webhook_info(token)?;
+        let findings = diagnose::findings(&info, cert.as_ref(), certificate::now(), lang);
+        let mut out = match info {
+            Value::Object(map) => map,
+            other => {
+                let mut m = Map::new();
+                m.insert("webhook_info".into(), other);
+                m
+            }
+        };
+        out.insert(
+            "findings".into(),
+            serde_json::to_value(findings).unwrap_or_default(),
+        );
+        Ok(Value::Object(out))
+    }
+
+    /// sendMessage to `chat_id` (an integer as text, or `@channelname`), with `extra` fields
+    /// (`parse_mode`, `reply_markup`, ...) merged in.
+    pub fn send_message(
+        &self,
+        token: &str,
+        chat_id: &str,
+        text: &str,
+        extra: &Map<String, Value>,
+    ) -> Result<Value, Error> {
+        check_token(token)?;
+        let chat_id = ChatId::parse(chat_id)?;
+        if text.trim().is_empty() {
+            return Err(Error::EmptyText);
+        }
+        for name in ["chat_id", "text"] {
+            if extra.contains_key(name) {
+                return Err(Error::ParameterConflict { name: name.into() });
+            }
+        }
+        let body = serde_json::to_value(SendMessage {
+            chat_id,
+            text,
+            extra,
+        })
+        .unwrap_or_default();
+        self.request(token, "sendMessage", Body::Json(&body))
+    }
+
+    /// Any Bot API method with a JSON object of parameters.
+    pub fn call(
+        &self,
+        token: &str,
+        method: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, Error> {
+        check_token(token)?;
+        let method = method.trim();
+        if method.is_empty()
+            || method.len() > 64
+            || !method.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(Error::InvalidMethod {
+                method: redact(method, token).chars().take(64).collect(),
+            });
+        }
+        let body = Value::Object(params.clone());
+        self.request(token, method, Body::Json(&body))
+    }
+
+    /// The URL as errors show it: the token's secret replaced by `***`.
+    fn shown_url(&self, token: &str, method: &str) -> String {
+        format!("{}/bot{}:***/{}", self.shown_base, bot_id(token), method)
+    }
+
+    /// One call, with the envelope handled once: `ok:false` → [`Error::Telegram`]; a 429 whose
+    /// `retry_after` fits in what is left of the timeout is waited out and retried once.
+    fn request(&self, token: &str, method: &str, body: Body<'_>) -> Result<Value, Error> {
+        let deadline = Instant::now() + self.timeout;
+        let url = format!("{}/bot{}/{}", self.base, token, method);
+        let mut retried = false;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(self.network(
+                    token,
+                    method,
+                    FailureKind::Timeout,
+                    "no time left".into(),
+                ));
+            }
+            let mut req = self.client.post(&url).timeout(left);
+            req = match &body {
+                Body::None => req,
+                Body::Json(v) => req.json(v),
+                Body::Multipart { parts, file } => {
+                    let mut form = reqwest::blocking::multipart::Form::new();
+                    for (k, v) in parts {
+                        form = form.text(k.clone(), v.clone());
+                    }
+                    if let Some((name, file_name, content)) = file {
+                        let part = reqwest::blocking::multipart::Part::text(content.clone())
+                            .file_name(*file_name)
+                            .mime_str("application/octet-stream")
+                            .map_err(|e| {
+                                self.network(token, method, FailureKind::Other, e.to_string())
+                            })?;
+                        form = form.part(*name, part);
+                    }
+                    req.multipart(form)
+                }
+            };
+            let response = req.send().map_err(|e| self.failure(token, method, e))?;
+            let status = response.status().as_u16();
+            let bytes = response
+                .bytes()
+                .map_err(|e| self.failure(token, method, e))?;
+            let envelope: Envelope = match serde_json::from_slice(&bytes) {
+                Ok(e) => e,
+                Err(_) => {
+                    let text: String = String::from_utf8_lossy(&bytes)
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(200)
+                        .collect();
+                    return Err(Error::BadResponse {
+                        url: self.shown_url(token, method),
+                        status,
+                        excerpt: redact(text.trim(), token),
+                    });
+                }
+            };
+            if envelope.ok {
+                return envelope.result.ok_or_else(|| Error::BadResponse {
+                    url: self.shown_url(token, method),
+                    status,
+                    excerpt: "ok:true without result".into(),
+                });
+            }
+            let code = envelope.error_code.unwrap_or(i64::from(status));
+            let retry_after = envelope.parameters.and_then(|p| p.retry_after);
+            if code == 429 && !retried {
+                if let Some(secs) = retry_after {
+                    let wait = Duration::from_secs(secs);
+                    // Only when the wait plus a little for the repeated request fits.
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if wait + Duration::from_millis(200) < left {
+                        std::thread::sleep(wait);
+                        retried = true;
+                        continue;
+                    }
+                }
+            }
+            return Err(Error::Telegram {
+                code,
+                description: redact(
+                    envelope
+                        .description
+                        .as_deref()
+                        .unwrap_or("(no description)"),
+                    token,
+                ),
+                retry_after,
+            });
+        }
+    }
+
+    fn failure(&self, token: &str, method: &str, err: reqwest::Error) -> Error {
+        let f = http::failure(err);
+        self.network(token, method, f.kind, f.detail)
+    }
+
+    fn network(&self, token: &str, method: &str, kind: FailureKind, detail: String) -> Error {
+        Error::Network {
+            kind,
+            url: self.shown_url(token, method),
+            proxy: self.proxy.clone(),
+            detail: redact(&detail, token),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_redacted_everywhere() {
+        let t = "123456:AAH-secret_X";
+        assert_eq!(
+            redact(&format!("https://h/bot{t}/getMe and {t}"), t),
+            "https://h/bot123456:***/getMe and 123456:***"
+        );
+        assert_eq!(redact("x bot42:zzzz-y/", ""), "x bot42:***/");
+        assert_eq!(redact("robot and bot: fine", t), "robot and bot: fine");
+    }
+
+    #[test]
+    fn token_shape() {
+        assert!(check_token("123:abc_DEF-9").is_ok());
+        for bad in [
+            "",
+            "123",
+            ":abc",
+            "12a:abc",
+            "123:",
+            "123:a/b",
+            "123:a b",
+            "bot123:abc",
+        ] {
+            assert!(check_token(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn chat_ids() {
+        assert_eq!(
+            ChatId::parse(" -1001234567890 ").unwrap(),
+            ChatId::Id(-1001234567890)
+        );
+        assert_eq!(
+            ChatId::parse("@my_channel").unwrap(),
+            ChatId::Username("@my_channel".into())
+        );
+        assert!(ChatId::parse("1\u{a0}234\u{a0}567").is_err());
+        assert!(ChatId::parse("@").is_err());
+        assert!(ChatId::parse("").is_err());
+        // More than i64 holds: not an id Telegram has, refused rather than sent as text.
+        assert!(ChatId::parse("99999999999999999999").is_err());
+        let body = serde_json::to_value(SendMessage {
+            chat_id: ChatId::Id(-5),
+            text: "hi",
+            extra: &serde_json::from_str(r#"{"parse_mode":"HTML"}"#).unwrap(),
+        })
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"chat_id": -5, "text": "hi", "parse_mode": "HTML"})
+        );
+    }
+
+    #[test]
+    fn api_urls() {
+        assert_eq!(
+            parse_api_url("https://api.telegram.org/").unwrap(),
+            ("https://api.telegram.org".to_owned(), true)
+        );
+        assert_eq!(
+            parse_api_url("http://127.0.0.1:8081").unwrap(),
+            ("http://127.0.0.1:8081".to_owned(), false)
+        );
+        assert!(parse_api_url("https://api.telegram.org/bot123:SECRET").is_err());
+        let e = parse_api_url("https://api.telegram.org/bot123:SECRET/").unwrap_err();
+        assert!(!e.to_string().contains("SECRET"));
+        assert!(parse_api_url("ftp://x").is_err());
+        assert!(parse_api_url("").is_err());
+        assert!(parse_api_url("https://x/?a=1").is_err());
+        assert_eq!(
+            shown_base("https://tg:ProxyPw@proxy.local/tg"),
+            "https://tg:***@proxy.local/tg"
+        );
+    }
+}

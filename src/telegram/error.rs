@@ -1,0 +1,653 @@
+//! Everything that can go wrong in a Telegram call, each with a stable code and a message in
+//! Russian and English that says what to change. No variant ever carries the bot token, a
+//! password from a webhook URL, the secret token or a private key.
+
+use std::fmt;
+
+use crate::i18n::{Lang, Localized};
+use crate::net::http::FailureKind;
+
+/// Which part of a webhook URL's `user:password@` is meant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    User,
+    Password,
+}
+
+impl Credential {
+    fn name(self, lang: Lang) -> &'static str {
+        match self {
+            Credential::User => lang.pick("имя пользователя", "the user name"),
+            Credential::Password => lang.pick("пароль", "the password"),
+        }
+    }
+}
+
+/// Why a Telegram call failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// `TelegramApiUrl` is not an http(s) URL without query and token.
+    InvalidApiUrl {
+        reason_en: String,
+        reason_ru: String,
+    },
+    /// The bot token is not `<digits>:<letters, digits, _ or ->`.
+    InvalidToken,
+    /// A Bot API method name that is empty or has characters other than Latin letters and digits.
+    InvalidMethod { method: String },
+    /// The chat id is neither an integer nor `@channelname`.
+    InvalidChatId {
+        reason_en: String,
+        reason_ru: String,
+    },
+    /// The message text is empty (Telegram refuses it).
+    EmptyText,
+    /// A parameter given twice: as an argument and inside the extra parameters.
+    ParameterConflict { name: String },
+    /// The webhook URL cannot be parsed at all.
+    WebhookUrlInvalid { reason: String },
+    /// The webhook URL is not `https://`.
+    WebhookNotHttps { scheme: String },
+    /// The webhook port is not one of the four Telegram delivers to.
+    WebhookPort { port: u16 },
+    /// `user:password@` has an empty user name.
+    WebhookCredentialsEmptyUser,
+    /// A credential has a non-ASCII character (typically a Cyrillic 1C user name).
+    WebhookCredentialsNonAscii { part: Credential },
+    /// A credential has an ASCII character that must be percent-encoded in a URL, which Telegram
+    /// would then send encoded. For the user name the character is shown; for the password not.
+    WebhookCredentialsReserved {
+        part: Credential,
+        character: Option<char>,
+    },
+    /// The webhook host is a private, loopback or otherwise reserved IP address (real Telegram only).
+    WebhookHostReserved { ip: String },
+    /// The webhook host is an IPv6 address; Telegram delivers over IPv4 only (real Telegram only).
+    WebhookHostIpv6 { ip: String },
+    /// The certificate file could not be read.
+    CertificateUnreadable { path: String, reason: String },
+    /// A private key was given (alone or next to the certificate); it is never uploaded.
+    CertificateIsPrivateKey,
+    /// The text or file is not a certificate Telegram can use.
+    CertificateInvalid {
+        reason_en: String,
+        reason_ru: String,
+    },
+    /// Neither the CN nor a subjectAltName of the certificate is the webhook's host.
+    CertificateHostMismatch { host: String, names: Vec<String> },
+    /// The certificate's notAfter is in the past.
+    CertificateExpired { not_after: String },
+    /// The certificate's notBefore is in the future.
+    CertificateNotYetValid { not_before: String },
+    /// `max_connections` outside 1..=100.
+    MaxConnections { value: i64 },
+    /// `secret_token` longer than 256, empty, or with characters outside `A-Za-z0-9_-`.
+    SecretToken { length: usize, bad_character: bool },
+    /// `ip_address` is not an IPv4 address, or is a reserved one against real Telegram.
+    IpAddress { value: String, reserved: bool },
+    /// `allowed_updates` has an empty name.
+    AllowedUpdates,
+    /// The options JSON could not be read into [`super::WebhookOptions`].
+    InvalidOptions { reason: String },
+    /// Telegram answered `ok: false`.
+    Telegram {
+        code: i64,
+        description: String,
+        retry_after: Option<u64>,
+    },
+    /// The answer is not Telegram's JSON envelope (a reverse proxy's HTML page, a 502...).
+    BadResponse {
+        url: String,
+        status: u16,
+        excerpt: String,
+    },
+    /// The request did not complete: refused, TLS, timeout, proxy, DNS, reset.
+    Network {
+        kind: FailureKind,
+        url: String,
+        proxy: Option<String>,
+        detail: String,
+    },
+    /// The network settings could not be turned into a client.
+    Settings(crate::net::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::i18n::render(self, Lang::En))
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Settings(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::net::Error> for Error {
+    fn from(e: crate::net::Error) -> Self {
+        Error::Settings(e)
+    }
+}
+
+const ALLOWED_CREDENTIAL_CHARS: &str = "A-Z a-z 0-9 . _ ~ -";
+
+impl Localized for Error {
+    fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidApiUrl { .. } => "TELEGRAM_API_URL_INVALID",
+            Error::InvalidToken => "TELEGRAM_TOKEN_INVALID",
+            Error::InvalidMethod { .. } => "TELEGRAM_METHOD_INVALID",
+            Error::InvalidChatId { .. } => "TELEGRAM_CHAT_ID_INVALID",
+            Error::EmptyText => "TELEGRAM_TEXT_EMPTY",
+            Error::ParameterConflict { .. } => "TELEGRAM_PARAMETER_CONFLICT",
+            Error::WebhookUrlInvalid { .. } => "TELEGRAM_WEBHOOK_URL_INVALID",
+            Error::WebhookNotHttps { .. } => "TELEGRAM_WEBHOOK_NOT_HTTPS",
+            Error::WebhookPort { .. } => "TELEGRAM_WEBHOOK_PORT",
+            Error::WebhookCredentialsEmptyUser => "TELEGRAM_WEBHOOK_AUTH_EMPTY_USER",
+            Error::WebhookCredentialsNonAscii { .. } => "TELEGRAM_WEBHOOK_AUTH_NON_ASCII",
+            Error::WebhookCredentialsReserved { .. } => "TELEGRAM_WEBHOOK_AUTH_RESERVED_CHAR",
+            Error::WebhookHostReserved { .. } => "TELEGRAM_WEBHOOK_IP_RESERVED",
+            Error::WebhookHostIpv6 { .. } => "TELEGRAM_WEBHOOK_IPV6",
+            Error::CertificateUnreadable { .. } => "TELEGRAM_CERT_UNREADABLE",
+            Error::CertificateIsPrivateKey => "TELEGRAM_CERT_IS_PRIVATE_KEY",
+            Error::CertificateInvalid { .. } => "TELEGRAM_CERT_INVALID",
+            Error::CertificateHostMismatch { .. } => "TELEGRAM_CERT_HOST_MISMATCH",
+            Error::CertificateExpired { .. } => "TELEGRAM_CERT_EXPIRED",
+            Error::CertificateNotYetValid { .. } => "TELEGRAM_CERT_NOT_YET_VALID",
+            Error::MaxConnections { .. } => "TELEGRAM_MAX_CONNECTIONS",
+            Error::SecretToken { .. } => "TELEGRAM_SECRET_TOKEN",
+            Error::IpAddress { .. } => "TELEGRAM_IP_ADDRESS",
+            Error::AllowedUpdates => "TELEGRAM_ALLOWED_UPDATES",
+            Error::InvalidOptions { .. } => "TELEGRAM_OPTIONS_INVALID",
+            Error::Telegram { code: 401, .. } => "TELEGRAM_UNAUTHORIZED",
+            Error::Telegram { code: 429, .. } => "TELEGRAM_TOO_MANY_REQUESTS",
+            Error::Telegram { .. } => "TELEGRAM_API_ERROR",
+            Error::BadResponse { .. } => "TELEGRAM_BAD_RESPONSE",
+            Error::Network { kind, .. } => match kind {
+                FailureKind::Timeout => "TELEGRAM_NET_TIMEOUT",
+                FailureKind::Dns => "TELEGRAM_NET_DNS",
+                FailureKind::ConnectionRefused => "TELEGRAM_NET_REFUSED",
+                FailureKind::ConnectionReset => "TELEGRAM_NET_RESET",
+                FailureKind::Tls => "TELEGRAM_NET_TLS",
+                FailureKind::Proxy => "TELEGRAM_NET_PROXY",
+                FailureKind::Other => "TELEGRAM_NET_OTHER",
+            },
+            Error::Settings(e) => e.code(),
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        let ru = lang == Lang::Ru;
+        match self {
+            Error::InvalidApiUrl {
+                reason_en,
+                reason_ru,
+            } => {
+                if ru {
+                    format!(
+                        "неверный адрес Telegram API (АдресTelegramAPI): {reason_ru}. Ожидается \
+                         https://api.telegram.org или адрес своего Bot API сервера, без токена"
+                    )
+                } else {
+                    format!(
+                        "invalid Telegram API address (TelegramApiUrl): {reason_en}. Expected \
+                         https://api.telegram.org or your own Bot API server, without the token"
+                    )
+                }
+            }
+            Error::InvalidToken => lang
+                .pick(
+                    "неверный токен бота: ожидается вид 123456789:AAH… (цифры, двоеточие, латинские \
+                     буквы, цифры, _ и -), как его выдал @BotFather, без пробелов и без слова bot",
+                    "invalid bot token: expected 123456789:AAH… (digits, a colon, Latin letters, \
+                     digits, _ and -) as @BotFather gave it, without spaces and without the word bot",
+                )
+                .to_owned(),
+            Error::InvalidMethod { method } => {
+                if ru {
+                    format!(
+                        "неверное имя метода Bot API «{method}»: ожидаются латинские буквы и цифры, \
+                         например sendMessage"
+                    )
+                } else {
+                    format!(
+                        "invalid Bot API method name '{method}': expected Latin letters and digits, \
+                         e.g. sendMessage"
+                    )
+                }
+            }
+            Error::InvalidChatId {
+                reason_en,
+                reason_ru,
+            } => {
+                if ru {
+                    format!(
+                        "неверный идентификатор чата: {reason_ru}. Ожидается целое число \
+                         (например -1001234567890) или @имяканала"
+                    )
+                } else {
+                    format!(
+                        "invalid chat id: {reason_en}. Expected an integer (such as \
+                         -1001234567890) or @channelname"
+                    )
+                }
+            }
+            Error::EmptyText => lang
+                .pick(
+                    "текст сообщения пуст: Telegram не отправляет пустые сообщения",
+                    "the message text is empty: Telegram does not send empty messages",
+                )
+                .to_owned(),
+            Error::ParameterConflict { name } => {
+                if ru {
+                    format!(
+                        "параметр «{name}» передан дважды: аргументом и в Параметрах. Уберите его из \
+                         Параметров"
+                    )
+                } else {
+                    format!(
+                        "parameter '{name}' is given twice: as an argument and in the options. \
+                         Remove it from the options"
+                    )
+                }
+            }
+            Error::WebhookUrlInvalid { reason } => {
+                if ru {
+                    format!(
+                        "адрес webhook не разобран ({reason}). Ожидается \
+                         https://[пользователь:пароль@]хост[:порт]/путь"
+                    )
+                } else {
+                    format!(
+                        "the webhook URL cannot be parsed ({reason}). Expected \
+                         https://[user:password@]host[:port]/path"
+                    )
+                }
+            }
+            Error::WebhookNotHttps { scheme } => {
+                if ru {
+                    format!(
+                        "адрес webhook начинается с {scheme}://, а Telegram доставляет обновления только \
+                         по https://. Опубликуйте http-сервис по https и укажите адрес https://…"
+                    )
+                } else {
+                    format!(
+                        "the webhook URL starts with {scheme}://, but Telegram delivers updates only \
+                         over https://. Publish the http-service over https and give an https:// URL"
+                    )
+                }
+            }
+            Error::WebhookPort { port } => {
+                if ru {
+                    format!(
+                        "порт {port} в адресе webhook не поддерживается: Telegram доставляет только на \
+                         порты 443, 80, 88 и 8443. Привяжите публикацию (IIS/Apache) к одному из них"
+                    )
+                } else {
+                    format!(
+                        "port {port} in the webhook URL is not supported: Telegram delivers only to \
+                         ports 443, 80, 88 and 8443. Bind the publication (IIS/Apache) to one of them"
+                    )
+                }
+            }
+            Error::WebhookCredentialsEmptyUser => lang
+                .pick(
+                    "в адресе webhook указан пароль без имени пользователя. Пишите \
+                     https://пользователь:пароль@хост/…",
+                    "the webhook URL has a password but no user name. Write \
+                     https://user:password@host/…",
+                )
+                .to_owned(),
+            Error::WebhookCredentialsNonAscii { part } => {
+                let what = part.name(lang);
+                if ru {
+                    format!(
+                        "{what} в адресе webhook содержит не латинские символы. Telegram передаёт \
+                         пользователя и пароль из адреса как есть, без раскодирования, и 1С такой \
+                         вход не примет. Создайте для http-сервиса отдельного пользователя 1С с \
+                         латинским именем и паролем из символов {ALLOWED_CREDENTIAL_CHARS}"
+                    )
+                } else {
+                    format!(
+                        "{what} in the webhook URL has non-Latin characters. Telegram passes the user \
+                         and password from the URL as written, without decoding, and 1C will not \
+                         accept such a login. Create a dedicated 1C user with a Latin name for the \
+                         http-service, with a password made of {ALLOWED_CREDENTIAL_CHARS}"
+                    )
+                }
+            }
+            Error::WebhookCredentialsReserved { part, character } => {
+                let what = part.name(lang);
+                let shown = match character {
+                    Some(c) => format!(" «{c}»"),
+                    None => String::new(),
+                };
+                if ru {
+                    format!(
+                        "{what} в адресе webhook содержит символ{shown}, который в адресе нужно \
+                         кодировать (%XX), а Telegram такие коды не раскодирует, и вход в 1С не \
+                         пройдёт. Используйте для http-сервиса пользователя и пароль только из \
+                         символов {ALLOWED_CREDENTIAL_CHARS}"
+                    )
+                } else {
+                    format!(
+                        "{what} in the webhook URL has a character{shown} that must be percent-encoded \
+                         in a URL, and Telegram does not decode it, so the 1C login will fail. Use a \
+                         user and password for the http-service made only of {ALLOWED_CREDENTIAL_CHARS}"
+                    )
+                }
+            }
+            Error::WebhookHostReserved { ip } => {
+                if ru {
+                    format!(
+                        "адрес {ip} в webhook — частный, локальный или зарезервированный (или имя \
+                         без домена): серверы Telegram до него не доберутся и setWebhook его отклонит. Укажите внешний \
+                         (статический) IP или доменное имя публикации"
+                    )
+                } else {
+                    format!(
+                        "{ip} in the webhook URL is a private, loopback or reserved address (or a \
+                         name without a domain): Telegram's servers cannot reach it and setWebhook refuses it. Give the \
+                         publication's public (static) IP or domain name"
+                    )
+                }
+            }
+            Error::WebhookHostIpv6 { ip } => {
+                if ru {
+                    format!(
+                        "адрес {ip} в webhook — IPv6, а Telegram доставляет обновления только по IPv4. \
+                         Укажите IPv4-адрес или доменное имя с A-записью"
+                    )
+                } else {
+                    format!(
+                        "{ip} in the webhook URL is IPv6, but Telegram delivers updates over IPv4 \
+                         only. Give an IPv4 address or a domain name with an A record"
+                    )
+                }
+            }
+            Error::CertificateUnreadable { path, reason } => {
+                if ru {
+                    format!(
+                        "не удалось прочитать файл сертификата «{path}» ({reason}). Передайте путь к \
+                         файлу .pem или сам текст PEM"
+                    )
+                } else {
+                    format!(
+                        "cannot read the certificate file '{path}' ({reason}). Pass the path to the \
+                         .pem file or the PEM text itself"
+                    )
+                }
+            }
+            Error::CertificateIsPrivateKey => lang
+                .pick(
+                    "вместо сертификата (или вместе с ним) передан закрытый ключ. В Telegram \
+                     загружается только сертификат (файл .pem с -----BEGIN CERTIFICATE-----), ключ \
+                     остаётся на веб-сервере и никому не передаётся",
+                    "a private key was given instead of (or together with) the certificate. Only \
+                     the certificate is uploaded to Telegram (the .pem with -----BEGIN \
+                     CERTIFICATE-----); the key stays on the web server and is never shared",
+                )
+                .to_owned(),
+            Error::CertificateInvalid {
+                reason_en,
+                reason_ru,
+            } => {
+                if ru {
+                    format!(
+                        "сертификат не подходит: {reason_ru}. Передайте сертификат в формате PEM \
+                         (-----BEGIN CERTIFICATE-----), например созданный openssl req -x509"
+                    )
+                } else {
+                    format!(
+                        "the certificate cannot be used: {reason_en}. Pass a PEM certificate \
+                         (-----BEGIN CERTIFICATE-----), such as one made by openssl req -x509"
+                    )
+                }
+            }
+            Error::CertificateHostMismatch { host, names } => {
+                let names = if names.is_empty() {
+                    "-".to_owned()
+                } else {
+                    names.join(", ")
+                };
+                if ru {
+                    format!(
+                        "сертификат выдан на {names}, а в адресе webhook хост {host}: Telegram \
+                         отклонит его (certificate verify failed). Выпустите сертификат с CN и \
+                         subjectAltName = {host} и установите его на веб-сервер"
+                    )
+                } else {
+                    format!(
+                        "the certificate is for {names}, but the webhook URL's host is {host}: \
+                         Telegram will reject it (certificate verify failed). Make a certificate with \
+                         CN and subjectAltName = {host} and install it on the web server"
+                    )
+                }
+            }
+            Error::CertificateExpired { not_after } => {
+                if ru {
+                    format!(
+                        "срок действия сертификата истёк {not_after}: Telegram его не примет. \
+                         Выпустите новый сертификат, установите его на веб-сервер и снова вызовите \
+                         УстановитьWebhook"
+                    )
+                } else {
+                    format!(
+                        "the certificate expired on {not_after}: Telegram will not accept it. Make a \
+                         new certificate, install it on the web server and call SetWebhook again"
+                    )
+                }
+            }
+            Error::CertificateNotYetValid { not_before } => {
+                if ru {
+                    format!(
+                        "сертификат начнёт действовать только {not_before}: проверьте часы компьютера, \
+                         на котором он выпущен, и выпустите его заново"
+                    )
+                } else {
+                    format!(
+                        "the certificate is valid only from {not_before}: check the clock of the \
+                         computer that made it and make it again"
+                    )
+                }
+            }
+            Error::MaxConnections { value } => {
+                if ru {
+                    format!("max_connections = {value}: допустимо от 1 до 100 (по умолчанию 40)")
+                } else {
+                    format!("max_connections = {value}: allowed 1 to 100 (40 by default)")
+                }
+            }
+            Error::SecretToken {
+                length,
+                bad_character,
+            } => {
+                if *bad_character {
+                    lang.pick(
+                        "secret_token содержит недопустимый символ: разрешены только A-Z, a-z, 0-9, _ и -",
+                        "secret_token has a character that is not allowed: only A-Z, a-z, 0-9, _ and -",
+                    )
+                    .to_owned()
+                } else if ru {
+                    format!("длина secret_token {length}: допустимо от 1 до 256 символов")
+                } else {
+                    format!("secret_token is {length} characters long: allowed 1 to 256")
+                }
+            }
+            Error::IpAddress { value, reserved } => {
+                if *reserved {
+                    if ru {
+                        format!(
+                            "ip_address {value} — частный, локальный или зарезервированный адрес: \
+                             Telegram до него не доберётся. Укажите внешний IPv4 публикации"
+                        )
+                    } else {
+                        format!(
+                            "ip_address {value} is a private, loopback or reserved address: Telegram \
+                             cannot reach it. Give the publication's public IPv4 address"
+                        )
+                    }
+                } else if ru {
+                    format!("ip_address «{value}» не является IPv4-адресом (ожидается вида 203.0.113.5)")
+                } else {
+                    format!("ip_address '{value}' is not an IPv4 address (expected e.g. 203.0.113.5)")
+                }
+            }
+            Error::AllowedUpdates => lang
+                .pick(
+                    "allowed_updates содержит пустое имя: ожидается массив вроде [\"message\", \"callback_query\"]",
+                    "allowed_updates has an empty name: expected an array like [\"message\", \"callback_query\"]",
+                )
+                .to_owned(),
+            Error::InvalidOptions { reason } => {
+                if ru {
+                    format!(
+                        "Параметры не разобраны ({reason}). Допустимы ip_address, max_connections, \
+                         allowed_updates, drop_pending_updates, secret_token"
+                    )
+                } else {
+                    format!(
+                        "the options cannot be read ({reason}). Allowed: ip_address, max_connections, \
+                         allowed_updates, drop_pending_updates, secret_token"
+                    )
+                }
+            }
+            Error::Telegram {
+                code,
+                description,
+                retry_after,
+            } => {
+                let hint = match (code, retry_after) {
+                    (401, _) | (404, _) => lang.pick(
+                        " Проверьте токен бота (его выдаёт @BotFather) и имя метода.",
+                        " Check the bot token (from @BotFather) and the method name.",
+                    ),
+                    (409, _) => lang.pick(
+                        " Конфликт режимов: при установленном webhook getUpdates не работает \
+                         (удалите webhook) или бот уже запущен в другом месте.",
+                        " A mode conflict: getUpdates does not work while a webhook is set (delete \
+                         the webhook), or the bot runs elsewhere.",
+                    ),
+                    (429, _) => lang.pick(
+                        " Слишком частые запросы: подождите и повторите позже.",
+                        " Too many requests: wait and try again later.",
+                    ),
+                    _ => "",
+                };
+                let wait = match retry_after {
+                    Some(s) => {
+                        if ru {
+                            format!(" (retry_after {s} с)")
+                        } else {
+                            format!(" (retry_after {s} s)")
+                        }
+                    }
+                    None => String::new(),
+                };
+                if ru {
+                    format!("Telegram ответил ошибкой {code}: {description}{wait}.{hint}")
+                } else {
+                    format!("Telegram answered with error {code}: {description}{wait}.{hint}")
+                }
+            }
+            Error::BadResponse {
+                url,
+                status,
+                excerpt,
+            } => {
+                if ru {
+                    format!(
+                        "{url} ответил HTTP {status}, но не ответом Bot API ({excerpt}). Проверьте \
+                         АдресTelegramAPI и прокси"
+                    )
+                } else {
+                    format!(
+                        "{url} answered HTTP {status}, but not with a Bot API answer ({excerpt}). \
+                         Check TelegramApiUrl and the proxy"
+                    )
+                }
+            }
+            Error::Network {
+                kind,
+                url,
+                proxy,
+                detail,
+            } => network_message(*kind, url, proxy.as_deref(), detail, lang),
+            Error::Settings(e) => e.message(lang),
+        }
+    }
+}
+
+fn network_message(
+    kind: FailureKind,
+    url: &str,
+    proxy: Option<&str>,
+    detail: &str,
+    lang: Lang,
+) -> String {
+    let via = match (proxy, lang) {
+        (Some(p), Lang::Ru) => format!(" через прокси {p}"),
+        (Some(p), Lang::En) => format!(" through proxy {p}"),
+        (None, _) => String::new(),
+    };
+    let (what, todo) = match kind {
+        FailureKind::Timeout => (
+            lang.pick("истёк Таймаут", "the Timeout expired"),
+            lang.pick(
+                "проверьте сеть и прокси или увеличьте Таймаут",
+                "check the network and the proxy, or raise Timeout",
+            ),
+        ),
+        FailureKind::Dns => (
+            lang.pick("имя хоста не разрешается", "the host name does not resolve"),
+            lang.pick(
+                "проверьте DNS или используйте прокси socks5h://, который разрешает имена сам",
+                "check DNS, or use a socks5h:// proxy, which resolves names itself",
+            ),
+        ),
+        FailureKind::ConnectionRefused => (
+            lang.pick("соединение отклонено", "the connection was refused"),
+            lang.pick(
+                "по этому адресу и порту никто не слушает: проверьте АдресTelegramAPI и Прокси",
+                "nothing listens at that address and port: check TelegramApiUrl and Proxy",
+            ),
+        ),
+        FailureKind::ConnectionReset => (
+            lang.pick("соединение разорвано", "the connection was dropped"),
+            lang.pick(
+                "его оборвал сервер, межсетевой экран или прокси; попробуйте прокси или повторите позже",
+                "the server, a firewall or the proxy cut it; try a proxy or try again later",
+            ),
+        ),
+        FailureKind::Tls => (
+            lang.pick("ошибка TLS", "TLS failed"),
+            lang.pick(
+                "сертификату сервера нет доверия или он выдан на другое имя; для своего Bot API \
+                 сервера или прокси с подменой сертификата добавьте его сертификат в \
+                 ДоверенныеСертификаты",
+                "the server's certificate is not trusted or is for another name; for your own Bot \
+                 API server or an intercepting proxy add its certificate to TrustedCertificates",
+            ),
+        ),
+        FailureKind::Proxy => (
+            lang.pick("прокси не пропустил запрос", "the proxy did not let the request through"),
+            lang.pick(
+                "проверьте адрес, порт, схему, имя и пароль прокси",
+                "check the proxy's address, port, scheme, user name and password",
+            ),
+        ),
+        FailureKind::Other => (
+            lang.pick("запрос не выполнен", "the request failed"),
+            lang.pick("повторите позже", "try again later"),
+        ),
+    };
+    match lang {
+        Lang::Ru => format!("{url}{via}: {what} ({detail}); {todo}"),
+        Lang::En => format!("{url}{via}: {what} ({detail}); {todo}"),
+    }
+}
