@@ -1327,7 +1327,7 @@ fn the_bsl_checker_itself_catches_what_it_claims_to() {
 
 #[test]
 fn the_guide_examples_balance_and_call_only_what_the_modules_export() {
-    let guide_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guide.md");
+    let guide_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let guide = read(&guide_path);
     let modules = all_modules();
     let common: HashMap<String, &Module> = modules
@@ -1361,16 +1361,16 @@ fn the_guide_examples_balance_and_call_only_what_the_modules_export() {
             {
                 if let Some(module) = common.get(target) {
                     let found = module.routine(routine).unwrap_or_else(|| {
-                        panic!("docs/guide.md, example {index}, line {line}: {target}.{routine} does not exist")
+                        panic!("README.md, example {index}, line {line}: {target}.{routine} does not exist")
                     });
                     assert!(
                         found.exported,
-                        "docs/guide.md: {target}.{routine} is not exported"
+                        "README.md: {target}.{routine} is not exported"
                     );
                     let args = argument_count(t, i + 3);
                     assert!(
                         args <= found.params,
-                        "docs/guide.md, example {index}, line {line}: {target}.{routine} takes {} parameters, given {args}",
+                        "README.md, example {index}, line {line}: {target}.{routine} takes {} parameters, given {args}",
                         found.params
                     );
                     calls += 1;
