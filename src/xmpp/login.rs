@@ -154,6 +154,8 @@ pub struct Session {
     resource: String,
     domain: String,
     bound: bool,
+    /// The last batch was confirmed by an answered ping and nothing was sent since.
+    confirmed: bool,
     counter: u32,
 }
 
@@ -197,6 +199,7 @@ pub fn connect(
         resource: options.resource.clone(),
         domain,
         bound: false,
+        confirmed: false,
         counter: 0,
     })
 }
@@ -407,6 +410,7 @@ impl Session {
                 .attr("to", &self.domain)
                 .child(Element::new("ping", NS_PING)),
         );
+        self.confirmed = false;
         self.transport.send(&batch)?;
         loop {
             if Instant::now() >= deadline {
@@ -449,7 +453,8 @@ impl Session {
                 "iq" if id == ping_id => {
                     // A result, or an error from a server without XEP-0199: either way it
                     // answered an iq sent after the message, in order.
-                    return Ok(kind == "result" || kind == "error");
+                    self.confirmed = kind == "result" || kind == "error";
+                    return Ok(self.confirmed);
                 }
                 "iq" if kind == "get" || kind == "set" => {
                     // Servers ping clients; anything else we do not serve.
@@ -489,9 +494,10 @@ impl Session {
         }
     }
 
-    /// Ends the stream cleanly (`</stream:stream>` and its answer; BOSH terminate).
+    /// Ends the stream cleanly (`</stream:stream>`; BOSH terminate). The server's answering
+    /// close is awaited unless a confirmed round trip already proved everything was processed.
     pub fn close(&mut self) -> Result<(), Error> {
-        self.transport.close()
+        self.transport.close(!self.confirmed)
     }
 
     /// The transport, for code that goes on using the stream (the persistent session).

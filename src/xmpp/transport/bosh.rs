@@ -259,7 +259,7 @@ impl Transport for BoshTransport {
         self.read_features()
     }
 
-    fn close(&mut self) -> Result<(), Error> {
+    fn close(&mut self, _wait_for_peer: bool) -> Result<(), Error> {
         let body = self
             .body()
             .attr("type", "terminate")

@@ -22,6 +22,8 @@ pub trait Transport {
     fn recv(&mut self) -> Result<Element, Error>;
     /// Restarts the stream after SASL success and reads the new features.
     fn restart(&mut self) -> Result<(), Error>;
-    /// Closes the stream cleanly, waiting (briefly) for the server's side of the close.
-    fn close(&mut self) -> Result<(), Error>;
+    /// Closes the stream cleanly. With `wait_for_peer` it waits (within the deadline) for the
+    /// server's side of the close, which is what guarantees that everything sent was processed;
+    /// without, it only says goodbye — for when an answered ping already proved that.
+    fn close(&mut self, wait_for_peer: bool) -> Result<(), Error>;
 }
