@@ -44,6 +44,8 @@ limits = { c2s = { rate = "10mb/s" } }
 VirtualHost "localhost"
   ssl = $SSL
 Component "conference.localhost" "muc"
+  -- a room made by the receiver's join must be open to the sender at once
+  muc_room_locking = false
 CFG
 chown -R prosody:prosody "$D"; chmod 700 "$D"; chmod 711 "$(dirname "$D")" 2>/dev/null || true
 for u in "alice alicepw" "bob bobpw" "carol pässwörd" "тест тестпароль"; do
