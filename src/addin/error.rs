@@ -80,6 +80,11 @@ pub enum AddinError {
         method: &'static Method,
         source: crate::telegram::Error,
     },
+    /// An XMPP send was refused, could not connect or log in, or the server refused the stanza.
+    Xmpp {
+        method: &'static Method,
+        source: crate::xmpp::Error,
+    },
     /// A result could not be written as JSON (a bug: our result types always serialize).
     Internal {
         method: &'static Method,
@@ -99,6 +104,7 @@ impl AddinError {
             | AddinError::NotAvailable { method }
             | AddinError::Cert { method, .. }
             | AddinError::Telegram { method, .. }
+            | AddinError::Xmpp { method, .. }
             | AddinError::Internal { method, .. } => method.name.get(lang),
             AddinError::PropertyType { property, .. }
             | AddinError::PropertyText { property, .. }
@@ -151,6 +157,7 @@ impl Localized for AddinError {
             AddinError::NotAvailable { .. } => "NOT_AVAILABLE",
             AddinError::Cert { source, .. } => source.code(),
             AddinError::Telegram { source, .. } => source.code(),
+            AddinError::Xmpp { source, .. } => source.code(),
             AddinError::Internal { .. } => "INTERNAL",
         }
     }
@@ -232,6 +239,7 @@ impl Localized for AddinError {
             }
             (Cert { source, .. }, _) => source.message(lang),
             (Telegram { source, .. }, _) => source.message(lang),
+            (Xmpp { source, .. }, _) => source.message(lang),
             (Internal { detail, .. }, Lang::En) => format!("internal error, please report it: {detail}"),
             (Internal { detail, .. }, Lang::Ru) => {
                 format!("внутренняя ошибка, сообщите о ней разработчикам: {detail}")

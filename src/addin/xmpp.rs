@@ -4,22 +4,8 @@
 use super::error::AddinError;
 use super::value::{Args, Value};
 use super::Messenger;
+use crate::xmpp;
 
-/// The SendXmpp / XmppConnect options API.md lists, and the dangerous-by-name ones.
-const CONNECT_OPTIONS: &[&str] = &[
-    "bosh_url",
-    "server",
-    "tls",
-    "mechanisms",
-    "resource",
-    "type",
-    "subject",
-    "status",
-    "priority",
-    "nick",
-    "allow_plain_without_tls",
-    "danger_accept_invalid_certificates",
-];
 /// What one message of a session may carry.
 const MESSAGE_OPTIONS: &[&str] = &["type", "subject", "thread", "nick", "id"];
 
@@ -32,18 +18,26 @@ fn not_available(args: &Args) -> Result<Value, AddinError> {
     })
 }
 
-pub(super) fn send(_m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
-    for i in 0..4 {
-        args.string(i)?;
-    }
-    args.options_with_keys(4, CONNECT_OPTIONS)?;
-    not_available(args)
+pub(super) fn send(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
+    let jid = args.string(0)?;
+    let password = args.string(1)?;
+    let to = args.string(2)?;
+    let text = args.string(3)?;
+    let options: xmpp::SendOptions = args.options(4)?;
+    let sent = xmpp::send_message(&m.settings.net(), jid, password, to, text, &options).map_err(
+        |source| AddinError::Xmpp {
+            method: args.method,
+            source,
+        },
+    )?;
+    super::json(args.method, &sent)
 }
 
 pub(super) fn connect(_m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
     args.string(0)?;
     args.string(1)?;
-    args.options_with_keys(2, CONNECT_OPTIONS)?;
+    // The session connects with the same options as SendXmpp.
+    args.options::<xmpp::SendOptions>(2)?;
     not_available(args)
 }
 

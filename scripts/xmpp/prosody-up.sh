@@ -1,0 +1,67 @@
+#!/bin/bash
+# Starts a private Prosody on loopback for the XMPP tests and the benchmark.
+#   scripts/xmpp/prosody-up.sh DIR
+# Ports from the environment: PR_C2S PR_TLS PR_HTTP PR_HTTPS (5322 5323 5380 5381).
+# Plain-text storage: Prosody 0.12 then offers SCRAM-SHA-256, SCRAM-SHA-1 and PLAIN (it has no
+# DIGEST-MD5). Writes DIR/pgid, DIR/cert.pem, DIR/ready. Users as in ejabberd-up.sh.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+D="$1"; mkdir -p "$D"; D="$(cd "$D" && pwd)"
+C2S="${PR_C2S:-5322}"; TLSP="${PR_TLS:-5323}"; HTTP="${PR_HTTP:-5380}"; HTTPS="${PR_HTTPS:-5381}"
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prosody 2>/dev/null; then
+  systemctl stop prosody || true
+fi
+for p in $C2S $TLSP $HTTP $HTTPS; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "port $p is busy" >&2; exit 1; fi
+done
+mkdir -p "$D"/{data,log}
+"$HERE/make-cert.sh" "$D/key.pem" "$D/cert.pem"
+SSL="{ certificate = \"$D/cert.pem\"; key = \"$D/key.pem\"; }"
+cat > "$D/prosody.cfg.lua" <<CFG
+pidfile = "$D/prosody.pid"
+data_path = "$D/data"
+log = { { levels = { min = "warn" }, to = "file", filename = "$D/log/prosody.log" } }
+modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "smacks"; "offline"; "bosh"; "posix" }
+modules_disabled = { "s2s" }
+interfaces = { "127.0.0.1" }
+c2s_ports = { $C2S }
+c2s_direct_tls_ports = { $TLSP }
+s2s_ports = { }
+http_ports = { $HTTP }
+http_interfaces = { "127.0.0.1" }
+https_ports = { $HTTPS }
+https_interfaces = { "127.0.0.1" }
+ssl = $SSL
+https_ssl = $SSL
+c2s_direct_tls_ssl = $SSL
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+consider_bosh_secure = true
+cross_domain_bosh = true
+authentication = "internal_plain"
+storage = "internal"
+limits = { c2s = { rate = "10mb/s" } }
+VirtualHost "localhost"
+  ssl = $SSL
+Component "conference.localhost" "muc"
+  -- a room made by the receiver's join must be open to the sender at once
+  muc_room_locking = false
+CFG
+chown -R prosody:prosody "$D"; chmod 700 "$D"; chmod 711 "$(dirname "$D")" 2>/dev/null || true
+for u in "alice alicepw" "bob bobpw" "carol pässwörd" "тест тестпароль"; do
+  set -- $u
+  runuser -u prosody -- prosodyctl --config "$D/prosody.cfg.lua" register "$1" localhost "$2"
+done
+cd "$D"
+setsid bash -c 'echo $$ > pgid; exec runuser -u prosody -- prosody --config prosody.cfg.lua -F' \
+  > "$D/log/console.log" 2>&1 < /dev/null &
+for p in $C2S $TLSP $HTTP $HTTPS; do
+  ok=
+  for i in $(seq 1 80); do
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && { ok=1; break; }
+    sleep 0.25
+  done
+  [ -n "$ok" ] || { echo "prosody did not open $p" >&2; tail -20 "$D/log/console.log" >&2; exit 1; }
+done
+touch "$D/ready"
+echo "prosody up in $D (pgid $(cat "$D/pgid"))"

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""The receiving side of the XMPP tests: a slixmpp client that logs in and writes one JSON line
+per message with a body to --out: {"from", "type", "id", "body"}; first {"event": "ready"} once
+it is online. Certificates are not checked (the test servers' are self-signed).
+  receiver.py --jid bob@localhost/rx --password bobpw --port 5222 --out rx.jsonl
+"""
+import argparse, asyncio, json, signal, ssl
+
+import slixmpp
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--jid", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--room", help="join this MUC room (room@service/nick) too")
+    a = p.parse_args()
+    out = open(a.out, "a", encoding="utf-8", buffering=1)
+
+    def write(obj):
+        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        out.flush()
+
+    client = slixmpp.ClientXMPP(a.jid, a.password)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    client.ssl_context = context
+    client.use_aiodns = False
+    client.register_plugin("xep_0199")
+    client.register_plugin("xep_0045")
+
+    async def started(_):
+        client.send_presence()
+        await client.get_roster()
+        if a.room:
+            room, nick = a.room.split("/", 1)
+            await client.plugin["xep_0045"].join_muc_wait(room, nick, maxstanzas=0)
+        write({"event": "ready"})
+
+    def message(msg):
+        if msg["type"] != "error" and msg["body"]:
+            write({"from": str(msg["from"]), "type": msg["type"], "id": msg["id"],
+                   "body": msg["body"], "subject": msg["subject"]})
+
+    client.add_event_handler("session_start", started)
+    client.add_event_handler("message", message)
+    client.add_event_handler("groupchat_message", lambda m: None)
+    client.add_event_handler("failed_auth", lambda _: (write({"event": "failed_auth"}), client.disconnect()))
+    loop = asyncio.get_event_loop()
+    for s in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(s, client.disconnect)
+    client.connect(a.host, a.port)
+    loop.run_until_complete(client.disconnected)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,566 @@
+//! From nothing to an authenticated stream: transport, TLS, SASL, stream restart; then resource
+//! binding, which [`Session::send_confirmed`] batches with the message so that one round trip
+//! (one BOSH request) does bind + message + confirmation.
+
+use std::time::Instant;
+
+use base64::Engine;
+
+use super::sasl::{self, SaslError};
+use super::transport::bosh::BoshTransport;
+use super::transport::tcp::{TcpTransport, TlsMode};
+use super::transport::Transport;
+use super::xml::Element;
+use super::{
+    Error, Jid, SendOptions, NS_BIND, NS_CLIENT, NS_PING, NS_SASL, NS_SESSION, NS_STANZAS,
+};
+use crate::net::tls::{self, Verification};
+use crate::net::NetSettings;
+
+/// Everything a login needs except the password (kept apart so it is never stored or shown).
+#[derive(Clone, Debug)]
+pub struct LoginOptions {
+    pub jid: Jid,
+    /// BOSH endpoint; `None` for TCP.
+    pub bosh_url: Option<String>,
+    /// Host and port for TCP.
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    /// Mechanisms in order of preference.
+    pub mechanisms: Vec<String>,
+    pub resource: String,
+    pub allow_plain_without_tls: bool,
+    pub verification: Verification,
+}
+
+impl LoginOptions {
+    /// Checks SendXmpp's options; no network yet.
+    pub fn from_send_options(
+        settings: &NetSettings,
+        jid: &str,
+        options: &SendOptions,
+    ) -> Result<LoginOptions, Error> {
+        let jid = Jid::parse(jid)
+            .filter(|j| j.local.is_some())
+            .ok_or(Error::InvalidJid { which: "JID" })?;
+        let tls = match options.tls.as_deref().unwrap_or("starttls") {
+            "starttls" => TlsMode::StartTls,
+            "direct" => TlsMode::Direct,
+            "none" => TlsMode::None,
+            _ => {
+                return Err(Error::InvalidOption {
+                    name: "tls",
+                    reason: "expected starttls, direct or none".into(),
+                })
+            }
+        };
+        let mechanisms = match &options.mechanisms {
+            Some(list) => {
+                for m in list {
+                    if !sasl::SUPPORTED.iter().any(|s| s.eq_ignore_ascii_case(m)) {
+                        return Err(Error::InvalidOption {
+                            name: "mechanisms",
+                            reason: format!(
+                                "{m} is not supported (supported: {})",
+                                sasl::SUPPORTED.join(", ")
+                            ),
+                        });
+                    }
+                }
+                if list.is_empty() {
+                    return Err(Error::InvalidOption {
+                        name: "mechanisms",
+                        reason: "the list is empty".into(),
+                    });
+                }
+                list.clone()
+            }
+            None => sasl::SUPPORTED.iter().map(|s| s.to_string()).collect(),
+        };
+        let default_port = if tls == TlsMode::Direct { 5223 } else { 5222 };
+        let (host, port) = match options.server.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(server) => parse_server(server.trim(), default_port)?,
+            None => (jid.domain.clone(), default_port),
+        };
+        if let Some(url) = &options.bosh_url {
+            let lower = url.to_ascii_lowercase();
+            if !(lower.starts_with("http://") || lower.starts_with("https://"))
+                || url::Url::parse(url).is_err()
+            {
+                return Err(Error::InvalidOption {
+                    name: "bosh_url",
+                    reason: "expected an http:// or https:// URL".into(),
+                });
+            }
+        } else if settings.proxy.is_some() {
+            return Err(Error::ProxyNeedsBosh);
+        }
+        let resource = match options.resource.as_deref() {
+            Some(r) if !r.is_empty() && !r.chars().any(char::is_control) => r.to_owned(),
+            Some(_) => {
+                return Err(Error::InvalidOption {
+                    name: "resource",
+                    reason: "empty or with control characters".into(),
+                })
+            }
+            None => format!("messenger-{}", &sasl::random_nonce()[..12]),
+        };
+        Ok(LoginOptions {
+            jid,
+            bosh_url: options.bosh_url.clone(),
+            host,
+            port,
+            tls,
+            mechanisms,
+            resource,
+            allow_plain_without_tls: options.allow_plain_without_tls.unwrap_or(false),
+            verification: if options.danger_accept_invalid_certificates.unwrap_or(false) {
+                Verification::DangerAcceptAnyCertificate
+            } else {
+                Verification::Verify
+            },
+        })
+    }
+}
+
+fn parse_server(server: &str, default_port: u16) -> Result<(String, u16), Error> {
+    let bad = || Error::InvalidOption {
+        name: "server",
+        reason: "expected host or host:port".into(),
+    };
+    if let Some(rest) = server.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p.parse().map_err(|_| bad())?,
+            None if after.is_empty() => default_port,
+            None => return Err(bad()),
+        };
+        return Ok((host.to_owned(), port));
+    }
+    match server.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => Ok((h.to_owned(), p.parse().map_err(|_| bad())?)),
+        _ if server.matches(':').count() > 1 => Ok((server.to_owned(), default_port)),
+        _ => Ok((server.to_owned(), default_port)),
+    }
+}
+
+/// What [`connect`] produced: an authenticated stream, resource not bound yet.
+pub struct Session {
+    transport: Box<dyn Transport>,
+    /// The bound full JID once bound; the bare JID before.
+    pub jid: String,
+    pub mechanism: &'static str,
+    resource: String,
+    domain: String,
+    bound: bool,
+    /// The last batch was confirmed by an answered ping and nothing was sent since.
+    confirmed: bool,
+    counter: u32,
+}
+
+/// Alias kept for readers looking for "the login".
+pub type Login = Session;
+
+/// Connects and authenticates as `options` say, within `deadline`.
+pub fn connect(
+    settings: &NetSettings,
+    options: &LoginOptions,
+    password: &str,
+    deadline: Instant,
+) -> Result<Session, Error> {
+    let domain = options.jid.domain.clone();
+    let mut transport: Box<dyn Transport> = match &options.bosh_url {
+        Some(url) => {
+            let client = crate::net::http::client(settings, options.verification)
+                .map_err(Error::Settings)?;
+            Box::new(BoshTransport::connect(client, url, &domain, deadline)?)
+        }
+        None => {
+            let config = tls::client_config(&settings.trusted, options.verification)
+                .map_err(Error::Settings)?;
+            Box::new(TcpTransport::connect(
+                &options.host,
+                options.port,
+                &domain,
+                options.tls,
+                config,
+                deadline,
+            )?)
+        }
+    };
+    let user = options.jid.local.clone().unwrap_or_default();
+    let mechanism = authenticate(transport.as_mut(), options, &user, password, &domain)?;
+    transport.restart()?;
+    Ok(Session {
+        transport,
+        jid: options.jid.bare(),
+        mechanism,
+        resource: options.resource.clone(),
+        domain,
+        bound: false,
+        confirmed: false,
+        counter: 0,
+    })
+}
+
+fn b64(data: &[u8]) -> String {
+    // The standard alphabet with padding, on one line (RFC 6120 §6.4.2): no MIME wrapping.
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+fn unb64(text: &str) -> Result<Vec<u8>, Error> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact == "=" {
+        return Ok(Vec::new());
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| Error::Protocol {
+            detail: "SASL data is not base64".into(),
+        })
+}
+
+fn authenticate(
+    transport: &mut dyn Transport,
+    options: &LoginOptions,
+    user: &str,
+    password: &str,
+    domain: &str,
+) -> Result<&'static str, Error> {
+    let offered: Vec<String> = transport
+        .features()
+        .find("mechanisms", NS_SASL)
+        .map(|m| {
+            m.elements()
+                .filter(|e| e.name == "mechanism")
+                .map(|e| e.text_content().trim().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let plain_allowed = transport.is_secure() || options.allow_plain_without_tls;
+    let name = sasl::choose(&offered, &options.mechanisms, plain_allowed).ok_or_else(|| {
+        Error::NoMechanism {
+            plain_refused: !plain_allowed && offered.iter().any(|o| o == "PLAIN"),
+            offered: offered.clone(),
+        }
+    })?;
+    let mut mech = sasl::start(name, user, password, domain).ok_or(Error::NoMechanism {
+        offered: offered.clone(),
+        plain_refused: false,
+    })?;
+    let sasl_err = |e: SaslError| Error::ServerNotAuthenticated {
+        mechanism: name.to_owned(),
+        reason: match e {
+            SaslError::ServerNotAuthenticated(r) | SaslError::Malformed(r) => r.to_owned(),
+        },
+    };
+    let mut auth = Element::new("auth", NS_SASL).attr("mechanism", name);
+    if let Some(initial) = mech.initial() {
+        // An empty initial response is "=", distinct from no initial response (RFC 6120 §6.4.2).
+        auth = auth.text(&if initial.is_empty() {
+            "=".to_owned()
+        } else {
+            b64(&initial)
+        });
+    }
+    transport.send(&[auth])?;
+    for _ in 0..10 {
+        let answer = transport.recv()?;
+        if answer.ns != NS_SASL {
+            return Err(Error::Protocol {
+                detail: format!("unexpected <{}> during SASL", answer.name),
+            });
+        }
+        match answer.name.as_str() {
+            "challenge" => {
+                let data = unb64(&answer.text_content())?;
+                let reply = mech.respond(&data).map_err(sasl_err)?;
+                let mut response = Element::new("response", NS_SASL);
+                if !reply.is_empty() {
+                    response = response.text(&b64(&reply));
+                }
+                transport.send(&[response])?;
+            }
+            "success" => {
+                let text = answer.text_content();
+                let data = if text.trim().is_empty() {
+                    None
+                } else {
+                    Some(unb64(&text)?)
+                };
+                mech.finish(data.as_deref()).map_err(sasl_err)?;
+                return Ok(name);
+            }
+            "failure" => {
+                let condition = answer
+                    .elements()
+                    .find(|e| e.name != "text")
+                    .map(|e| e.name.clone())
+                    .unwrap_or_else(|| "not-authorized".into());
+                let text = answer
+                    .find("text", NS_SASL)
+                    .map(Element::text_content)
+                    .unwrap_or_default();
+                return Err(Error::Auth {
+                    mechanism: name.to_owned(),
+                    condition,
+                    text,
+                });
+            }
+            other => {
+                return Err(Error::Protocol {
+                    detail: format!("unexpected <{other}> during SASL"),
+                })
+            }
+        }
+    }
+    Err(Error::Protocol {
+        detail: "too many SASL challenges".into(),
+    })
+}
+
+/// The condition and text of a stanza's `<error/>`.
+fn stanza_error(el: &Element) -> (String, String) {
+    let error = el.find("error", NS_CLIENT);
+    let condition = error
+        .and_then(|e| {
+            e.elements()
+                .find(|c| c.ns == NS_STANZAS && c.name != "text")
+        })
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| "undefined-condition".into());
+    let text = error
+        .and_then(|e| e.find("text", NS_STANZAS))
+        .map(Element::text_content)
+        .unwrap_or_default();
+    (condition, text)
+}
+
+impl Session {
+    pub fn transport_name(&self) -> &'static str {
+        self.transport.name()
+    }
+
+    fn next_id(&mut self, what: &str) -> String {
+        self.counter += 1;
+        format!("{what}-{}-{}", self.counter, &sasl::random_nonce()[..8])
+    }
+
+    fn bind_stanzas(&mut self) -> (Vec<Element>, String, Option<String>) {
+        let bind_id = self.next_id("bind");
+        let mut out = vec![Element::new("iq", NS_CLIENT)
+            .attr("type", "set")
+            .attr("id", &bind_id)
+            .child(
+                Element::new("bind", NS_BIND)
+                    .child(Element::new("resource", NS_BIND).text(&self.resource)),
+            )];
+        // Session establishment only when the server asks for it without <optional/>
+        // (RFC 6121 dropped it; old servers still require it).
+        let session_id = match self.transport.features().find("session", NS_SESSION) {
+            Some(s) if s.find("optional", NS_SESSION).is_none() => {
+                let id = self.next_id("sess");
+                out.push(
+                    Element::new("iq", NS_CLIENT)
+                        .attr("type", "set")
+                        .attr("id", &id)
+                        .child(Element::new("session", NS_SESSION)),
+                );
+                Some(id)
+            }
+            _ => None,
+        };
+        (out, bind_id, session_id)
+    }
+
+    /// Binds the resource (and opens the session when required) on its own round trip.
+    pub fn bind(&mut self, deadline: Instant) -> Result<(), Error> {
+        self.send_confirmed(Vec::new(), None, "", deadline)
+            .map(|_| ())
+    }
+
+    /// Sends `before` (presences) and `message`, preceded by the resource binding if not done
+    /// yet and followed by a ping the server answers at once: its answer proves the server has
+    /// processed everything before it. Returns whether that confirmation came.
+    pub fn send_confirmed(
+        &mut self,
+        before: Vec<Element>,
+        message: impl Into<Option<Element>>,
+        message_id: &str,
+        deadline: Instant,
+    ) -> Result<bool, Error> {
+        let message = message.into();
+        let mut batch = Vec::new();
+        let (mut bind_id, mut session_id) = (None, None);
+        if !self.bound {
+            let (stanzas, b, s) = self.bind_stanzas();
+            batch.extend(stanzas);
+            bind_id = Some(b);
+            session_id = s;
+        }
+        let presence_sent = !before.is_empty();
+        batch.extend(before);
+        batch.extend(message);
+        let ping_id = self.next_id("ping");
+        batch.push(
+            Element::new("iq", NS_CLIENT)
+                .attr("type", "get")
+                .attr("id", &ping_id)
+                .attr("to", &self.domain)
+                .child(Element::new("ping", NS_PING)),
+        );
+        self.confirmed = false;
+        self.transport.send(&batch)?;
+        loop {
+            if Instant::now() >= deadline {
+                return Err(Error::Network {
+                    kind: crate::net::http::FailureKind::Timeout,
+                    detail: "waiting for the server's confirmation".into(),
+                });
+            }
+            let el = self.transport.recv()?;
+            let id = el.get_attr("id").unwrap_or("");
+            let kind = el.get_attr("type").unwrap_or("");
+            match el.name.as_str() {
+                "iq" if bind_id.as_deref() == Some(id) => {
+                    if kind == "result" {
+                        let jid = el
+                            .find("bind", NS_BIND)
+                            .and_then(|b| b.find("jid", NS_BIND))
+                            .map(Element::text_content);
+                        if let Some(jid) = jid {
+                            self.jid = jid.trim().to_owned();
+                        }
+                        self.bound = true;
+                    } else {
+                        let (condition, text) = stanza_error(&el);
+                        return Err(Error::StanzaError {
+                            stanza: "bind",
+                            condition,
+                            text,
+                        });
+                    }
+                }
+                "iq" if session_id.as_deref() == Some(id) && kind == "error" => {
+                    let (condition, text) = stanza_error(&el);
+                    return Err(Error::StanzaError {
+                        stanza: "session",
+                        condition,
+                        text,
+                    });
+                }
+                "iq" if id == ping_id => {
+                    // A result, or an error from a server without XEP-0199: either way it
+                    // answered an iq sent after the message, in order.
+                    self.confirmed = kind == "result" || kind == "error";
+                    return Ok(self.confirmed);
+                }
+                "iq" if kind == "get" || kind == "set" => {
+                    // Servers ping clients; anything else we do not serve.
+                    let reply = if el.find("ping", NS_PING).is_some() {
+                        Element::new("iq", NS_CLIENT).attr("type", "result")
+                    } else {
+                        Element::new("iq", NS_CLIENT).attr("type", "error").child(
+                            Element::new("error", NS_CLIENT)
+                                .attr("type", "cancel")
+                                .child(Element::new("service-unavailable", NS_STANZAS)),
+                        )
+                    };
+                    let mut reply = reply.attr("id", id);
+                    if let Some(from) = el.get_attr("from") {
+                        reply = reply.attr("to", from);
+                    }
+                    self.transport.send(&[reply])?;
+                }
+                "message" if kind == "error" && !message_id.is_empty() && id == message_id => {
+                    let (condition, text) = stanza_error(&el);
+                    return Err(Error::StanzaError {
+                        stanza: "message",
+                        condition,
+                        text,
+                    });
+                }
+                "presence" if kind == "error" && presence_sent => {
+                    let (condition, text) = stanza_error(&el);
+                    return Err(Error::StanzaError {
+                        stanza: "presence",
+                        condition,
+                        text,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Ends the stream cleanly (`</stream:stream>`; BOSH terminate). The server's answering
+    /// close is awaited unless a confirmed round trip already proved everything was processed.
+    pub fn close(&mut self) -> Result<(), Error> {
+        self.transport.close(!self.confirmed)
+    }
+
+    /// The transport, for code that goes on using the stream (the persistent session).
+    pub fn transport_mut(&mut self) -> &mut dyn Transport {
+        self.transport.as_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_forms() {
+        assert_eq!(
+            parse_server("xmpp.example.org", 5222).unwrap(),
+            ("xmpp.example.org".into(), 5222)
+        );
+        assert_eq!(
+            parse_server("127.0.0.1:5322", 5222).unwrap(),
+            ("127.0.0.1".into(), 5322)
+        );
+        assert_eq!(
+            parse_server("[::1]:5223", 5222).unwrap(),
+            ("::1".into(), 5223)
+        );
+        assert!(parse_server("host:port", 5222).is_err());
+    }
+
+    #[test]
+    fn options_are_checked_before_any_connection() {
+        let s = NetSettings::default();
+        let o = SendOptions {
+            tls: Some("ssl".into()),
+            ..SendOptions::default()
+        };
+        assert!(matches!(
+            LoginOptions::from_send_options(&s, "a@b", &o),
+            Err(Error::InvalidOption { name: "tls", .. })
+        ));
+        let o = SendOptions {
+            mechanisms: Some(vec!["SCRAM-SHA-1-PLUS".into()]),
+            ..SendOptions::default()
+        };
+        assert!(LoginOptions::from_send_options(&s, "a@b", &o).is_err());
+        assert!(matches!(
+            LoginOptions::from_send_options(&s, "b", &SendOptions::default()),
+            Err(Error::InvalidJid { .. })
+        ));
+        let a = LoginOptions::from_send_options(&s, "a@b", &SendOptions::default()).unwrap();
+        let b = LoginOptions::from_send_options(&s, "a@b", &SendOptions::default()).unwrap();
+        assert_ne!(a.resource, b.resource);
+        assert_eq!((a.host.as_str(), a.port), ("b", 5222));
+    }
+
+    #[test]
+    fn sasl_base64_is_one_line() {
+        let long = vec![0xABu8; 300];
+        let text = b64(&long);
+        assert!(!text.contains('\n') && !text.contains('\r'));
+        assert_eq!(
+            unb64(&format!("{}\r\n{}", &text[..76], &text[76..])).unwrap(),
+            long
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! XMPP over BOSH (XEP-0124 + XEP-0206) through the shared HTTP client: one request in flight at
+//! a time, so no `wait`-long holds are needed as long as every request carries something the
+//! server answers at once.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use super::Transport;
+use crate::net::http::FailureKind;
+use crate::xmpp::xml::{Element, ReadError, StreamReader};
+use crate::xmpp::{Error, NS_CLIENT, NS_STREAM};
+
+pub const NS_HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
+const NS_XBOSH: &str = "urn:xmpp:xbosh";
+/// The longest a response may be; an endless body is refused, not buffered.
+const MAX_RESPONSE_BYTES: u64 = 1 << 20;
+/// We ask the server to hold an empty poll at most this long; it bounds the rare empty polls.
+const WAIT_SECONDS: u64 = 10;
+
+pub struct BoshTransport {
+    client: reqwest::blocking::Client,
+    url: String,
+    domain: String,
+    sid: String,
+    rid: u64,
+    secure: bool,
+    queue: VecDeque<Element>,
+    features: Element,
+    deadline: Instant,
+    /// How many HTTP requests this session made (the benchmark reports it).
+    pub requests: u32,
+}
+
+impl BoshTransport {
+    /// Creates the BOSH session and reads the stream features (polling if they come late).
+    pub fn connect(
+        client: reqwest::blocking::Client,
+        url: &str,
+        domain: &str,
+        deadline: Instant,
+    ) -> Result<BoshTransport, Error> {
+        let mut t = BoshTransport {
+            client,
+            url: url.to_owned(),
+            domain: domain.to_owned(),
+            sid: String::new(),
+            rid: first_rid(),
+            secure: url.len() >= 8 && url[..8].eq_ignore_ascii_case("https://"),
+            queue: VecDeque::new(),
+            features: Element::default(),
+            deadline,
+            requests: 0,
+        };
+        let wait = WAIT_SECONDS.to_string();
+        let create = t
+            .body()
+            .attr("to", domain)
+            .attr("xml:lang", "en")
+            .attr("ver", "1.6")
+            .attr("wait", &wait)
+            .attr("hold", "1")
+            .attr("content", "text/xml; charset=utf-8")
+            .attr("xmlns:xmpp", NS_XBOSH)
+            .attr("xmpp:version", "1.0");
+        let response = t.request(create)?;
+        t.sid = response
+            .get_attr("sid")
+            .ok_or_else(|| Error::Protocol {
+                detail: "BOSH session creation answered without sid".into(),
+            })?
+            .to_owned();
+        t.take(response);
+        t.read_features()?;
+        Ok(t)
+    }
+
+    fn body(&self) -> Element {
+        let mut b = Element::new("body", NS_HTTPBIND).attr("rid", &self.rid.to_string());
+        if !self.sid.is_empty() {
+            b = b.attr("sid", &self.sid);
+        }
+        b
+    }
+
+    fn take(&mut self, response: Element) {
+        for child in response.elements() {
+            self.queue.push_back(child.clone());
+        }
+    }
+
+    fn read_features(&mut self) -> Result<(), Error> {
+        let features = self.recv()?;
+        if !features.is("features", NS_STREAM) {
+            return Err(Error::Protocol {
+                detail: format!("expected stream features, got <{}>", features.name),
+            });
+        }
+        self.features = features;
+        Ok(())
+    }
+
+    /// One POST with this rid; the rid then moves on by exactly one (never reused for new
+    /// content, never skipped: a gap beyond the window ends the session).
+    fn request(&mut self, body: Element) -> Result<Element, Error> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Network {
+                kind: FailureKind::Timeout,
+                detail: "BOSH".into(),
+            });
+        }
+        let bytes = body.to_bytes("");
+        self.rid += 1;
+        self.requests += 1;
+        let response = self
+            .client
+            .post(&self.url)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .timeout(left)
+            .body(bytes)
+            .send()
+            .map_err(|e| {
+                let f = crate::net::http::failure(e);
+                match f.kind {
+                    FailureKind::Tls => Error::Tls { detail: f.detail },
+                    kind => Error::Network {
+                        kind,
+                        detail: f.detail,
+                    },
+                }
+            })?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            // Legacy connection managers report errors as HTTP codes (XEP-0124 §17.1).
+            let condition = match status {
+                400 => "bad-request",
+                403 => "policy-violation",
+                404 => "item-not-found",
+                _ => "undefined-condition",
+            };
+            return Err(Error::BoshTerminated {
+                condition: format!("{condition} (HTTP {status})"),
+            });
+        }
+        let mut limited = std::io::Read::take(response, MAX_RESPONSE_BYTES + 1);
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut limited, &mut data).map_err(super::tcp::io_error)?;
+        if data.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(Error::StanzaTooLarge {
+                limit: MAX_RESPONSE_BYTES as usize,
+            });
+        }
+        let body = parse_body(&data)?;
+        match body.get_attr("type") {
+            Some("terminate") => {
+                // The stream error may be wrapped or bare (XEP-0124 vs XEP-0206 examples).
+                if let Some(e) = body.find("error", NS_STREAM) {
+                    return Err(super::tcp::stream_error(e));
+                }
+                let condition = body.get_attr("condition").unwrap_or("undefined-condition");
+                return Err(Error::BoshTerminated {
+                    condition: condition.to_owned(),
+                });
+            }
+            Some("error") => {
+                return Err(Error::BoshTerminated {
+                    condition: "recoverable error (type='error')".into(),
+                })
+            }
+            _ => {}
+        }
+        Ok(body)
+    }
+}
+
+/// A random first rid well below 2^53 so that it never reaches 2^53 − 1 however many requests
+/// follow (XEP-0124 §14.1, §19).
+fn first_rid() -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+        bytes = t.to_le_bytes();
+    }
+    (u64::from_le_bytes(bytes) % (1u64 << 52)) + 1
+}
+
+fn parse_body(data: &[u8]) -> Result<Element, Error> {
+    // A response is one XML document; read it as a "stream" of one element.
+    let mut reader = StreamReader::new(data);
+    let body = reader.read_element().map_err(|e| Error::Protocol {
+        detail: match e {
+            ReadError::Malformed(m) => format!("malformed BOSH response: {m}"),
+            _ => "truncated BOSH response".into(),
+        },
+    })?;
+    if !body.is("body", NS_HTTPBIND) {
+        return Err(Error::Protocol {
+            detail: format!("BOSH response is <{}>, not <body>", body.name),
+        });
+    }
+    Ok(body)
+}
+
+impl Transport for BoshTransport {
+    fn name(&self) -> &'static str {
+        "bosh"
+    }
+
+    fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    fn features(&self) -> &Element {
+        &self.features
+    }
+
+    fn send(&mut self, elements: &[Element]) -> Result<(), Error> {
+        let mut body = self.body();
+        for e in elements {
+            body = body.child(e.clone());
+        }
+        let response = self.request(body)?;
+        self.take(response);
+        Ok(())
+    }
+
+    fn recv(&mut self) -> Result<Element, Error> {
+        // Nothing queued: an empty request lets the server hand us what it has (it holds it
+        // at most `wait` seconds).
+        for _ in 0..100 {
+            if let Some(e) = self.queue.pop_front() {
+                if e.is("error", NS_STREAM) {
+                    return Err(super::tcp::stream_error(&e));
+                }
+                return Ok(e);
+            }
+            let body = self.body();
+            let response = self.request(body)?;
+            self.take(response);
+        }
+        Err(Error::Protocol {
+            detail: "the BOSH server keeps answering empty".into(),
+        })
+    }
+
+    fn restart(&mut self) -> Result<(), Error> {
+        let body = self
+            .body()
+            .attr("to", &self.domain)
+            .attr("xml:lang", "en")
+            .attr("xmlns:xmpp", NS_XBOSH)
+            .attr("xmpp:restart", "true");
+        let response = self.request(body)?;
+        self.queue.clear();
+        self.take(response);
+        self.read_features()
+    }
+
+    fn close(&mut self, _wait_for_peer: bool) -> Result<(), Error> {
+        let body = self
+            .body()
+            .attr("type", "terminate")
+            .child(Element::new("presence", NS_CLIENT).attr("type", "unavailable"));
+        match self.request(body) {
+            Ok(_) | Err(Error::BoshTerminated { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rid_starts_random_and_far_below_2_pow_53() {
+        let (a, b) = (first_rid(), first_rid());
+        assert_ne!(a, b);
+        assert!(a > 0 && a < (1 << 52) + 1);
+    }
+
+    #[test]
+    fn terminate_body_is_parsed() {
+        let b = parse_body(b"<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='item-not-found'/>").unwrap();
+        assert_eq!(b.get_attr("condition"), Some("item-not-found"));
+        assert!(parse_body(b"not xml").is_err());
+    }
+}

@@ -1,0 +1,393 @@
+//! XMPP over TCP (RFC 6120): STARTTLS, direct TLS (XEP-0368), or no TLS when explicitly asked.
+
+use std::cell::RefCell;
+use std::io::{self, BufReader, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
+
+use super::Transport;
+use crate::xmpp::xml::{self, Element, StreamReader};
+use crate::xmpp::{Error, NS_STREAM, NS_TLS};
+
+/// How TLS is used on the TCP connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    StartTls,
+    Direct,
+    /// No encryption at all; only when the user asked for it by name.
+    None,
+}
+
+/// The most we buffer for one incoming stanza; a server that sends more is refused rather than
+/// allowed to fill our memory (ejabberd's own default limit is 64 KiB – 256 KiB).
+pub const MAX_STANZA_BYTES: usize = 1 << 20;
+
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Gone,
+}
+
+impl Conn {
+    fn socket(&self) -> Option<&TcpStream> {
+        match self {
+            Conn::Plain(s) => Some(s),
+            Conn::Tls(t) => Some(&t.sock),
+            Conn::Gone => None,
+        }
+    }
+}
+
+/// The reading and writing halves share the connection (TLS needs both directions on one
+/// object); everything runs on one thread, so a RefCell is enough.
+#[derive(Clone)]
+struct Shared {
+    conn: Rc<RefCell<Conn>>,
+    deadline: Instant,
+}
+
+impl Shared {
+    /// Every socket operation gets what is left of the call's time, so the whole call ends
+    /// within the timeout whatever the server does.
+    fn arm(&self) -> io::Result<()> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the timeout has run out",
+            ));
+        }
+        let conn = self.conn.borrow();
+        let socket = conn
+            .socket()
+            .ok_or_else(|| io::Error::other("connection closed"))?;
+        socket.set_read_timeout(Some(left))?;
+        socket.set_write_timeout(Some(left))
+    }
+}
+
+/// Counts bytes per stanza so that an endless or huge stanza ends with an error.
+struct Capped {
+    shared: Shared,
+    used: usize,
+}
+
+impl Read for Capped {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.used > MAX_STANZA_BYTES {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, StanzaTooLarge));
+        }
+        self.shared.arm()?;
+        let n = match &mut *self.shared.conn.borrow_mut() {
+            Conn::Plain(s) => s.read(buf)?,
+            Conn::Tls(t) => t.read(buf)?,
+            Conn::Gone => 0,
+        };
+        self.used += n;
+        Ok(n)
+    }
+}
+
+#[derive(Debug)]
+struct StanzaTooLarge;
+impl std::fmt::Display for StanzaTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stanza too large")
+    }
+}
+impl std::error::Error for StanzaTooLarge {}
+
+pub struct TcpTransport {
+    shared: Shared,
+    reader: Option<StreamReader<BufReader<Capped>>>,
+    features: Element,
+    domain: String,
+    secure: bool,
+    direct: bool,
+}
+
+impl TcpTransport {
+    /// Connects to `host:port`, does TLS as `mode` says, and reads the stream features.
+    pub fn connect(
+        host: &str,
+        port: u16,
+        domain: &str,
+        mode: TlsMode,
+        tls: Arc<ClientConfig>,
+        deadline: Instant,
+    ) -> Result<TcpTransport, Error> {
+        let socket = connect_socket(host, port, deadline)?;
+        let _ = socket.set_nodelay(true);
+        let shared = Shared {
+            conn: Rc::new(RefCell::new(Conn::Plain(socket))),
+            deadline,
+        };
+        let mut t = TcpTransport {
+            reader: Some(StreamReader::new(BufReader::new(Capped {
+                shared: shared.clone(),
+                used: 0,
+            }))),
+            shared,
+            features: Element::default(),
+            domain: domain.to_owned(),
+            secure: false,
+            direct: mode == TlsMode::Direct,
+        };
+        if mode == TlsMode::Direct {
+            let mut config = (*tls).clone();
+            config.alpn_protocols = vec![b"xmpp-client".to_vec()];
+            t.upgrade(Arc::new(config))?;
+        }
+        t.open_stream()?;
+        if mode == TlsMode::StartTls {
+            if t.features.find("starttls", NS_TLS).is_none() {
+                return Err(Error::TlsNotOffered);
+            }
+            t.send(&[Element::new("starttls", NS_TLS)])?;
+            let answer = t.recv()?;
+            if !answer.is("proceed", NS_TLS) {
+                return Err(Error::Protocol {
+                    detail: format!("STARTTLS refused (<{}>)", answer.name),
+                });
+            }
+            t.upgrade(tls)?;
+            // Features from before TLS are not to be trusted: a new stream, new features.
+            t.open_stream()?;
+        }
+        Ok(t)
+    }
+
+    fn upgrade(&mut self, config: Arc<ClientConfig>) -> Result<(), Error> {
+        let name = ServerName::try_from(self.domain.clone())
+            .map_err(|_| Error::InvalidJid { which: "JID" })?;
+        let conn = ClientConnection::new(config, name).map_err(|e| Error::Tls {
+            detail: e.to_string(),
+        })?;
+        let old = std::mem::replace(&mut *self.shared.conn.borrow_mut(), Conn::Gone);
+        let Conn::Plain(socket) = old else {
+            return Err(Error::Protocol {
+                detail: "TLS requested twice".into(),
+            });
+        };
+        let mut stream = StreamOwned::new(conn, socket);
+        self.shared.arm().ok();
+        // Drive the handshake now so certificate problems are reported as such.
+        {
+            let StreamOwned { conn, sock } = &mut stream;
+            while conn.is_handshaking() {
+                let left = self
+                    .shared
+                    .deadline
+                    .saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Error::Network {
+                        kind: crate::net::http::FailureKind::Timeout,
+                        detail: "TLS handshake".into(),
+                    });
+                }
+                let _ = sock.set_read_timeout(Some(left));
+                conn.complete_io(sock).map_err(io_error)?;
+            }
+        }
+        *self.shared.conn.borrow_mut() = Conn::Tls(Box::new(stream));
+        self.secure = true;
+        Ok(())
+    }
+
+    fn open_stream(&mut self) -> Result<(), Error> {
+        self.write(&xml::stream_header(&self.domain))?;
+        let reader = self.reader.as_mut().ok_or(Error::Closed)?;
+        let buffered = reader.into_inner_ref_reset();
+        let mut fresh = StreamReader::new(buffered);
+        fresh.read_header().map_err(read_error)?;
+        self.reader = Some(fresh);
+        let features = self.recv()?;
+        if !features.is("features", NS_STREAM) {
+            return Err(Error::Protocol {
+                detail: format!("expected stream features, got <{}>", features.name),
+            });
+        }
+        self.features = features;
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.shared.arm().map_err(io_error)?;
+        let mut conn = self.shared.conn.borrow_mut();
+        let result = match &mut *conn {
+            Conn::Plain(s) => s.write_all(bytes).and_then(|_| s.flush()),
+            Conn::Tls(t) => t.write_all(bytes).and_then(|_| t.flush()),
+            Conn::Gone => return Err(Error::Closed),
+        };
+        result.map_err(io_error)
+    }
+}
+
+/// Lets a stream restart keep bytes already buffered (a new parser over the same buffer).
+trait Reset {
+    fn into_inner_ref_reset(&mut self) -> BufReader<Capped>;
+}
+
+impl Reset for StreamReader<BufReader<Capped>> {
+    fn into_inner_ref_reset(&mut self) -> BufReader<Capped> {
+        let placeholder = StreamReader::new(BufReader::new(Capped {
+            shared: Shared {
+                conn: Rc::new(RefCell::new(Conn::Gone)),
+                deadline: Instant::now(),
+            },
+            used: 0,
+        }));
+        std::mem::replace(self, placeholder).into_inner()
+    }
+}
+
+impl Transport for TcpTransport {
+    fn name(&self) -> &'static str {
+        if self.direct {
+            "tls"
+        } else {
+            "tcp"
+        }
+    }
+
+    fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    fn features(&self) -> &Element {
+        &self.features
+    }
+
+    fn send(&mut self, elements: &[Element]) -> Result<(), Error> {
+        let mut bytes = Vec::new();
+        for e in elements {
+            bytes.extend(e.to_bytes(crate::xmpp::NS_CLIENT));
+        }
+        self.write(&bytes)
+    }
+
+    fn recv(&mut self) -> Result<Element, Error> {
+        let reader = self.reader.as_mut().ok_or(Error::Closed)?;
+        // A new stanza: a fresh budget.
+        let inner: &mut BufReader<Capped> = reader.get_mut();
+        inner.get_mut().used = inner.buffer().len();
+        let el = reader.read_element().map_err(read_error)?;
+        if el.is("error", NS_STREAM) {
+            return Err(stream_error(&el));
+        }
+        Ok(el)
+    }
+
+    fn restart(&mut self) -> Result<(), Error> {
+        self.open_stream()
+    }
+
+    fn close(&mut self, wait_for_peer: bool) -> Result<(), Error> {
+        self.write(b"</stream:stream>")?;
+        // Wait for the server's close so it has processed everything we sent (pitfall 38),
+        // skipping whatever stanzas still arrive; give up quietly on anything else. ejabberd
+        // answers the close only after ~100 ms, so this is skipped when a ping proved it.
+        if let Some(reader) = self.reader.as_mut().filter(|_| wait_for_peer) {
+            for _ in 0..1000 {
+                match reader.read_element() {
+                    Ok(_) => continue,
+                    Err(_) => break,
+                }
+            }
+        }
+        if let Conn::Tls(t) = &mut *self.shared.conn.borrow_mut() {
+            // Only our close_notify is written; waiting for the server's would add its
+            // linger time (about 100 ms on ejabberd) to every send.
+            t.conn.send_close_notify();
+            while t.conn.wants_write() {
+                if t.conn.write_tls(&mut t.sock).is_err() {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn connect_socket(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Error> {
+    let addrs = (host, port).to_socket_addrs().map_err(|e| Error::Network {
+        kind: crate::net::http::FailureKind::Dns,
+        detail: format!("{host}: {e}"),
+    })?;
+    let mut last = None;
+    for addr in addrs {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match TcpStream::connect_timeout(&addr, left) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        Some(e) => io_error(e),
+        None => Error::Network {
+            kind: crate::net::http::FailureKind::Timeout,
+            detail: format!("{host}:{port}"),
+        },
+    })
+}
+
+pub(crate) fn io_error(e: io::Error) -> Error {
+    use crate::net::http::FailureKind as K;
+    if let Some(inner) = e.get_ref() {
+        if inner.is::<StanzaTooLarge>() {
+            return Error::StanzaTooLarge {
+                limit: MAX_STANZA_BYTES,
+            };
+        }
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return Error::Tls {
+                detail: tls.to_string(),
+            };
+        }
+    }
+    let kind = match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
+        io::ErrorKind::ConnectionRefused => K::ConnectionRefused,
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::UnexpectedEof => K::ConnectionReset,
+        _ => K::Other,
+    };
+    Error::Network {
+        kind,
+        detail: e.to_string(),
+    }
+}
+
+fn read_error(e: xml::ReadError) -> Error {
+    match e {
+        xml::ReadError::Io(io) => io_error(io),
+        xml::ReadError::Malformed(detail) => Error::Protocol {
+            detail: format!("malformed XML from the server: {detail}"),
+        },
+        xml::ReadError::StreamEnd | xml::ReadError::Eof => Error::Closed,
+    }
+}
+
+/// `<stream:error>`: the condition is the first child in the streams namespace.
+pub(crate) fn stream_error(el: &Element) -> Error {
+    let condition = el
+        .elements()
+        .find(|c| c.ns == crate::xmpp::NS_STREAMS_ERR && c.name != "text")
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| "undefined-condition".into());
+    let text = el
+        .find("text", crate::xmpp::NS_STREAMS_ERR)
+        .map(Element::text_content)
+        .unwrap_or_default();
+    Error::StreamError { condition, text }
+}

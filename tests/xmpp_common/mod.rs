@@ -1,0 +1,227 @@
+//! Shared by the XMPP test binaries: throwaway ejabberd / Prosody instances (scripts/xmpp/),
+//! a slixmpp receiver logged in as bob, and helpers to send and to wait for what arrived.
+//!
+//! One server start per test binary (OnceLock). Statics are never dropped, so the servers and
+//! the receiver are stopped by a watchdog process that waits for this test process to end —
+//! whether it ends normally or by a panic — and then stops them by their recorded PIDs.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use messenger::net::{NetSettings, TrustedCertificates};
+use messenger::xmpp::{send_message, SendOptions, SendResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Ejabberd,
+    Prosody,
+}
+
+pub struct Server {
+    pub kind: Kind,
+    pub dir: PathBuf,
+    pub c2s: u16,
+    pub tls: u16,
+    pub http: u16,
+    pub https: u16,
+    pub cert_pem: String,
+    pub rx_log: PathBuf,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+impl Server {
+    /// The server of this kind for this test binary, started on first use.
+    pub fn get(kind: Kind) -> &'static Server {
+        static EJABBERD: OnceLock<Server> = OnceLock::new();
+        static PROSODY: OnceLock<Server> = OnceLock::new();
+        match kind {
+            Kind::Ejabberd => EJABBERD.get_or_init(|| Server::start(kind)),
+            Kind::Prosody => PROSODY.get_or_init(|| Server::start(kind)),
+        }
+    }
+
+    fn start(kind: Kind) -> Server {
+        let (name, ports, env_names) = match kind {
+            Kind::Ejabberd => (
+                "ejabberd",
+                [5222, 5223, 5280, 5281],
+                ["EJ_C2S", "EJ_TLS", "EJ_HTTP", "EJ_HTTPS"],
+            ),
+            Kind::Prosody => (
+                "prosody",
+                [5322, 5323, 5380, 5381],
+                ["PR_C2S", "PR_TLS", "PR_HTTP", "PR_HTTPS"],
+            ),
+        };
+        let dir = PathBuf::from(format!("/tmp/messenger-xmpp-tests/{name}"));
+        let scripts = root().join("scripts/xmpp");
+        // A server left over from a run that was killed harder than the watchdog could see.
+        let _ = Command::new(scripts.join("down.sh")).arg(&dir).status();
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut up = Command::new(scripts.join(format!("{name}-up.sh")));
+        up.arg(&dir);
+        for (k, v) in env_names.iter().zip(ports) {
+            up.env(k, v.to_string());
+        }
+        let out = up.output().expect("run the server set-up script");
+        assert!(
+            out.status.success(),
+            "{name} did not start:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rx_log = dir.join("rx.jsonl");
+        let rx = Command::new("python3")
+            .arg(scripts.join("receiver.py"))
+            .args(["--jid", "bob@localhost/rx", "--password", "bobpw", "--port"])
+            .arg(ports[0].to_string())
+            .arg("--out")
+            .arg(&rx_log)
+            .args(["--room", "room@conference.localhost/bob"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(
+                std::fs::File::create(dir.join("rx.err"))
+                    .map(Stdio::from)
+                    .unwrap_or(Stdio::null()),
+            )
+            .spawn()
+            .expect("start the receiver (python3 with slixmpp)");
+        // The watchdog: when this process is gone, stop the receiver and the server.
+        let script = format!(
+            "while kill -0 {me} 2>/dev/null; do sleep 0.3; done; kill {rx} 2>/dev/null; '{down}' '{dir}'",
+            me = std::process::id(),
+            rx = rx.id(),
+            down = scripts.join("down.sh").display(),
+            dir = dir.display()
+        );
+        Command::new("setsid")
+            .args(["bash", "-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the watchdog");
+        let server = Server {
+            kind,
+            c2s: ports[0],
+            tls: ports[1],
+            http: ports[2],
+            https: ports[3],
+            cert_pem: std::fs::read_to_string(dir.join("cert.pem")).expect("server certificate"),
+            rx_log,
+            dir,
+        };
+        server
+            .wait_line(
+                |l| l.contains("\"event\": \"ready\""),
+                Duration::from_secs(30),
+            )
+            .unwrap_or_else(|| {
+                panic!(
+                    "the receiver did not come online; see {}/rx.err",
+                    server.dir.display()
+                )
+            });
+        server
+    }
+
+    pub fn settings(&self) -> NetSettings {
+        NetSettings {
+            timeout: Duration::from_secs(20),
+            proxy: None,
+            trusted: TrustedCertificates::from_pem(&self.cert_pem).expect("test certificate"),
+        }
+    }
+
+    /// Options for one transport: "starttls", "direct", "bosh-http", "bosh-https".
+    pub fn options(&self, transport: &str, mechanism: Option<&str>) -> SendOptions {
+        let mut o = SendOptions {
+            mechanisms: mechanism.map(|m| vec![m.to_owned()]),
+            ..SendOptions::default()
+        };
+        match transport {
+            "starttls" => o.server = Some(format!("127.0.0.1:{}", self.c2s)),
+            "direct" => {
+                o.server = Some(format!("127.0.0.1:{}", self.tls));
+                o.tls = Some("direct".into());
+            }
+            "bosh-http" => o.bosh_url = Some(format!("http://127.0.0.1:{}/http-bind", self.http)),
+            "bosh-https" => {
+                o.bosh_url = Some(format!("https://127.0.0.1:{}/http-bind", self.https))
+            }
+            other => panic!("unknown transport {other}"),
+        }
+        o
+    }
+
+    pub fn send(
+        &self,
+        jid: &str,
+        password: &str,
+        text: &str,
+        options: &SendOptions,
+    ) -> Result<SendResult, messenger::xmpp::Error> {
+        send_message(
+            &self.settings(),
+            jid,
+            password,
+            "bob@localhost",
+            text,
+            options,
+        )
+    }
+
+    /// Waits for a received line that satisfies `pred`.
+    pub fn wait_line(&self, pred: impl Fn(&str) -> bool, limit: Duration) -> Option<String> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(text) = std::fs::read_to_string(&self.rx_log) {
+                if let Some(l) = text.lines().find(|l| pred(l)) {
+                    return Some(l.to_owned());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// Waits for a message whose body is exactly `body`; returns the receiver's JSON line.
+    pub fn expect_body(&self, body: &str) -> serde_json::Value {
+        let line = self
+            .wait_line(
+                |l| {
+                    serde_json::from_str::<serde_json::Value>(l)
+                        .ok()
+                        .and_then(|v| v.get("body").and_then(|b| b.as_str().map(|b| b == body)))
+                        .unwrap_or(false)
+                },
+                Duration::from_secs(10),
+            )
+            .unwrap_or_else(|| {
+                panic!(
+                    "message {body:?} did not arrive at bob ({})",
+                    self.rx_log.display()
+                )
+            });
+        serde_json::from_str(&line).unwrap_or_default()
+    }
+}
+
+/// A body that is unique in this run and carries what the article could not send.
+pub fn body(tag: &str) -> String {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("Привет, мир! <&> \"'😀 {tag} #{}-{n}", std::process::id())
+}
+
+pub fn path_exists(p: &Path) -> bool {
+    p.exists()
+}

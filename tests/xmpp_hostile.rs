@@ -1,0 +1,392 @@
+//! SendXmpp against peers that misbehave: fake servers written here (a wrong SCRAM signature, a
+//! wrong DIGEST-MD5 rspauth, malformed XML, an endless stanza, silence, stream errors, a BOSH
+//! terminate), unreachable addresses and invalid input. No real server needed.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use messenger::i18n::Localized;
+use messenger::net::NetSettings;
+use messenger::xmpp::{send_message, Error, SendOptions};
+
+const HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+    xmlns:stream='http://etherx.jabber.org/streams' id='fake' from='localhost' version='1.0'>";
+
+fn features(mechs: &[&str]) -> String {
+    let m: String = mechs
+        .iter()
+        .map(|m| format!("<mechanism>{m}</mechanism>"))
+        .collect();
+    format!("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{m}</mechanisms></stream:features>")
+}
+
+/// A one-connection server on a free loopback port running `script`.
+fn fake(script: impl FnOnce(TcpStream) + Send + 'static) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((s, _)) = listener.accept() {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            script(s);
+        }
+    });
+    port
+}
+
+/// Reads until `needle` has been seen; returns all that was read.
+fn read_until(s: &mut TcpStream, needle: &str) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&got).contains(needle) {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn unb64(s: &str) -> String {
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).map(|i| i + start.len()).unwrap_or(0);
+    let rest = &text[from..];
+    let gt = rest.find('>').map(|i| i + 1).unwrap_or(0);
+    let rest = &rest[gt..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+fn settings(secs: u64) -> NetSettings {
+    NetSettings {
+        timeout: Duration::from_secs(secs),
+        ..NetSettings::default()
+    }
+}
+
+fn plain_tcp(port: u16, mech: &str) -> SendOptions {
+    SendOptions {
+        server: Some(format!("127.0.0.1:{port}")),
+        tls: Some("none".into()),
+        mechanisms: Some(vec![mech.into()]),
+        ..SendOptions::default()
+    }
+}
+
+fn send(port: u16, mech: &str, secs: u64) -> Error {
+    send_message(
+        &settings(secs),
+        "alice@localhost",
+        "secret",
+        "bob@localhost",
+        "x",
+        &plain_tcp(port, mech),
+    )
+    .unwrap_err()
+}
+
+#[test]
+fn wrong_scram_server_signature_is_refused() {
+    for (mech, in_success) in [
+        ("SCRAM-SHA-1", true),
+        ("SCRAM-SHA-256", true),
+        ("SCRAM-SHA-256", false),
+    ] {
+        let port = fake(move |mut s| {
+            read_until(&mut s, "version");
+            let _ = s.write_all(format!("{HEADER}{}", features(&[mech])).as_bytes());
+            let auth = read_until(&mut s, "</auth>");
+            let first = unb64(between(&auth, "<auth", "</auth>"));
+            let nonce = first.split("r=").nth(1).unwrap_or("").to_owned();
+            let server_first = format!("r={nonce}server,s={},i=4096", b64("salt"));
+            let _ = s.write_all(
+                format!(
+                    "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</challenge>",
+                    b64(&server_first)
+                )
+                .as_bytes(),
+            );
+            read_until(&mut s, "</response>");
+            let v = b64("v=AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+            let last = if in_success {
+                format!("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{v}</success>")
+            } else {
+                // Success with no server signature at all must not be accepted either.
+                "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>".to_owned()
+            };
+            let _ = s.write_all(last.as_bytes());
+            read_until(&mut s, "never");
+        });
+        let e = send(port, mech, 10);
+        assert!(
+            matches!(e, Error::ServerNotAuthenticated { .. }),
+            "{mech}: {e}"
+        );
+        assert_eq!(e.code(), "XMPP_SERVER_NOT_AUTHENTICATED");
+        assert!(!e.to_string().contains("secret"));
+    }
+}
+
+#[test]
+fn wrong_digest_md5_rspauth_is_refused() {
+    for as_challenge in [true, false] {
+        let port = fake(move |mut s| {
+            read_until(&mut s, "version");
+            let _ = s.write_all(format!("{HEADER}{}", features(&["DIGEST-MD5"])).as_bytes());
+            read_until(&mut s, "/>");
+            let ch = b64("nonce=\"abcdef\",qop=\"auth\",charset=utf-8,algorithm=md5-sess");
+            let _ = s.write_all(
+                format!("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{ch}</challenge>")
+                    .as_bytes(),
+            );
+            let resp = read_until(&mut s, "</response>");
+            let text = unb64(between(&resp, "<response", "</response>"));
+            assert!(text.contains("digest-uri=\"xmpp/localhost\""), "{text}");
+            let rsp = b64("rspauth=0123456789abcdef0123456789abcdef");
+            let el = if as_challenge { "challenge" } else { "success" };
+            let _ = s.write_all(
+                format!("<{el} xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{rsp}</{el}>").as_bytes(),
+            );
+            read_until(&mut s, "never");
+        });
+        let e = send(port, "DIGEST-MD5", 10);
+        assert!(matches!(e, Error::ServerNotAuthenticated { .. }), "{e}");
+    }
+}
+
+#[test]
+fn malformed_xml_is_a_protocol_error() {
+    let port = fake(|mut s| {
+        read_until(&mut s, "version");
+        let _ =
+            s.write_all(format!("{HEADER}<stream:features><a></b></stream:features>").as_bytes());
+        read_until(&mut s, "never");
+    });
+    let e = send(port, "SCRAM-SHA-1", 10);
+    assert!(matches!(e, Error::Protocol { .. }), "{e}");
+}
+
+#[test]
+fn an_endless_stanza_is_cut_off_with_bounded_memory() {
+    let port = fake(|mut s| {
+        read_until(&mut s, "version");
+        let _ = s.write_all(format!("{HEADER}<stream:features><x>").as_bytes());
+        let chunk = vec![b'a'; 64 * 1024];
+        // 64 MiB unless the client hangs up first; it must, after its 1 MiB budget.
+        for _ in 0..1024 {
+            if s.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    let e = send(port, "SCRAM-SHA-1", 20);
+    assert!(matches!(e, Error::StanzaTooLarge { .. }), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn stream_error_gives_its_condition() {
+    let port = fake(|mut s| {
+        read_until(&mut s, "version");
+        let _ = s.write_all(format!("{HEADER}<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+            <text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>no such host</text></stream:error></stream:stream>").as_bytes());
+        read_until(&mut s, "never");
+    });
+    let e = send(port, "SCRAM-SHA-1", 10);
+    match &e {
+        Error::StreamError { condition, text } => {
+            assert_eq!(condition, "host-unknown");
+            assert_eq!(text, "no such host");
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn a_silent_server_ends_within_the_timeout() {
+    // Accepts and never says a word.
+    let port = fake(|mut s| {
+        read_until(&mut s, "never");
+    });
+    let started = Instant::now();
+    let e = send(port, "SCRAM-SHA-1", 2);
+    assert!(matches!(e, Error::Network { .. }), "{e}");
+    assert_eq!(e.code(), "XMPP_TIMEOUT");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    // BOSH to a server that never answers the HTTP request.
+    let port = fake(|mut s| {
+        read_until(&mut s, "never");
+    });
+    let o = SendOptions {
+        bosh_url: Some(format!("http://127.0.0.1:{port}/http-bind")),
+        ..SendOptions::default()
+    };
+    let started = Instant::now();
+    let e = send_message(
+        &settings(2),
+        "alice@localhost",
+        "secret",
+        "bob@localhost",
+        "x",
+        &o,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Network { .. }), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[test]
+fn unreachable_server_is_a_network_error() {
+    // A port nobody listens on (bound, then released).
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = Instant::now();
+    let e = send(port, "SCRAM-SHA-1", 3);
+    assert!(matches!(e, Error::Network { .. }), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let o = SendOptions {
+        server: Some("name.invalid:5222".into()),
+        ..SendOptions::default()
+    };
+    let e = send_message(
+        &settings(3),
+        "alice@localhost",
+        "secret",
+        "bob@localhost",
+        "x",
+        &o,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Network { .. }), "{e}");
+}
+
+#[test]
+fn bosh_terminate_is_reported_with_its_condition() {
+    let port = fake(|mut s| {
+        read_until(&mut s, "/>");
+        let body = "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='host-unknown'/>";
+        let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes());
+    });
+    let o = SendOptions {
+        bosh_url: Some(format!("http://127.0.0.1:{port}/http-bind")),
+        ..SendOptions::default()
+    };
+    let e = send_message(
+        &settings(5),
+        "alice@localhost",
+        "secret",
+        "bob@localhost",
+        "x",
+        &o,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::BoshTerminated { condition } if condition == "host-unknown"),
+        "{e}"
+    );
+}
+
+#[test]
+fn starttls_not_offered_is_refused_not_downgraded() {
+    let port = fake(|mut s| {
+        read_until(&mut s, "version");
+        let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
+        read_until(&mut s, "never");
+    });
+    let o = SendOptions {
+        server: Some(format!("127.0.0.1:{port}")),
+        ..SendOptions::default()
+    };
+    let e = send_message(
+        &settings(5),
+        "alice@localhost",
+        "secret",
+        "bob@localhost",
+        "x",
+        &o,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::TlsNotOffered), "{e}");
+}
+
+#[test]
+fn invalid_input_is_refused_before_any_connection() {
+    let s = settings(1);
+    let o = SendOptions {
+        server: Some("127.0.0.1:9".into()),
+        ..SendOptions::default()
+    };
+    for jid in [
+        "",
+        "alice",
+        "@localhost",
+        "alice@",
+        "a b@localhost",
+        "a@b@c",
+        "alice@localhost/",
+    ] {
+        let e = send_message(&s, jid, "p", "bob@localhost", "x", &o).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidJid { which: "JID" }),
+            "{jid:?}: {e}"
+        );
+        assert_eq!(e.code(), "XMPP_INVALID_JID");
+    }
+    for to in ["", "bob@", "b<b@localhost", "a@b@c"] {
+        let e = send_message(&s, "alice@localhost", "p", to, "x", &o).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidJid { which: "recipient" }),
+            "{to:?}: {e}"
+        );
+    }
+    let bad: [SendOptions; 5] = [
+        SendOptions {
+            tls: Some("ssl".into()),
+            ..o.clone()
+        },
+        SendOptions {
+            r#type: Some("error".into()),
+            ..o.clone()
+        },
+        SendOptions {
+            mechanisms: Some(vec!["SCRAM-SHA-256-PLUS".into()]),
+            ..o.clone()
+        },
+        SendOptions {
+            bosh_url: Some("ftp://x/".into()),
+            ..o.clone()
+        },
+        SendOptions {
+            server: Some("host:notaport".into()),
+            ..o.clone()
+        },
+    ];
+    for b in bad {
+        let e = send_message(&s, "alice@localhost", "p", "bob@localhost", "x", &b).unwrap_err();
+        assert!(matches!(e, Error::InvalidOption { .. }), "{b:?}: {e}");
+    }
+    // Unknown JSON options are refused, not ignored.
+    assert!(serde_json::from_str::<SendOptions>(r#"{"bosh": "x"}"#).is_err());
+    let ok: SendOptions = serde_json::from_str(r#"{"type": "headline", "mechanisms": ["PLAIN"], "danger_accept_invalid_certificates": true}"#).unwrap();
+    assert_eq!(ok.r#type.as_deref(), Some("headline"));
+}
