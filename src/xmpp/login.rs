@@ -154,6 +154,8 @@ pub struct Session {
     resource: String,
     domain: String,
     bound: bool,
+    /// Whether the stream was restarted after SASL success.
+    restarted: bool,
     /// The last batch was confirmed by an answered ping and nothing was sent since.
     confirmed: bool,
     counter: u32,
@@ -191,7 +193,7 @@ pub fn connect(
     };
     let user = options.jid.local.clone().unwrap_or_default();
     let mechanism = authenticate(transport.as_mut(), options, &user, password, &domain)?;
-    transport.restart()?;
+    // The restart is left to the first batch, so that BOSH can carry it in the same request.
     Ok(Session {
         transport,
         jid: options.jid.bare(),
@@ -199,6 +201,7 @@ pub fn connect(
         resource: options.resource.clone(),
         domain,
         bound: false,
+        restarted: false,
         confirmed: false,
         counter: 0,
     })
@@ -356,10 +359,17 @@ impl Session {
                 Element::new("bind", NS_BIND)
                     .child(Element::new("resource", NS_BIND).text(&self.resource)),
             )];
-        // Session establishment only when the server asks for it without <optional/>
-        // (RFC 6121 dropped it; old servers still require it).
-        let session_id = match self.transport.features().find("session", NS_SESSION) {
-            Some(s) if s.find("optional", NS_SESSION).is_none() => {
+        // Session establishment when the server asks for it without <optional/> (RFC 6121
+        // dropped it; old servers still require it). Before the restart the features are not
+        // known yet, so it is sent anyway and a refusal is ignored unless it was required.
+        let wanted = !self.restarted
+            || self
+                .transport
+                .features()
+                .find("session", NS_SESSION)
+                .is_some_and(|s| s.find("optional", NS_SESSION).is_none());
+        let session_id = match wanted {
+            true => {
                 let id = self.next_id("sess");
                 out.push(
                     Element::new("iq", NS_CLIENT)
@@ -369,7 +379,7 @@ impl Session {
                 );
                 Some(id)
             }
-            _ => None,
+            false => None,
         };
         (out, bind_id, session_id)
     }
@@ -411,7 +421,12 @@ impl Session {
                 .child(Element::new("ping", NS_PING)),
         );
         self.confirmed = false;
-        self.transport.send(&batch)?;
+        if self.restarted {
+            self.transport.send(&batch)?;
+        } else {
+            self.transport.restart_and_send(&batch)?;
+            self.restarted = true;
+        }
         loop {
             if Instant::now() >= deadline {
                 return Err(Error::Network {

@@ -353,13 +353,12 @@ mod tests {
         let bytes = el.to_bytes(super::super::NS_CLIENT);
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(!text.contains("<&>"));
-        let mut r = StreamReader::new(
-            &[
-                b"<s:stream xmlns:s='http://etherx.jabber.org/streams' xmlns='jabber:client'>",
-                &bytes[..],
-            ]
-            .concat()[..],
-        );
+        let wire = [
+            &b"<s:stream xmlns:s='http://etherx.jabber.org/streams' xmlns='jabber:client'>"[..],
+            &bytes[..],
+        ]
+        .concat();
+        let mut r = StreamReader::new(&wire[..]);
         r.read_header().unwrap();
         assert_eq!(r.read_element().unwrap(), el);
     }

@@ -22,6 +22,13 @@ pub trait Transport {
     fn recv(&mut self) -> Result<Element, Error>;
     /// Restarts the stream after SASL success and reads the new features.
     fn restart(&mut self) -> Result<(), Error>;
+    /// Restarts and sends `elements` on the new stream. A transport that can do both in one
+    /// round trip may override this; BOSH cannot: ejabberd 23.01 leaves a restart `<body/>`
+    /// that carries stanzas unanswered (tried: the request times out).
+    fn restart_and_send(&mut self, elements: &[Element]) -> Result<(), Error> {
+        self.restart()?;
+        self.send(elements)
+    }
     /// Closes the stream cleanly. With `wait_for_peer` it waits (within the deadline) for the
     /// server's side of the close, which is what guarantees that everything sent was processed;
     /// without, it only says goodbye — for when an answered ping already proved that.

@@ -202,7 +202,7 @@ impl TcpTransport {
     fn open_stream(&mut self) -> Result<(), Error> {
         self.write(&xml::stream_header(&self.domain))?;
         let reader = self.reader.as_mut().ok_or(Error::Closed)?;
-        let buffered = reader.into_inner_ref_reset();
+        let buffered = reader.take_buffered();
         let mut fresh = StreamReader::new(buffered);
         fresh.read_header().map_err(read_error)?;
         self.reader = Some(fresh);
@@ -230,11 +230,11 @@ impl TcpTransport {
 
 /// Lets a stream restart keep bytes already buffered (a new parser over the same buffer).
 trait Reset {
-    fn into_inner_ref_reset(&mut self) -> BufReader<Capped>;
+    fn take_buffered(&mut self) -> BufReader<Capped>;
 }
 
 impl Reset for StreamReader<BufReader<Capped>> {
-    fn into_inner_ref_reset(&mut self) -> BufReader<Capped> {
+    fn take_buffered(&mut self) -> BufReader<Capped> {
         let placeholder = StreamReader::new(BufReader::new(Capped {
             shared: Shared {
                 conn: Rc::new(RefCell::new(Conn::Gone)),
