@@ -60,6 +60,31 @@ curl -sS --cacert "$certdir/cert.pem" -o /dev/null -w '    curl https://127.0.0.
 kill "$server" 2>/dev/null || true
 call --lang ru СоздатьСертификат s:300.1.1.1 s: s:пароль
 
+step "ОтправитьXMPP: Cyrillic, emoji and <&> to a private Prosody on loopback, received by a real client"
+xdir="$work/prosody"
+# Free ports for this run, so a running test server does not stand in the way.
+read -r PR_C2S PR_TLS PR_HTTP PR_HTTPS < <(python3 -c 'import socket
+ss=[socket.socket() for _ in range(4)]
+[s.bind(("127.0.0.1",0)) for s in ss]
+print(*[s.getsockname()[1] for s in ss])')
+export PR_C2S PR_TLS PR_HTTP PR_HTTPS
+if bash scripts/xmpp/prosody-up.sh "$xdir" >"$work/prosody-up.log" 2>&1; then
+    python3 scripts/xmpp/receiver.py --jid bob@localhost/demo --password bobpw --port "$PR_C2S" --out "$work/received.jsonl" >/dev/null 2>&1 &
+    receiver=$!
+    for _ in $(seq 50); do grep -q ready "$work/received.jsonl" 2>/dev/null && break; sleep 0.2; done
+    "$host" "$lib" call --lang ru --set "ДоверенныеСертификаты=S:@$xdir/cert.pem" --set "Таймаут=n:10" \
+        ОтправитьXMPP s:тест@localhost s:тестпароль s:bob@localhost "s:Привет из 1С! 😀 <&>" \
+        "s:{\"server\": \"127.0.0.1:$PR_C2S\"}" | sed 's/^/  /'
+    for _ in $(seq 50); do grep -q body "$work/received.jsonl" 2>/dev/null && break; sleep 0.2; done
+    echo "  bob received:"; grep body "$work/received.jsonl" | sed 's/^/    /' || echo "    (nothing)"
+    "$host" "$lib" call --lang ru --set "ДоверенныеСертификаты=S:@$xdir/cert.pem" ОтправитьXMPP \
+        s:alice@localhost s:wrong s:bob@localhost s:x "s:{\"server\": \"127.0.0.1:$PR_C2S\"}" | sed 's/^/  /' || true
+    kill "$receiver" 2>/dev/null || true
+    bash scripts/xmpp/down.sh "$xdir"
+else
+    echo "  Prosody did not start:"; tail -5 "$work/prosody-up.log"
+fi
+
 step "The whole platform call sequence, every member (the test host's sequence mode)"
 MESSENGER_EXPECT_VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1) \
     "$host" "$lib" sequence 2>/dev/null | tail -n 1
