@@ -64,7 +64,23 @@ pub fn client_config(
                     reason: e.to_string(),
                 })?;
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider(),
+            )
+            .build()
+            .map_err(|e| Error::TlsConfig {
+                reason: e.to_string(),
+            })?;
+            let verifier = TrustedOrWebPki {
+                pinned: trusted.certificates().to_vec(),
+                webpki,
+                provider: provider(),
+            };
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth()
         }
         Verification::DangerAcceptAnyCertificate => builder
             .dangerous()
@@ -72,6 +88,101 @@ pub fn client_config(
             .with_no_client_auth(),
     };
     Ok(Arc::new(config))
+}
+
+/// The usual chain verification, plus one case it refuses: the server presents exactly a
+/// certificate the user put into TrustedCertificates. `openssl req -x509` marks a self-signed
+/// certificate CA:TRUE by default and often gives it no subjectAltName, and webpki then refuses
+/// it as the server's own ("CaUsedAsEndEntity", or a name mismatch): yet that exact certificate
+/// is what an administrator copies from a self-signed XMPP server or a local Bot API. Trusting
+/// those exact bytes is a pin, as strong as the chain check: the handshake signature still has
+/// to be made with its key. Its validity dates are still checked.
+#[derive(Debug)]
+struct TrustedOrWebPki {
+    pinned: Vec<CertificateDer<'static>>,
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for TrustedOrWebPki {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        if verdict.is_ok()
+            || !self
+                .pinned
+                .iter()
+                .any(|p| p.as_ref() == end_entity.as_ref())
+        {
+            return verdict;
+        }
+        if within_validity(end_entity, now) {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::Expired,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Whether `now` lies within the certificate's notBefore..notAfter.
+fn within_validity(cert: &CertificateDer<'_>, now: UnixTime) -> bool {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    match X509Certificate::from_der(cert.as_ref()) {
+        Ok((_, parsed)) => {
+            let now = now.as_secs() as i64;
+            let validity = parsed.validity();
+            validity.not_before.timestamp() <= now && now <= validity.not_after.timestamp()
+        }
+        Err(_) => false,
+    }
 }
 
 /// Accepts any certificate but still checks that the server holds its key (handshake
