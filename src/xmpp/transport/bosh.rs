@@ -172,13 +172,12 @@ impl BoshTransport {
             });
         }
         let body = parse_body(&data)?;
-        match body.get_attr("type") {
-            Some("error") => {
-                return Err(Error::BoshTerminated {
-                    condition: "recoverable error (type='error')".into(),
-                })
-            }
-            _ => {}
+        if body.get_attr("type") == Some("error") {
+            // Recoverable in theory (resend the unanswered requests); one request in flight and
+            // a short call make giving up the honest choice.
+            return Err(Error::BoshTerminated {
+                condition: "recoverable error (type='error')".into(),
+            });
         }
         Ok(body)
     }
