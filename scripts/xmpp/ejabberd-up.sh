@@ -16,6 +16,8 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet ejabberd 
   systemctl stop ejabberd || true
 fi
 for p in $C2S $TLSP $HTTP $HTTPS $DIST; do
+  # a previous instance may still be shutting down: give it a few seconds
+  for i in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || break; sleep 0.25; done
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "port $p is busy" >&2; exit 1; fi
 done
 mkdir -p "$D"/{conf,db,log}

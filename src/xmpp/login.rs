@@ -154,6 +154,8 @@ pub struct Session {
     resource: String,
     domain: String,
     bound: bool,
+    /// The stream was closed (or the BOSH session terminated).
+    closed: bool,
     /// Whether the stream was restarted after SASL success.
     restarted: bool,
     /// The last batch was confirmed by an answered ping and nothing was sent since.
@@ -202,6 +204,7 @@ pub fn connect(
         domain,
         bound: false,
         restarted: false,
+        closed: false,
         confirmed: false,
         counter: 0,
     })
@@ -386,7 +389,7 @@ impl Session {
 
     /// Binds the resource (and opens the session when required) on its own round trip.
     pub fn bind(&mut self, deadline: Instant) -> Result<(), Error> {
-        self.send_confirmed(Vec::new(), None, "", deadline)
+        self.send_confirmed(Vec::new(), None, "", false, deadline)
             .map(|_| ())
     }
 
@@ -398,11 +401,18 @@ impl Session {
         before: Vec<Element>,
         message: impl Into<Option<Element>>,
         message_id: &str,
+        close_after: bool,
         deadline: Instant,
     ) -> Result<bool, Error> {
         let message = message.into();
         let mut batch = Vec::new();
         let (mut bind_id, mut session_id) = (None, None);
+        if !self.restarted {
+            // Restart first so the new features say whether session establishment is needed
+            // (an unneeded session iq costs BOSH one more poll for its answer).
+            self.transport.restart()?;
+            self.restarted = true;
+        }
         if !self.bound {
             let (stanzas, b, s) = self.bind_stanzas();
             batch.extend(stanzas);
@@ -421,12 +431,8 @@ impl Session {
                 .child(Element::new("ping", NS_PING)),
         );
         self.confirmed = false;
-        if self.restarted {
-            self.transport.send(&batch)?;
-        } else {
-            self.transport.restart_and_send(&batch)?;
-            self.restarted = true;
-        }
+        self.transport.send(&batch)?;
+        let mut leftover: Option<std::collections::VecDeque<Element>> = None;
         loop {
             if Instant::now() >= deadline {
                 return Err(Error::Network {
@@ -434,7 +440,21 @@ impl Session {
                     detail: "waiting for the server's confirmation".into(),
                 });
             }
-            let el = self.transport.recv()?;
+            let el = if let Some(queue) = leftover.as_mut() {
+                match queue.pop_front() {
+                    Some(e) => e,
+                    // The server said goodbye without answering the ping: sent, not confirmed.
+                    None => return Ok(false),
+                }
+            } else if close_after && self.transport.would_poll() {
+                leftover = Some(std::collections::VecDeque::from(
+                    self.transport.terminate_collecting()?,
+                ));
+                self.closed = true;
+                continue;
+            } else {
+                self.transport.recv()?
+            };
             let id = el.get_attr("id").unwrap_or("");
             let kind = el.get_attr("type").unwrap_or("");
             match el.name.as_str() {
@@ -486,7 +506,9 @@ impl Session {
                     if let Some(from) = el.get_attr("from") {
                         reply = reply.attr("to", from);
                     }
-                    self.transport.send(&[reply])?;
+                    if !self.closed {
+                        self.transport.send(&[reply])?;
+                    }
                 }
                 "message" if kind == "error" && !message_id.is_empty() && id == message_id => {
                     let (condition, text) = stanza_error(&el);
@@ -512,6 +534,10 @@ impl Session {
     /// Ends the stream cleanly (`</stream:stream>`; BOSH terminate). The server's answering
     /// close is awaited unless a confirmed round trip already proved everything was processed.
     pub fn close(&mut self) -> Result<(), Error> {
+        if self.closed {
+            return Ok(());
+        }
+        self.closed = true;
         self.transport.close(!self.confirmed)
     }
 

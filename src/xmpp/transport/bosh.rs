@@ -27,6 +27,8 @@ pub struct BoshTransport {
     queue: VecDeque<Element>,
     features: Element,
     deadline: Instant,
+    /// The terminate request was sent; nothing more may be.
+    closed: bool,
     /// How many HTTP requests this session made (the benchmark reports it).
     pub requests: u32,
 }
@@ -49,6 +51,7 @@ impl BoshTransport {
             queue: VecDeque::new(),
             features: Element::default(),
             deadline,
+            closed: false,
             requests: 0,
         };
         let wait = WAIT_SECONDS.to_string();
@@ -102,6 +105,24 @@ impl BoshTransport {
     /// One POST with this rid; the rid then moves on by exactly one (never reused for new
     /// content, never skipped: a gap beyond the window ends the session).
     fn request(&mut self, body: Element) -> Result<Element, Error> {
+        let response = self.request_raw(body)?;
+        if response.get_attr("type") == Some("terminate") {
+            // The stream error may be wrapped or bare (XEP-0124 vs XEP-0206 examples).
+            if let Some(e) = response.find("error", NS_STREAM) {
+                return Err(super::tcp::stream_error(e));
+            }
+            let condition = response
+                .get_attr("condition")
+                .unwrap_or("undefined-condition");
+            return Err(Error::BoshTerminated {
+                condition: condition.to_owned(),
+            });
+        }
+        Ok(response)
+    }
+
+    /// One request; a `type='terminate'` answer is returned as is (our own terminate gets one).
+    fn request_raw(&mut self, body: Element) -> Result<Element, Error> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(Error::Network {
@@ -151,23 +172,12 @@ impl BoshTransport {
             });
         }
         let body = parse_body(&data)?;
-        match body.get_attr("type") {
-            Some("terminate") => {
-                // The stream error may be wrapped or bare (XEP-0124 vs XEP-0206 examples).
-                if let Some(e) = body.find("error", NS_STREAM) {
-                    return Err(super::tcp::stream_error(e));
-                }
-                let condition = body.get_attr("condition").unwrap_or("undefined-condition");
-                return Err(Error::BoshTerminated {
-                    condition: condition.to_owned(),
-                });
-            }
-            Some("error") => {
-                return Err(Error::BoshTerminated {
-                    condition: "recoverable error (type='error')".into(),
-                })
-            }
-            _ => {}
+        if body.get_attr("type") == Some("error") {
+            // Recoverable in theory (resend the unanswered requests); one request in flight and
+            // a short call make giving up the honest choice.
+            return Err(Error::BoshTerminated {
+                condition: "recoverable error (type='error')".into(),
+            });
         }
         Ok(body)
     }
@@ -259,15 +269,28 @@ impl Transport for BoshTransport {
         self.read_features()
     }
 
-    fn close(&mut self, _wait_for_peer: bool) -> Result<(), Error> {
+    fn would_poll(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    fn terminate_collecting(&mut self) -> Result<Vec<Element>, Error> {
         let body = self
             .body()
             .attr("type", "terminate")
             .child(Element::new("presence", NS_CLIENT).attr("type", "unavailable"));
-        match self.request(body) {
-            Ok(_) | Err(Error::BoshTerminated { .. }) => Ok(()),
+        self.closed = true;
+        match self.request_raw(body) {
+            Ok(response) => Ok(response.elements().cloned().collect()),
+            Err(Error::BoshTerminated { .. }) => Ok(Vec::new()),
             Err(e) => Err(e),
         }
+    }
+
+    fn close(&mut self, _wait_for_peer: bool) -> Result<(), Error> {
+        if self.closed {
+            return Ok(());
+        }
+        self.terminate_collecting().map(|_| ())
     }
 }
 

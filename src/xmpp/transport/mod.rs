@@ -29,6 +29,18 @@ pub trait Transport {
         self.restart()?;
         self.send(elements)
     }
+    /// Whether [`Transport::recv`] would have to ask the server (a BOSH poll) rather than
+    /// return something already received.
+    fn would_poll(&self) -> bool {
+        false
+    }
+    /// Ends the session and returns what the server sent with its goodbye. BOSH answers the
+    /// terminate request with the stanzas still pending, so a sender that is done anyway saves
+    /// the poll it would otherwise need for them.
+    fn terminate_collecting(&mut self) -> Result<Vec<Element>, Error> {
+        self.close(true)?;
+        Ok(Vec::new())
+    }
     /// Closes the stream cleanly. With `wait_for_peer` it waits (within the deadline) for the
     /// server's side of the close, which is what guarantees that everything sent was processed;
     /// without, it only says goodbye — for when an answered ping already proved that.
