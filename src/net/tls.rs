@@ -75,7 +75,6 @@ pub fn client_config(
             let verifier = TrustedOrWebPki {
                 pinned: trusted.certificates().to_vec(),
                 webpki,
-                provider: provider(),
             };
             builder
                 .dangerous()
@@ -101,7 +100,6 @@ pub fn client_config(
 struct TrustedOrWebPki {
     pinned: Vec<CertificateDer<'static>>,
     webpki: Arc<rustls::client::WebPkiServerVerifier>,
-    provider: Arc<CryptoProvider>,
 }
 
 impl ServerCertVerifier for TrustedOrWebPki {
@@ -137,18 +135,15 @@ impl ServerCertVerifier for TrustedOrWebPki {
         }
     }
 
+    // Handshake signatures are checked exactly as webpki checks them: the pin covers the
+    // certificate, never the proof that the server holds its key.
     fn verify_tls12_signature(
         &self,
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.webpki.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -157,18 +152,11 @@ impl ServerCertVerifier for TrustedOrWebPki {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.webpki.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.webpki.supported_verify_schemes()
     }
 }
 
