@@ -222,6 +222,39 @@ fn raise(text: String) -> Failure {
     Failure::Raise(text)
 }
 
+/// FindProp / FindMethod: the index of a member by its name in either language, or -1.
+///
+/// # Safety
+/// `name` is null or NUL-terminated UTF-16, as the platform passes it.
+unsafe fn find_member(
+    this: *mut c_void,
+    name: *const WChar,
+    find: fn(&Messenger, &str) -> Option<usize>,
+) -> c_long {
+    call::<1, _>(this, -1, |state| {
+        // SAFETY: the caller's guarantee on `name` (null is handled).
+        let name = unsafe { read_name(name, MAX_NAME_UNITS) };
+        let found = name.and_then(|n| find(component(state).ok()?, &n));
+        Ok(found.map_or(-1, |i| i as c_long))
+    })
+}
+
+/// GetPropName / GetMethodName: a platform-allocated name, or null for an unknown index/alias.
+fn member_name(
+    this: *mut c_void,
+    num: c_long,
+    alias: c_long,
+    name_of: fn(&Messenger, usize, usize) -> Option<&'static str>,
+) -> *const WChar {
+    call::<1, _>(this, ptr::null(), |state| {
+        let name = match (index(num), index(alias)) {
+            (Some(n), Some(a)) => name_of(component(state)?, n, a),
+            _ => None,
+        };
+        Ok(alloc_name(state, name))
+    })
+}
+
 // ---- IInitDoneBase -------------------------------------------------------------------------
 
 unsafe extern "system" fn init(this: *mut c_void, connection: *mut c_void) -> bool {
@@ -279,12 +312,8 @@ unsafe extern "system" fn get_n_props(this: *mut c_void) -> c_long {
 }
 
 unsafe extern "system" fn find_prop(this: *mut c_void, name: *const WChar) -> c_long {
-    call::<1, _>(this, -1, |state| {
-        // SAFETY: the platform passes a NUL-terminated name (or null, handled).
-        let name = unsafe { read_name(name, MAX_NAME_UNITS) };
-        let found = name.and_then(|n| component(state).ok()?.find_prop(&n));
-        Ok(found.map_or(-1, |i| i as c_long))
-    })
+    // SAFETY: forwarded from the platform.
+    unsafe { find_member(this, name, Messenger::find_prop) }
 }
 
 unsafe extern "system" fn get_prop_name(
@@ -292,13 +321,7 @@ unsafe extern "system" fn get_prop_name(
     num: c_long,
     alias: c_long,
 ) -> *const WChar {
-    call::<1, _>(this, ptr::null(), |state| {
-        let name = match (index(num), index(alias)) {
-            (Some(n), Some(a)) => component(state)?.prop_name(n, a),
-            _ => None,
-        };
-        Ok(alloc_name(state, name))
-    })
+    member_name(this, num, alias, Messenger::prop_name)
 }
 
 unsafe extern "system" fn get_prop_val(this: *mut c_void, num: c_long, out: *mut TVariant) -> bool {
@@ -348,12 +371,8 @@ unsafe extern "system" fn get_n_methods(this: *mut c_void) -> c_long {
 }
 
 unsafe extern "system" fn find_method(this: *mut c_void, name: *const WChar) -> c_long {
-    call::<1, _>(this, -1, |state| {
-        // SAFETY: the platform passes a NUL-terminated name (or null, handled).
-        let name = unsafe { read_name(name, MAX_NAME_UNITS) };
-        let found = name.and_then(|n| component(state).ok()?.find_method(&n));
-        Ok(found.map_or(-1, |i| i as c_long))
-    })
+    // SAFETY: forwarded from the platform.
+    unsafe { find_member(this, name, Messenger::find_method) }
 }
 
 unsafe extern "system" fn get_method_name(
@@ -361,13 +380,7 @@ unsafe extern "system" fn get_method_name(
     num: c_long,
     alias: c_long,
 ) -> *const WChar {
-    call::<1, _>(this, ptr::null(), |state| {
-        let name = match (index(num), index(alias)) {
-            (Some(n), Some(a)) => component(state)?.method_name(n, a),
-            _ => None,
-        };
-        Ok(alloc_name(state, name))
-    })
+    member_name(this, num, alias, Messenger::method_name)
 }
 
 unsafe extern "system" fn get_n_params(this: *mut c_void, num: c_long) -> c_long {
