@@ -40,6 +40,9 @@ pub const INBOX_LIMIT: usize = 100_000;
 /// The longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// The longest one reconnection attempt may take (so that Done never waits longer).
+const RECONNECT_LIMIT: Duration = Duration::from_secs(15);
+
 /// Stanzas written per batch before an ack is requested even if more are waiting.
 const BATCH: usize = 200;
 
@@ -634,7 +637,13 @@ impl Worker {
     /// Logs in; on a reconnection first tries to resume. Returns whether the old session was
     /// resumed and the ids of messages reported failed because it could not be.
     fn establish(&mut self, again: bool) -> Result<(bool, Vec<String>), Error> {
-        let deadline = Instant::now() + self.config.settings.timeout;
+        // A reconnection attempt cannot be interrupted mid-way, and the owner's Done waits for
+        // it: it gets at most RECONNECT_LIMIT even when the Timeout is longer.
+        let limit = match again {
+            true => self.config.settings.timeout.min(RECONNECT_LIMIT),
+            false => self.config.settings.timeout,
+        };
+        let deadline = Instant::now() + limit;
         let mut session = login::connect(
             &self.config.settings,
             &self.config.login,
