@@ -1124,6 +1124,12 @@ impl Worker {
             self.ack_requested = false;
             let _ = self.request_ack();
         }
+        if self.sm.is_some() {
+            // Account for everything received: a server holding stanzas we never acked would
+            // deliver them again (offline storage) to the account's next session.
+            let a = format!("<a xmlns='{NS_SM}' h='{}'/>", self.inbound);
+            let _ = self.write(a.as_bytes());
+        }
         let _ = self.write(b"</stream:stream>");
         let deadline = Instant::now()
             + self
