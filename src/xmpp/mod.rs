@@ -324,8 +324,15 @@ pub fn send_message(
     message = message.child(xml::Element::new("body", NS_CLIENT).text(&xml::xml_safe(text)));
     let result = session.send_confirmed(
         before, message, &id,
-        // Not folding the last poll into the BOSH terminate: ejabberd 23.01 sometimes answers
-        // the terminate without the pending ping result, and `acked` would then be false.
+        // Not folding the last poll into the BOSH terminate. ejabberd 23.01 answers a terminate
+        // with only what it has buffered at that instant (ejabberd_bosh.erl active1/3:
+        // route_els, get_response_els, reply_stop) and drops the rest; it answers the batch
+        // as soon as the bind result exists, and the ping result follows ~10 ms later (the
+        // message is routed or stored offline first), so a terminate sent at once can miss it
+        // (1 in 20 runs on loopback) and `acked` would be false; a terminate carrying the batch
+        // itself returns nothing (0 of 20). A held empty poll waits for it instead. Prosody
+        // would allow both folds (it answers after processing the whole body), but a client
+        // cannot tell the two apart before it is too late.
         false, deadline,
     );
     let closed = session.close();
