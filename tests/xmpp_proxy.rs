@@ -55,7 +55,10 @@ fn free_port() -> u16 {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("messenger-xmpp-proxy-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "messenger-xmpp-proxy-{name}-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     // tinyproxy started as root writes its log as nobody.
@@ -107,7 +110,16 @@ fn microsocks(user: &str, password: &str) -> ProxyProc {
     let port = free_port();
     let log = dir.join("microsocks.log");
     let child = Command::new("microsocks")
-        .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-u", user, "-P", password])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-u",
+            user,
+            "-P",
+            password,
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).map(Stdio::from).expect("log"))
@@ -164,7 +176,10 @@ fn an_http_proxy_refusing_the_port_is_a_clear_proxy_error() {
     assert_eq!(e.code(), "XMPP_PROXY");
     for lang in [Lang::En, Lang::Ru] {
         let m = e.message(lang);
-        assert!(m.contains("http://u:***@127.0.0.1") && !m.contains("HttpPass7"), "{m}");
+        assert!(
+            m.contains("http://u:***@127.0.0.1") && !m.contains("HttpPass7"),
+            "{m}"
+        );
     }
 }
 
@@ -178,7 +193,10 @@ fn starttls_through_socks5_with_a_password() {
         let mut o = s.options("starttls", None);
         o.server = Some(format!("{server}:{}", s.c2s));
         let r = send_message(
-            &via(s, &format!("{scheme}://xuser:SockPass3@127.0.0.1:{}", proxy.port)),
+            &via(
+                s,
+                &format!("{scheme}://xuser:SockPass3@127.0.0.1:{}", proxy.port),
+            ),
             "alice@localhost",
             "alicepw",
             "bob@localhost",
@@ -199,7 +217,10 @@ fn a_socks5_proxy_refusing_the_password_says_so_without_showing_it() {
     let s = Server::get(Kind::Ejabberd);
     let proxy = microsocks("xuser", "SockPass3");
     let e = send_message(
-        &via(s, &format!("socks5h://xuser:WrongPass8@127.0.0.1:{}", proxy.port)),
+        &via(
+            s,
+            &format!("socks5h://xuser:WrongPass8@127.0.0.1:{}", proxy.port),
+        ),
         "alice@localhost",
         "alicepw",
         "bob@localhost",

@@ -118,15 +118,19 @@ pub fn connect(
     let Some(proxy) = proxy else {
         let addrs = resolve(host, port, deadline)?;
         return connect_any(&addrs, deadline).map_err(|e| match e {
-            None => ConnectError::Timeout { stage: "connecting" },
+            None => ConnectError::Timeout {
+                stage: "connecting",
+            },
             Some(e) => ConnectError::Io(e),
         });
     };
     let named = proxy.to_string();
-    let fail = |reason| ConnectError::Proxy(ProxyError {
-        proxy: named.clone(),
-        reason,
-    });
+    let fail = |reason| {
+        ConnectError::Proxy(ProxyError {
+            proxy: named.clone(),
+            reason,
+        })
+    };
     if proxy.scheme == ProxyScheme::Https {
         return Err(fail(ProxyFailure::Unsupported));
     }
@@ -492,7 +496,8 @@ mod tests {
         let port = l.local_addr().unwrap().port();
         let t = std::thread::spawn(move || {
             let (mut s, _) = l.accept().unwrap();
-            s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+            s.set_read_timeout(Some(Duration::from_millis(300)))
+                .unwrap();
             let mut got = Vec::new();
             let mut buf = [0u8; 1024];
             while let Ok(n) = s.read(&mut buf) {
@@ -518,8 +523,14 @@ mod tests {
             .unwrap();
         let err = connect("example.org", 5222, Some(&proxy), soon()).unwrap_err();
         let sent = String::from_utf8(t.join().unwrap()).unwrap();
-        assert!(sent.starts_with("CONNECT example.org:5222 HTTP/1.1\r\n"), "{sent}");
-        assert!(sent.contains("Proxy-Authorization: Basic dTpTM2NyZXQ=\r\n"), "{sent}");
+        assert!(
+            sent.starts_with("CONNECT example.org:5222 HTTP/1.1\r\n"),
+            "{sent}"
+        );
+        assert!(
+            sent.contains("Proxy-Authorization: Basic dTpTM2NyZXQ=\r\n"),
+            "{sent}"
+        );
         let ConnectError::Proxy(p) = err else {
             panic!("{err:?}")
         };
@@ -533,7 +544,9 @@ mod tests {
     #[test]
     fn http_connect_refusal_shows_the_status() {
         let (port, _t) = fake(b"HTTP/1.0 403 Access violation\r\n\r\n");
-        let proxy = Proxy::parse(&format!("http://127.0.0.1:{port}")).unwrap().unwrap();
+        let proxy = Proxy::parse(&format!("http://127.0.0.1:{port}"))
+            .unwrap()
+            .unwrap();
         match connect("::1", 5222, Some(&proxy), soon()) {
             Err(ConnectError::Proxy(ProxyError {
                 reason: ProxyFailure::Refused(s),
@@ -563,7 +576,9 @@ mod tests {
     fn a_silent_proxy_is_a_timeout_within_the_deadline() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
-        let proxy = Proxy::parse(&format!("socks5://127.0.0.1:{port}")).unwrap().unwrap();
+        let proxy = Proxy::parse(&format!("socks5://127.0.0.1:{port}"))
+            .unwrap()
+            .unwrap();
         let start = Instant::now();
         let err = connect(
             "127.0.0.1",
