@@ -62,7 +62,17 @@ impl Server {
                 ["PR_C2S", "PR_TLS", "PR_HTTP", "PR_HTTPS"],
             ),
         };
-        let dir = PathBuf::from(format!("/tmp/messenger-xmpp-tests/{name}"));
+        // MESSENGER_XMPP_TEST_PORT_SHIFT moves the ports (and the directory) so that two
+        // checkouts can run their XMPP tests on one machine at the same time.
+        let shift: u16 = std::env::var("MESSENGER_XMPP_TEST_PORT_SHIFT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let ports = ports.map(|p| p + shift);
+        let dir = PathBuf::from(match shift {
+            0 => format!("/tmp/messenger-xmpp-tests/{name}"),
+            _ => format!("/tmp/messenger-xmpp-tests/{name}-{shift}"),
+        });
         let scripts = root().join("scripts/xmpp");
         // A server left over from a run that was killed harder than the watchdog could see.
         let _ = Command::new(scripts.join("down.sh")).arg(&dir).status();
@@ -71,6 +81,9 @@ impl Server {
         up.arg(&dir);
         for (k, v) in env_names.iter().zip(ports) {
             up.env(k, v.to_string());
+        }
+        if kind == Kind::Ejabberd {
+            up.env("EJ_DIST", (5290 + shift).to_string());
         }
         let out = up.output().expect("run the server set-up script");
         assert!(
