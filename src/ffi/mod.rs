@@ -5,6 +5,7 @@
 
 mod object;
 mod platform;
+mod sigpipe;
 mod strings;
 mod types;
 
@@ -49,6 +50,7 @@ pub unsafe fn get_class_object(name: *const WChar, out: *mut *mut c_void) -> c_l
         if !name.eq_ignore_ascii_case("Messenger") {
             return 0;
         }
+        sigpipe::keep_from_killing_the_host();
         let object = object::Object::new_boxed();
         // SAFETY: checked non-null; the platform owns the object until DestroyObject.
         unsafe { *out = object.cast() };

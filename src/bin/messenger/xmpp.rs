@@ -99,8 +99,11 @@ fn send(args: &[String]) -> Result<ExitCode, String> {
     }
 }
 
-/// Prints the session's state changes on stderr as JSON lines.
-struct StderrStates;
+/// Prints the session's state changes on stderr as JSON lines, and counts reconnections.
+#[derive(Default)]
+struct StderrStates {
+    reconnects: std::sync::atomic::AtomicU32,
+}
 
 impl session::Observer for StderrStates {
     fn event(&self, event: session::Event<'_>) {
@@ -112,6 +115,10 @@ impl session::Observer for StderrStates {
             failed_ids,
         } = event
         {
+            if matches!(state, session::State::Connected | session::State::Resumed) && attempt > 0 {
+                self.reconnects
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             let line = serde_json::json!({
                 "state": state.name(),
                 "jid": jid,
@@ -159,7 +166,8 @@ fn send_many(
     count: u64,
     pace: Duration,
 ) -> Result<ExitCode, String> {
-    let client = match open_session(settings, options, jid, password, Arc::new(StderrStates)) {
+    let states = Arc::new(StderrStates::default());
+    let client = match open_session(settings, options, jid, password, states.clone()) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
@@ -210,6 +218,7 @@ fn send_many(
         "rate": if seconds > 0.0 { acked as f64 / seconds } else { 0.0 },
         "jid": client.info.jid,
         "stream_management": client.info.stream_management,
+        "reconnects": states.reconnects.load(std::sync::atomic::Ordering::Relaxed),
     });
     println!("{summary}");
     drop(client);
@@ -235,7 +244,7 @@ fn listen(args: &[String]) -> Result<ExitCode, String> {
         &cli.options,
         &jid,
         &password,
-        Arc::new(StderrStates),
+        Arc::new(StderrStates::default()),
     ) {
         Ok(c) => c,
         Err(code) => return Ok(code),

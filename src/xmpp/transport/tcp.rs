@@ -23,13 +23,48 @@ pub enum TlsMode {
     None,
 }
 
+/// The socket as rustls writes TLS records to it. rustls writes with `write_vectored`, which std
+/// turns into `writev`: on Linux that raises SIGPIPE when the peer has gone, and a host that
+/// does not ignore SIGPIPE (1C need not) dies of it. std's `write` is a `send` with
+/// MSG_NOSIGNAL, so only `write` is offered; the default `write_vectored` goes through it.
+struct Sock(TcpStream);
+
+impl Read for Sock {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for Sock {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// [`Sock`]'s rule for a shared socket (the persistent session's writer).
+struct SendOnly<'a>(&'a TcpStream);
+
+impl Write for SendOnly<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The most we buffer for one incoming stanza; a server that sends more is refused rather than
 /// allowed to fill our memory (ejabberd's own default limit is 64 KiB – 256 KiB).
 pub const MAX_STANZA_BYTES: usize = 1 << 20;
 
 enum Conn {
     Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Tls(Box<StreamOwned<ClientConnection, Sock>>),
     Gone,
 }
 
@@ -37,7 +72,7 @@ impl Conn {
     fn socket(&self) -> Option<&TcpStream> {
         match self {
             Conn::Plain(s) => Some(s),
-            Conn::Tls(t) => Some(&t.sock),
+            Conn::Tls(t) => Some(&t.sock.0),
             Conn::Gone => None,
         }
     }
@@ -176,7 +211,7 @@ impl TcpTransport {
                 detail: "TLS requested twice".into(),
             });
         };
-        let mut stream = StreamOwned::new(conn, socket);
+        let mut stream = StreamOwned::new(conn, Sock(socket));
         self.shared.arm().ok();
         // Drive the handshake now so certificate problems are reported as such.
         {
@@ -192,7 +227,7 @@ impl TcpTransport {
                         detail: "TLS handshake".into(),
                     });
                 }
-                let _ = sock.set_read_timeout(Some(left));
+                let _ = sock.0.set_read_timeout(Some(left));
                 conn.complete_io(sock).map_err(io_error)?;
             }
         }
@@ -338,7 +373,7 @@ impl TcpTransport {
             Conn::Plain(s) => (None, s),
             Conn::Tls(t) => {
                 let StreamOwned { conn, sock } = *t;
-                (Some(conn), sock)
+                (Some(conn), sock.0)
             }
             Conn::Gone => return Err(Error::Closed),
         };
@@ -388,9 +423,9 @@ impl Wire {
     }
 
     /// Writes TLS records the connection has queued (under the lock, so records stay whole).
-    fn flush_tls(conn: &mut ClientConnection, mut socket: &TcpStream) -> io::Result<()> {
+    fn flush_tls(conn: &mut ClientConnection, socket: &TcpStream) -> io::Result<()> {
         while conn.wants_write() {
-            conn.write_tls(&mut socket)?;
+            conn.write_tls(&mut SendOnly(socket))?;
         }
         Ok(())
     }
