@@ -710,3 +710,31 @@ fn two_sessions_of_one_account_on_different_resources_both_work() {
         println!("{kind:?}: twin/one and twin/two both received, neither displaced");
     }
 }
+
+/// The proxy itself, with the one-shot SendXmpp (which exists without the session): it forwards,
+/// then goes silent without closing, then lets new connections through again.
+#[test]
+fn the_stall_proxy_forwards_goes_silent_and_recovers() {
+    use messenger::i18n::Localized;
+    use messenger::xmpp::{send_message, SendOptions};
+    let s = server(Kind::Ejabberd);
+    let proxy = StallProxy::start(s.c2s);
+    let options = SendOptions {
+        server: Some(format!("127.0.0.1:{}", proxy.port)),
+        ..SendOptions::default()
+    };
+    let mut settings = s.settings();
+    settings.timeout = Duration::from_secs(3);
+    let send = || send_message(&settings, "alice@localhost", "alicepw", "silent@localhost/none", "x", &options);
+    send().expect("through the proxy");
+    proxy.stall();
+    let t = Instant::now();
+    match send() {
+        Err(e) if e.code() == "XMPP_TIMEOUT" => {
+            println!("stalled: {e} after {:.1} s", t.elapsed().as_secs_f64())
+        }
+        other => panic!("a stalled proxy should time out: {other:?}"),
+    }
+    proxy.resume_new();
+    send().expect("through the proxy again");
+}
