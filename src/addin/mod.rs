@@ -108,6 +108,8 @@ pub struct Messenger {
     settings: Settings,
     events: Option<Arc<dyn EventSink>>,
     probes: probes::Probes,
+    /// The XMPP session of XmppConnect; its threads end when it is dropped.
+    xmpp: Option<crate::xmpp::session::Client>,
 }
 
 impl Default for Messenger {
@@ -126,6 +128,7 @@ impl Messenger {
             settings: Settings::default(),
             events: None,
             probes: probes::Probes::from_env(),
+            xmpp: None,
         }
     }
 
@@ -148,6 +151,10 @@ impl Messenger {
     /// Done: stops every background activity; the object may be destroyed right after.
     pub fn done(&mut self) {
         self.probes.stop();
+        // Joins the session's threads: nothing of ours runs after Done returns.
+        if let Some(mut session) = self.xmpp.take() {
+            session.disconnect();
+        }
         self.events = None;
     }
 

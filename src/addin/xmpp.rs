@@ -1,21 +1,74 @@
 //! The XMPP members: SendXmpp, and the session XmppConnect, XmppSend, XmppReceive,
-//! XmppDisconnect.
+//! XmppDisconnect with its XmppMessage / XmppState external events.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::error::AddinError;
 use super::value::{Args, Value};
-use super::Messenger;
-use crate::xmpp;
+use super::{EventSink, Messenger};
+use crate::i18n::{render, Lang};
+use crate::xmpp::{self, session};
 
-/// What one message of a session may carry.
-const MESSAGE_OPTIONS: &[&str] = &["type", "subject", "thread", "nick", "id"];
+/// The source name of our external events, as API.md gives it.
+const EVENT_SOURCE: &str = "Messenger";
 
 /// Longest XmppReceive wait, seconds (as the Timeout property).
 const MAX_RECEIVE_WAIT: i64 = 3600;
 
-fn not_available(args: &Args) -> Result<Value, AddinError> {
-    Err(AddinError::NotAvailable {
+/// What one message of a session may carry (XmppSend's Параметры).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageOptions {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    subject: Option<String>,
+    thread: Option<String>,
+    nick: Option<String>,
+    id: Option<String>,
+}
+
+/// The session's events as 1C's ExternalEvent, with errors in the object's language.
+struct Bridge {
+    sink: Arc<dyn EventSink>,
+    lang: Lang,
+}
+
+impl session::Observer for Bridge {
+    fn event(&self, event: session::Event<'_>) {
+        match event {
+            session::Event::Message(m) => {
+                if let Ok(data) = serde_json::to_string(m) {
+                    self.sink.external_event(EVENT_SOURCE, "XmppMessage", &data);
+                }
+            }
+            session::Event::State {
+                state,
+                jid,
+                attempt,
+                error,
+                failed_ids,
+            } => {
+                let data = serde_json::json!({
+                    "state": state.name(),
+                    "jid": jid,
+                    "attempt": attempt,
+                    "error": error.map(|e| render(e, self.lang)),
+                    "failed_ids": failed_ids,
+                });
+                self.sink
+                    .external_event(EVENT_SOURCE, "XmppState", &data.to_string());
+            }
+        }
+    }
+}
+
+fn xmpp_error(args: &Args, source: xmpp::Error) -> AddinError {
+    AddinError::Xmpp {
         method: args.method,
-    })
+        source,
+    }
 }
 
 pub(super) fn send(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
@@ -24,35 +77,90 @@ pub(super) fn send(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> 
     let to = args.string(2)?;
     let text = args.string(3)?;
     let options: xmpp::SendOptions = args.options(4)?;
-    let sent = xmpp::send_message(&m.settings.net(), jid, password, to, text, &options).map_err(
-        |source| AddinError::Xmpp {
-            method: args.method,
-            source,
-        },
-    )?;
+    let sent = xmpp::send_message(&m.settings.net(), jid, password, to, text, &options)
+        .map_err(|e| xmpp_error(args, e))?;
     super::json(args.method, &sent)
 }
 
-pub(super) fn connect(_m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
-    args.string(0)?;
-    args.string(1)?;
-    // The session connects with the same options as SendXmpp.
-    args.options::<xmpp::SendOptions>(2)?;
-    not_available(args)
+pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
+    let jid = args.string(0)?;
+    let password = args.string(1)?;
+    let options: xmpp::SendOptions = args.options(2)?;
+    let settings = m.settings.net();
+    let login = xmpp::LoginOptions::from_send_options(&settings, jid, &options)
+        .map_err(|e| xmpp_error(args, e))?;
+    if login.bosh_url.is_some() {
+        return Err(xmpp_error(args, xmpp::Error::SessionNeedsTcp));
+    }
+    // One session per object: a new XmppConnect replaces the old one, keeping what it
+    // received and nobody took yet.
+    let carry = match m.xmpp.take() {
+        Some(mut old) => {
+            old.disconnect();
+            old.take_inbox()
+        }
+        None => VecDeque::new(),
+    };
+    let observer = m.events.clone().map(|sink| {
+        Arc::new(Bridge {
+            sink,
+            lang: m.lang(),
+        }) as Arc<dyn session::Observer>
+    });
+    let config = session::Config {
+        settings,
+        login,
+        status: options.status.clone(),
+        priority: options.priority,
+    };
+    let client = session::Client::connect(config, password, observer, carry)
+        .map_err(|e| xmpp_error(args, e))?;
+    let info = client.info.clone();
+    m.xmpp = Some(client);
+    super::json(args.method, &info)
 }
 
-pub(super) fn session_send(_m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
-    args.string(0)?;
-    args.string(1)?;
-    args.options_with_keys(2, MESSAGE_OPTIONS)?;
-    not_available(args)
+pub(super) fn session_send(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
+    let to = args.string(0)?;
+    let text = args.string(1)?;
+    let options: MessageOptions = args.options(2)?;
+    let client = m
+        .xmpp
+        .as_ref()
+        .filter(|c| c.is_live())
+        .ok_or_else(|| xmpp_error(args, xmpp::Error::NotConnected))?;
+    let message = session::Outgoing {
+        to: to.to_owned(),
+        body: text.to_owned(),
+        kind: options.kind,
+        subject: options.subject,
+        thread: options.thread,
+        nick: options.nick,
+        id: options.id,
+    };
+    let sent = client.send(&message).map_err(|e| xmpp_error(args, e))?;
+    super::json(args.method, &sent)
 }
 
-pub(super) fn receive(_m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
-    args.whole_number(0, 0, MAX_RECEIVE_WAIT)?;
-    not_available(args)
+pub(super) fn receive(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
+    let wait = args.whole_number(0, 0, MAX_RECEIVE_WAIT)?;
+    let client = m
+        .xmpp
+        .as_ref()
+        .ok_or_else(|| xmpp_error(args, xmpp::Error::NotConnected))?;
+    let messages = client.receive(Duration::from_secs(wait as u64));
+    // After a disconnect the messages already received are still handed out; an empty
+    // answer from a dead session would hide that it is dead.
+    if messages.is_empty() && !client.is_live() {
+        return Err(xmpp_error(args, xmpp::Error::NotConnected));
+    }
+    super::json(args.method, &messages)
 }
 
-pub(super) fn disconnect(_m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
-    not_available(args)
+pub(super) fn disconnect(m: &mut Messenger, _args: &Args) -> Result<Value, AddinError> {
+    let was_live = match m.xmpp.as_mut() {
+        Some(client) => client.disconnect(),
+        None => false,
+    };
+    Ok(Value::Bool(was_live))
 }

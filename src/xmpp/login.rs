@@ -541,6 +541,34 @@ impl Session {
         self.transport.close(!self.confirmed)
     }
 
+    /// Restarts the stream after SASL success (when not done yet), without binding: the
+    /// persistent session first tries to resume an earlier session (XEP-0198) instead.
+    pub fn restart_stream(&mut self) -> Result<(), Error> {
+        if !self.restarted {
+            self.transport.restart()?;
+            self.restarted = true;
+        }
+        Ok(())
+    }
+
+    /// The features of the current stream.
+    pub fn features(&self) -> &Element {
+        self.transport.features()
+    }
+
+    /// Marks the session bound to `jid` (a resumed XEP-0198 session keeps its resource).
+    pub fn set_bound(&mut self, jid: &str) {
+        self.jid = jid.to_owned();
+        self.bound = true;
+    }
+
+    /// Hands the stream over to the persistent session, split for two threads.
+    pub fn into_split(self) -> Result<super::transport::tcp::Split, Error> {
+        self.transport
+            .into_split()
+            .unwrap_or(Err(Error::SessionNeedsTcp))
+    }
+
     /// The transport, for code that goes on using the stream (the persistent session).
     pub fn transport_mut(&mut self) -> &mut dyn Transport {
         self.transport.as_mut()

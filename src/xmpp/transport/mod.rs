@@ -41,6 +41,11 @@ pub trait Transport {
         self.close(true)?;
         Ok(Vec::new())
     }
+    /// Splits a logged-in stream into a reader and a writer for the persistent session;
+    /// `None` for a transport that cannot (BOSH).
+    fn into_split(self: Box<Self>) -> Option<Result<tcp::Split, Error>> {
+        None
+    }
     /// Closes the stream cleanly. With `wait_for_peer` it waits (within the deadline) for the
     /// server's side of the close, which is what guarantees that everything sent was processed;
     /// without, it only says goodbye — for when an answered ping already proved that.

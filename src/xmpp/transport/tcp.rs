@@ -287,6 +287,10 @@ impl Transport for TcpTransport {
         self.open_stream()
     }
 
+    fn into_split(self: Box<Self>) -> Option<Result<Split, Error>> {
+        Some(TcpTransport::split(*self))
+    }
+
     fn close(&mut self, wait_for_peer: bool) -> Result<(), Error> {
         self.write(b"</stream:stream>")?;
         // Wait for the server's close so it has processed everything we sent (pitfall 38),
@@ -311,6 +315,212 @@ impl Transport for TcpTransport {
             }
         }
         Ok(())
+    }
+}
+
+impl TcpTransport {
+    /// Splits the logged-in stream for the persistent session: a reader for its own thread and
+    /// a writer for the session's thread. Bytes already received but not parsed go with the
+    /// reader, so nothing the server sent during the login is lost.
+    fn split(mut self) -> Result<Split, Error> {
+        let leftover = match self.reader.take() {
+            Some(reader) => reader.into_inner().buffer().to_vec(),
+            None => Vec::new(),
+        };
+        let conn = Rc::try_unwrap(self.shared.conn)
+            .map_err(|_| Error::Protocol {
+                detail: "the connection is still shared".into(),
+            })?
+            .into_inner();
+        let (tls, socket) = match conn {
+            Conn::Plain(s) => (None, s),
+            Conn::Tls(t) => {
+                let StreamOwned { conn, sock } = *t;
+                (Some(conn), sock)
+            }
+            Conn::Gone => return Err(Error::Closed),
+        };
+        // The reader blocks until data comes; silence is the session's keep-alive business.
+        socket.set_read_timeout(None).map_err(io_error)?;
+        let read_socket = socket.try_clone().map_err(io_error)?;
+        let wire = Arc::new(Wire {
+            tls: std::sync::Mutex::new(tls),
+            socket,
+        });
+        // A new parser needs the stream header's namespace declarations: give it an equivalent
+        // header, then the bytes that were already buffered, then the socket.
+        let mut prefix = format!(
+            "<stream:stream xmlns='{}' xmlns:stream='{}'>",
+            crate::xmpp::NS_CLIENT,
+            NS_STREAM
+        )
+        .into_bytes();
+        prefix.extend_from_slice(&leftover);
+        let source = io::Cursor::new(prefix).chain(WireReader {
+            wire: wire.clone(),
+            socket: read_socket,
+            pending: Vec::new(),
+            used: 0,
+        });
+        let mut stream = StreamReader::new(BufReader::new(source));
+        stream.read_header().map_err(read_error)?;
+        Ok(Split {
+            reader: SplitReader { stream },
+            writer: SplitWriter { wire },
+        })
+    }
+}
+
+/// The TLS state both halves need (TLS records are written and read through one
+/// `ClientConnection`), and the socket for writing and for shutting down.
+struct Wire {
+    tls: std::sync::Mutex<Option<ClientConnection>>,
+    socket: TcpStream,
+}
+
+impl Wire {
+    fn lock(&self) -> io::Result<std::sync::MutexGuard<'_, Option<ClientConnection>>> {
+        self.tls
+            .lock()
+            .map_err(|_| io::Error::other("the connection lock was poisoned"))
+    }
+
+    /// Writes TLS records the connection has queued (under the lock, so records stay whole).
+    fn flush_tls(conn: &mut ClientConnection, mut socket: &TcpStream) -> io::Result<()> {
+        while conn.wants_write() {
+            conn.write_tls(&mut socket)?;
+        }
+        Ok(())
+    }
+}
+
+/// Plaintext from the socket: reads the socket without holding the lock (so writes are never
+/// kept waiting by a quiet server), then decrypts under it.
+struct WireReader {
+    wire: Arc<Wire>,
+    socket: TcpStream,
+    /// Received TLS bytes the connection has not taken yet (its plaintext buffer was full).
+    pending: Vec<u8>,
+    /// Bytes of the current stanza, against [`MAX_STANZA_BYTES`].
+    used: usize,
+}
+
+impl Read for WireReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.used > MAX_STANZA_BYTES {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, StanzaTooLarge));
+        }
+        let mut raw = [0u8; 16 * 1024];
+        loop {
+            let mut guard = self.wire.lock()?;
+            let Some(conn) = guard.as_mut() else {
+                drop(guard);
+                let n = self.socket.read(buf)?;
+                self.used += n;
+                return Ok(n);
+            };
+            match conn.reader().read(buf) {
+                Ok(n) => {
+                    self.used += n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+            if !self.pending.is_empty() {
+                let taken = conn.read_tls(&mut &self.pending[..])?;
+                self.pending.drain(..taken);
+                conn.process_new_packets()
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                Wire::flush_tls(conn, &self.wire.socket)?;
+                continue;
+            }
+            drop(guard);
+            let n = self.socket.read(&mut raw)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.pending.extend_from_slice(&raw[..n]);
+        }
+    }
+}
+
+/// The two halves of a logged-in TCP stream (see [`TcpTransport::split`]).
+pub struct Split {
+    pub reader: SplitReader,
+    pub writer: SplitWriter,
+}
+
+/// Reads top-level elements; meant for a thread of its own.
+pub struct SplitReader {
+    stream: StreamReader<BufReader<io::Chain<io::Cursor<Vec<u8>>, WireReader>>>,
+}
+
+impl SplitReader {
+    /// The next top-level element; blocks until one arrives or the connection ends.
+    /// `Err(Error::Closed)` is the server's clean end of the stream.
+    pub fn recv(&mut self) -> Result<Element, Error> {
+        let inner = self.stream.get_mut();
+        inner.get_mut().get_mut().1.used = inner.buffer().len();
+        let el = self.stream.read_element().map_err(read_error)?;
+        if el.is("error", NS_STREAM) {
+            return Err(stream_error(&el));
+        }
+        Ok(el)
+    }
+}
+
+/// Writes to the stream; shared by the session's thread and whoever must stop it.
+#[derive(Clone)]
+pub struct SplitWriter {
+    wire: Arc<Wire>,
+}
+
+impl SplitWriter {
+    /// Bounds every write: a server that stops reading cannot block the writer for longer.
+    pub fn set_write_timeout(&self, timeout: std::time::Duration) -> Result<(), Error> {
+        self.wire
+            .socket
+            .set_write_timeout(Some(timeout))
+            .map_err(io_error)
+    }
+
+    pub fn send(&self, elements: &[Element]) -> Result<(), Error> {
+        let mut bytes = Vec::new();
+        for e in elements {
+            bytes.extend(e.to_bytes(crate::xmpp::NS_CLIENT));
+        }
+        self.write_raw(&bytes)
+    }
+
+    /// Writes bytes as they are (stream-management nonzas, the closing tag, pre-built stanzas).
+    pub fn write_raw(&self, bytes: &[u8]) -> Result<(), Error> {
+        let mut guard = self.wire.lock().map_err(io_error)?;
+        let result = match guard.as_mut() {
+            Some(conn) => conn
+                .writer()
+                .write_all(bytes)
+                .and_then(|_| Wire::flush_tls(conn, &self.wire.socket)),
+            None => (&self.wire.socket).write_all(bytes),
+        };
+        result.map_err(io_error)
+    }
+
+    /// Says goodbye to TLS (close_notify) and shuts the socket down both ways, which also
+    /// wakes the reader thread. Safe to call more than once.
+    pub fn shutdown(&self) {
+        if let Ok(mut guard) = self.wire.lock() {
+            if let Some(conn) = guard.as_mut() {
+                conn.send_close_notify();
+                let _ = Wire::flush_tls(conn, &self.wire.socket);
+            }
+        }
+        let _ = self.wire.socket.shutdown(std::net::Shutdown::Both);
+    }
+
+    /// Shuts the socket down without a goodbye (a connection found dead).
+    pub fn abort(&self) {
+        let _ = self.wire.socket.shutdown(std::net::Shutdown::Both);
     }
 }
 
