@@ -1108,7 +1108,8 @@ static void session_exchange(Session& from, const std::string& from_jid, Session
     check(got.ok && starts_with(got.value, "[") && count_of(got.value, "\"body\"") == 1 && json_string(got.value, "body", body) &&
               body == text && json_string(got.value, "from", sender) && sender == from_jid,
           what + ": XmppReceive(5) returns the one message, text and sender intact -> " + (got.ok ? got.value : got.error));
-    check(json_string(got.value, "to", recipient) && recipient == to_jid, what + ": its 'to' is the receiving session's JID (" + recipient + ")");
+    bool to_ok = json_string(got.value, "to", recipient) && recipient == to_jid;
+    check(to_ok, what + ": its 'to' is the receiving session's JID (" + recipient + ")");
     std::string got_id;
     check(json_string(got.value, "id", got_id) && got_id == id, what + ": the message id is the one XmppSend returned");
     auto again = to.call("XmppReceive", {A_i4(0)});
