@@ -53,7 +53,11 @@ fn server(kind: Kind) -> &'static Server {
 
 fn unique() -> String {
     static N: AtomicU64 = AtomicU64::new(0);
-    format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 // ---- child processes and their lines ----------------------------------------------------------
@@ -159,9 +163,7 @@ impl Proc {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let started = Instant::now();
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
         let out = Lines::follow(child.stdout.take().unwrap());
         let err = Lines::follow(child.stderr.take().unwrap());
         Proc {
@@ -261,7 +263,14 @@ fn messenger(s: &Server, sub: &str, jid: &str, password: &str, port: u16) -> Com
 }
 
 /// A listener that is online: waits for its "connected" state line; returns it and its full JID.
-fn listen_at(s: &Server, port: u16, jid: &str, password: &str, resource: &str, extra: &[&str]) -> (Proc, String) {
+fn listen_at(
+    s: &Server,
+    port: u16,
+    jid: &str,
+    password: &str,
+    resource: &str,
+    extra: &[&str],
+) -> (Proc, String) {
     let mut c = messenger(s, "listen", jid, password, port);
     c.args(["--resource", resource]).args(extra);
     let p = Proc::spawn(&format!("listen {jid}/{resource}"), c);
@@ -274,7 +283,11 @@ fn listen_at(s: &Server, port: u16, jid: &str, password: &str, resource: &str, e
     let v: Value = serde_json::from_str(&line).unwrap();
     let full = v["jid"].as_str().unwrap_or_default().to_owned();
     assert_eq!(full, format!("{jid}/{resource}"), "{line}");
-    println!("{}: online after {:.2} s", p.name, p.started.elapsed().as_secs_f64());
+    println!(
+        "{}: online after {:.2} s",
+        p.name,
+        p.started.elapsed().as_secs_f64()
+    );
     (p, full)
 }
 
@@ -283,7 +296,15 @@ fn listen(s: &Server, jid: &str, password: &str, resource: &str, extra: &[&str])
 }
 
 /// `messenger xmpp send --count N`: starts it (the caller waits).
-fn start_send(s: &Server, jid: &str, password: &str, to: &str, text: &str, count: usize, extra: &[&str]) -> Proc {
+fn start_send(
+    s: &Server,
+    jid: &str,
+    password: &str,
+    to: &str,
+    text: &str,
+    count: usize,
+    extra: &[&str],
+) -> Proc {
     let mut c = messenger(s, "send", jid, password, s.c2s);
     c.args(["--to", to, "--count", &count.to_string()])
         .args(extra)
@@ -296,17 +317,38 @@ fn summary(p: &mut Proc, limit: Duration) -> (ExitStatus, Value) {
     let Some(status) = p.wait_exit(limit) else {
         panic!("{} did not finish within {limit:?}\n{}", p.name, p.dump());
     };
-    let line = p.out.all().last().map(|(_, l)| l.clone()).unwrap_or_default();
-    let v: Value = serde_json::from_str(&line)
-        .unwrap_or_else(|_| panic!("{} printed no JSON summary ({status})\n{}", p.name, p.dump()));
-    for k in ["sent", "acked", "failed", "unconfirmed", "seconds", "rate", "jid", "stream_management"] {
+    let line = p
+        .out
+        .all()
+        .last()
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default();
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|_| {
+        panic!(
+            "{} printed no JSON summary ({status})\n{}",
+            p.name,
+            p.dump()
+        )
+    });
+    for k in [
+        "sent",
+        "acked",
+        "failed",
+        "unconfirmed",
+        "seconds",
+        "rate",
+        "jid",
+        "stream_management",
+    ] {
         assert!(v.get(k).is_some(), "the summary has no {k:?}: {line}");
     }
     (status, v)
 }
 
 fn n(v: &Value, key: &str) -> u64 {
-    v[key].as_u64().unwrap_or_else(|| panic!("{key} is not a count: {v}"))
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} is not a count: {v}"))
 }
 
 // ---- round trip -------------------------------------------------------------------------------
@@ -316,27 +358,50 @@ fn round_trip(kind: Kind) {
     // alice -> bob; the Cyrillic account тест -> carol (non-ASCII password).
     for (from, from_pw, to, to_pw) in [
         ("alice@localhost", "alicepw", "bob@localhost", "bobpw"),
-        ("тест@localhost", "тестпароль", "carol@localhost", "pässwörd"),
+        (
+            "тест@localhost",
+            "тестпароль",
+            "carol@localhost",
+            "pässwörd",
+        ),
     ] {
         let resource = format!("rt-{}", unique());
-        let (mut l, ljid) = listen(s, to, to_pw, &resource, &["--count", "1", "--timeout", "10"]);
+        let (mut l, ljid) = listen(
+            s,
+            to,
+            to_pw,
+            &resource,
+            &["--count", "1", "--timeout", "10"],
+        );
         let text = xmpp_common::body("round trip");
         let mut p = start_send(s, from, from_pw, &ljid, &text, 1, &["--timeout", "10"]);
         let (status, sum) = summary(&mut p, Duration::from_secs(60));
         println!("{kind:?} {from} -> {ljid}: {sum}");
         assert_eq!(
-            (n(&sum, "sent"), n(&sum, "acked"), n(&sum, "failed"), n(&sum, "unconfirmed")),
+            (
+                n(&sum, "sent"),
+                n(&sum, "acked"),
+                n(&sum, "failed"),
+                n(&sum, "unconfirmed")
+            ),
             (1, 1, 0, 0),
             "{}",
             p.dump()
         );
         assert!(status.success(), "{status}\n{}", p.dump());
-        assert_eq!(sum["stream_management"], true, "both servers offer XEP-0198");
+        assert_eq!(
+            sum["stream_management"], true,
+            "both servers offer XEP-0198"
+        );
         assert_eq!(sum["reconnects"], 0, "the summary counts reconnects: {sum}");
         let sender = sum["jid"].as_str().unwrap().to_owned();
         assert!(sender.starts_with(&format!("{from}/")), "{sender}");
         let status = l.wait_exit(Duration::from_secs(30));
-        assert!(status.is_some_and(|s| s.success()), "listen --count 1 did not end well\n{}", l.dump());
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "listen --count 1 did not end well\n{}",
+            l.dump()
+        );
         let msgs = l.messages();
         assert_eq!(msgs.len(), 1, "{}", l.dump());
         let m = &msgs[0].1;
@@ -346,7 +411,10 @@ fn round_trip(kind: Kind) {
         assert_eq!(m["type"], "chat");
         assert!(m["id"].as_str().is_some_and(|id| !id.is_empty()), "{m}");
         for absent in ["subject", "thread", "stamp"] {
-            assert!(m[absent].is_null(), "{absent} should be null for a live message: {m}");
+            assert!(
+                m[absent].is_null(),
+                "{absent} should be null for a live message: {m}"
+            );
         }
     }
 }
@@ -416,15 +484,34 @@ fn host_session_members_without_a_session_and_with_a_wrong_password() {
 fn thousand_in_order(kind: Kind) {
     const N: usize = 1000;
     let s = server(kind);
-    let (mut l, ljid) = listen(s, "r1000@localhost", &pw("r1000"), "k", &["--count", "1000", "--timeout", "30"]);
+    let (mut l, ljid) = listen(
+        s,
+        "r1000@localhost",
+        &pw("r1000"),
+        "k",
+        &["--count", "1000", "--timeout", "30"],
+    );
     let tag = format!("Тысяча <&> 😀 {}", unique());
     let start = Instant::now();
-    let mut p = start_send(s, "s1000@localhost", &pw("s1000"), &ljid, &tag, N, &["--timeout", "60"]);
+    let mut p = start_send(
+        s,
+        "s1000@localhost",
+        &pw("s1000"),
+        &ljid,
+        &tag,
+        N,
+        &["--timeout", "60"],
+    );
     let (status, sum) = summary(&mut p, Duration::from_secs(300));
     let sender_wall = start.elapsed().as_secs_f64();
     println!("{kind:?} send --count {N}: {sum} (process {sender_wall:.3} s)");
     assert_eq!(
-        (n(&sum, "sent"), n(&sum, "acked"), n(&sum, "failed"), n(&sum, "unconfirmed")),
+        (
+            n(&sum, "sent"),
+            n(&sum, "acked"),
+            n(&sum, "failed"),
+            n(&sum, "unconfirmed")
+        ),
         (N as u64, N as u64, 0, 0),
         "{}",
         p.dump()
@@ -433,17 +520,32 @@ fn thousand_in_order(kind: Kind) {
     let got = l.out.wait_count(N, Duration::from_secs(120));
     let status = l.wait_exit(Duration::from_secs(30));
     let msgs = l.messages();
-    let last = msgs.last().map(|(t, _)| t.duration_since(start).as_secs_f64()).unwrap_or(0.0);
+    let last = msgs
+        .last()
+        .map(|(t, _)| t.duration_since(start).as_secs_f64())
+        .unwrap_or(0.0);
     println!(
         "{kind:?}: listener got {got} of {N}; last arrived {last:.3} s after the sender started = {:.0} msg/s end to end",
         msgs.len() as f64 / last.max(1e-9)
     );
-    let bodies: Vec<&str> = msgs.iter().map(|(_, m)| m["body"].as_str().unwrap_or("<no body>")).collect();
+    let bodies: Vec<&str> = msgs
+        .iter()
+        .map(|(_, m)| m["body"].as_str().unwrap_or("<no body>"))
+        .collect();
     assert_eq!(bodies.len(), N, "{}", l.dump());
     for (i, b) in bodies.iter().enumerate() {
-        assert_eq!(*b, format!("{tag} #{}", i + 1), "message {} out of order or altered", i + 1);
+        assert_eq!(
+            *b,
+            format!("{tag} #{}", i + 1),
+            "message {} out of order or altered",
+            i + 1
+        );
     }
-    assert!(status.is_some_and(|s| s.success()), "listen --count {N} did not exit 0\n{}", l.dump());
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "listen --count {N} did not exit 0\n{}",
+        l.dump()
+    );
 }
 
 #[test]
@@ -477,7 +579,12 @@ fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently()
     );
     // Stop the server once the listener has seen a fifth of the messages.
     let seen = l.out.wait_count(200, Duration::from_secs(90));
-    assert!(seen >= 200, "only {seen} messages before the restart\n{}\n{}", p.dump(), l.dump());
+    assert!(
+        seen >= 200,
+        "only {seen} messages before the restart\n{}\n{}",
+        p.dump(),
+        l.dump()
+    );
     let t_stop = t0.elapsed().as_secs_f64();
     s.stop();
     let t_stopped = t0.elapsed().as_secs_f64();
@@ -487,28 +594,54 @@ fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently()
 
     let (status, sum) = summary(&mut p, Duration::from_secs(400));
     println!("sender: {sum} (exit {status})");
-    let (acked, failed, unconfirmed) = (n(&sum, "acked"), n(&sum, "failed"), n(&sum, "unconfirmed"));
+    let (acked, failed, unconfirmed) =
+        (n(&sum, "acked"), n(&sum, "failed"), n(&sum, "unconfirmed"));
     assert_eq!(n(&sum, "sent"), N);
-    assert_eq!(acked + failed + unconfirmed, N, "sent = acked + failed + unconfirmed");
-    assert_eq!(unconfirmed, 0, "with --timeout 120 every message is acked or reported failed\n{}", p.dump());
-    assert_eq!(status.success(), acked == N, "exit 0 exactly when everything was acked");
+    assert_eq!(
+        acked + failed + unconfirmed,
+        N,
+        "sent = acked + failed + unconfirmed"
+    );
+    assert_eq!(
+        unconfirmed,
+        0,
+        "with --timeout 120 every message is acked or reported failed\n{}",
+        p.dump()
+    );
+    assert_eq!(
+        status.success(),
+        acked == N,
+        "exit 0 exactly when everything was acked"
+    );
     // Each failed message named on stderr: {"failed": id, "index": i} (i = the body's #i).
     let mut failed_index: HashMap<u64, String> = HashMap::new();
     for (_, line) in p.err.all() {
         if let Ok(v) = serde_json::from_str::<Value>(&line) {
             if let Some(id) = v.get("failed").and_then(Value::as_str) {
-                let i = v["index"].as_u64().unwrap_or_else(|| panic!("no index: {line}"));
+                let i = v["index"]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("no index: {line}"));
                 assert!((1..=N).contains(&i), "index out of 1..={N}: {line}");
-                assert!(failed_index.insert(i, id.to_owned()).is_none(), "reported twice: {line}");
+                assert!(
+                    failed_index.insert(i, id.to_owned()).is_none(),
+                    "reported twice: {line}"
+                );
             }
         }
     }
-    assert_eq!(failed_index.len() as u64, failed, "one stderr line per failed message");
+    assert_eq!(
+        failed_index.len() as u64,
+        failed,
+        "one stderr line per failed message"
+    );
 
     // Every acked message must reach the listener (which reconnects by itself): wait for them,
     // then for a fence message sent after all of them, so that late duplicates show too.
     let body_of = |i: u64| format!("{tag} #{i}");
-    let acked_bodies: HashSet<String> = (1..=N).filter(|i| !failed_index.contains_key(i)).map(body_of).collect();
+    let acked_bodies: HashSet<String> = (1..=N)
+        .filter(|i| !failed_index.contains_key(i))
+        .map(body_of)
+        .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let have: HashSet<String> = l
@@ -519,10 +652,19 @@ fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently()
         if acked_bodies.is_subset(&have) || Instant::now() >= deadline {
             break;
         }
-        l.out.wait_count(l.out.len() + 1, Duration::from_millis(500));
+        l.out
+            .wait_count(l.out.len() + 1, Duration::from_millis(500));
     }
     let fence = format!("fence {}", unique());
-    let mut f = start_send(&s, "alice@localhost", "alicepw", &ljid, &fence, 1, &["--timeout", "30"]);
+    let mut f = start_send(
+        &s,
+        "alice@localhost",
+        "alicepw",
+        &ljid,
+        &fence,
+        1,
+        &["--timeout", "30"],
+    );
     let _ = summary(&mut f, Duration::from_secs(60));
     let fenced = l
         .out
@@ -542,13 +684,22 @@ fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently()
     let missing: Vec<u64> = (1..=N)
         .filter(|i| !failed_index.contains_key(i) && !count.contains_key(&body_of(*i)))
         .collect();
-    let duplicated: Vec<u64> = (1..=N).filter(|i| count.get(&body_of(*i)).copied().unwrap_or(0) > 1).collect();
-    let failed_but_arrived = failed_index.keys().filter(|i| count.contains_key(&body_of(**i))).count();
+    let duplicated: Vec<u64> = (1..=N)
+        .filter(|i| count.get(&body_of(*i)).copied().unwrap_or(0) > 1)
+        .collect();
+    let failed_but_arrived = failed_index
+        .keys()
+        .filter(|i| count.contains_key(&body_of(**i)))
+        .count();
     let strangers: Vec<&String> = count
         .keys()
         .filter(|b| !b.starts_with(&tag) && !b.starts_with(&fence))
         .collect();
-    let states: Vec<String> = l.states().iter().map(|(_, v)| v["state"].as_str().unwrap_or("?").to_owned()).collect();
+    let states: Vec<String> = l
+        .states()
+        .iter()
+        .map(|(_, v)| v["state"].as_str().unwrap_or("?").to_owned())
+        .collect();
     println!(
         "restart result: sent {N}, acked {acked}, failed {failed} (of which {failed_but_arrived} arrived anyway), \
          unconfirmed {unconfirmed}, sender reconnects {}; listener got {} lines ({delayed} with a delay stamp), \
@@ -558,10 +709,21 @@ fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently()
         missing.len(),
         duplicated.len()
     );
-    assert!(missing.is_empty(), "acked but never received: {missing:?}\n{}", l.dump());
-    assert!(duplicated.is_empty(), "received more than once: {duplicated:?}");
+    assert!(
+        missing.is_empty(),
+        "acked but never received: {missing:?}\n{}",
+        l.dump()
+    );
+    assert!(
+        duplicated.is_empty(),
+        "received more than once: {duplicated:?}"
+    );
     assert!(strangers.is_empty(), "bodies nobody sent: {strangers:?}");
-    assert!(fenced, "the fence message after the run did not arrive\n{}", l.dump());
+    assert!(
+        fenced,
+        "the fence message after the run did not arrive\n{}",
+        l.dump()
+    );
     assert!(
         states.iter().any(|s| s == "reconnecting"),
         "the listener never said it was reconnecting: {states:?}"
@@ -595,7 +757,9 @@ impl StallProxy {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 let id = nx.fetch_add(1, Ordering::SeqCst);
-                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
                 for (from, to) in [
                     (client.try_clone().unwrap(), server.try_clone().unwrap()),
                     (server, client),
@@ -605,7 +769,11 @@ impl StallProxy {
                 }
             }
         });
-        StallProxy { port, stall_below, next }
+        StallProxy {
+            port,
+            stall_below,
+            next,
+        }
     }
 
     fn stall(&self) {
@@ -613,7 +781,8 @@ impl StallProxy {
     }
 
     fn resume_new(&self) {
-        self.stall_below.store(self.next.load(Ordering::SeqCst), Ordering::SeqCst);
+        self.stall_below
+            .store(self.next.load(Ordering::SeqCst), Ordering::SeqCst);
     }
 }
 
@@ -641,15 +810,25 @@ fn a_silent_server_is_detected_within_the_timeout() {
     const TIMEOUT: f64 = 5.0;
     let s = server(Kind::Ejabberd);
     let proxy = StallProxy::start(s.c2s);
-    let (l, ljid) = listen_at(s, proxy.port, "silent@localhost", &pw("silent"), "quiet", &["--timeout", "5"]);
+    let (l, ljid) = listen_at(
+        s,
+        proxy.port,
+        "silent@localhost",
+        &pw("silent"),
+        "quiet",
+        &["--timeout", "5"],
+    );
     let from = l.err.len();
     let t0 = Instant::now();
     proxy.stall();
-    let detected = l
-        .err
-        .wait(from, Duration::from_secs(60), |line| is_state(line, &["reconnecting"]));
+    let detected = l.err.wait(from, Duration::from_secs(60), |line| {
+        is_state(line, &["reconnecting"])
+    });
     let Some((idx, at, line)) = detected else {
-        panic!("60 s after the server went silent the listener had not noticed\n{}", l.dump());
+        panic!(
+            "60 s after the server went silent the listener had not noticed\n{}",
+            l.dump()
+        );
     };
     let secs = at.duration_since(t0).as_secs_f64();
     println!(
@@ -658,23 +837,47 @@ fn a_silent_server_is_detected_within_the_timeout() {
     );
     // While the server stays silent, new connections through the proxy go nowhere either; let the
     // listener try at least once more (printed, not asserted), then let new connections through.
-    if let Some((_, at2, line2)) = l.err.wait(idx + 1, Duration::from_secs(3 * TIMEOUT as u64), |_| true) {
-        println!("  then at {:.2} s: {line2}", at2.duration_since(t0).as_secs_f64());
+    if let Some((_, at2, line2)) =
+        l.err
+            .wait(idx + 1, Duration::from_secs(3 * TIMEOUT as u64), |_| true)
+    {
+        println!(
+            "  then at {:.2} s: {line2}",
+            at2.duration_since(t0).as_secs_f64()
+        );
     }
     let t1 = Instant::now();
     proxy.resume_new();
-    let back = l.err.wait(idx + 1, Duration::from_secs(90), |line| is_state(line, &["connected", "resumed"]));
+    let back = l.err.wait(idx + 1, Duration::from_secs(90), |line| {
+        is_state(line, &["connected", "resumed"])
+    });
     let Some((_, at3, line3)) = back else {
-        panic!("the listener did not come back after the path was open again\n{}", l.dump());
+        panic!(
+            "the listener did not come back after the path was open again\n{}",
+            l.dump()
+        );
     };
-    println!("  back {:.2} s after the path opened: {line3}", at3.duration_since(t1).as_secs_f64());
+    println!(
+        "  back {:.2} s after the path opened: {line3}",
+        at3.duration_since(t1).as_secs_f64()
+    );
     // And it receives again.
     let text = format!("после тишины {}", unique());
-    let mut p = start_send(s, "alice@localhost", "alicepw", &ljid, &text, 1, &["--timeout", "10"]);
+    let mut p = start_send(
+        s,
+        "alice@localhost",
+        "alicepw",
+        &ljid,
+        &text,
+        1,
+        &["--timeout", "10"],
+    );
     let (_, sum) = summary(&mut p, Duration::from_secs(60));
     assert_eq!(n(&sum, "acked"), 1, "{sum}");
     assert!(
-        l.out.wait(0, Duration::from_secs(30), |m| m.contains(&text)).is_some(),
+        l.out
+            .wait(0, Duration::from_secs(30), |m| m.contains(&text))
+            .is_some(),
         "the message after the silence did not arrive\n{}",
         l.dump()
     );
@@ -686,25 +889,74 @@ fn a_silent_server_is_detected_within_the_timeout() {
 fn two_sessions_of_one_account_on_different_resources_both_work() {
     for kind in [Kind::Ejabberd, Kind::Prosody] {
         let s = server(kind);
-        let (mut one, j1) = listen(s, "twin@localhost", &pw("twin"), "one", &["--count", "1", "--timeout", "10"]);
-        let (mut two, j2) = listen(s, "twin@localhost", &pw("twin"), "two", &["--count", "1", "--timeout", "10"]);
-        let (t1, t2) = (format!("первому {}", unique()), format!("второму {}", unique()));
+        let (mut one, j1) = listen(
+            s,
+            "twin@localhost",
+            &pw("twin"),
+            "one",
+            &["--count", "1", "--timeout", "10"],
+        );
+        let (mut two, j2) = listen(
+            s,
+            "twin@localhost",
+            &pw("twin"),
+            "two",
+            &["--count", "1", "--timeout", "10"],
+        );
+        let (t1, t2) = (
+            format!("первому {}", unique()),
+            format!("второму {}", unique()),
+        );
         // To the first from another account; to the second from a third session of the same one.
-        let mut a = start_send(s, "alice@localhost", "alicepw", &j1, &t1, 1, &["--timeout", "10"]);
-        let mut b = start_send(s, "twin@localhost", &pw("twin"), &j2, &t2, 1, &["--timeout", "10", "--resource", "three"]);
+        let mut a = start_send(
+            s,
+            "alice@localhost",
+            "alicepw",
+            &j1,
+            &t1,
+            1,
+            &["--timeout", "10"],
+        );
+        let mut b = start_send(
+            s,
+            "twin@localhost",
+            &pw("twin"),
+            &j2,
+            &t2,
+            1,
+            &["--timeout", "10", "--resource", "three"],
+        );
         for p in [&mut a, &mut b] {
             let (status, sum) = summary(p, Duration::from_secs(60));
-            assert!(status.success() && n(&sum, "acked") == 1, "{sum}\n{}", p.dump());
+            assert!(
+                status.success() && n(&sum, "acked") == 1,
+                "{sum}\n{}",
+                p.dump()
+            );
         }
-        for (l, text, sender) in [(&mut one, &t1, "alice@localhost/"), (&mut two, &t2, "twin@localhost/three")] {
+        for (l, text, sender) in [
+            (&mut one, &t1, "alice@localhost/"),
+            (&mut two, &t2, "twin@localhost/three"),
+        ] {
             let status = l.wait_exit(Duration::from_secs(30));
             assert!(status.is_some_and(|s| s.success()), "{}", l.dump());
             let msgs = l.messages();
             assert_eq!(msgs.len(), 1, "{}", l.dump());
             assert_eq!(msgs[0].1["body"], format!("{text} #1"));
-            assert!(msgs[0].1["from"].as_str().unwrap_or_default().starts_with(sender), "{}", msgs[0].1);
+            assert!(
+                msgs[0].1["from"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with(sender),
+                "{}",
+                msgs[0].1
+            );
             // Neither session was pushed out by the other.
-            let states: Vec<String> = l.states().iter().map(|(_, v)| v["state"].as_str().unwrap_or("?").to_owned()).collect();
+            let states: Vec<String> = l
+                .states()
+                .iter()
+                .map(|(_, v)| v["state"].as_str().unwrap_or("?").to_owned())
+                .collect();
             assert!(
                 !states.iter().any(|s| s == "reconnecting" || s == "failed"),
                 "{kind:?} {}: {states:?}",
@@ -729,7 +981,16 @@ fn the_stall_proxy_forwards_goes_silent_and_recovers() {
     };
     let mut settings = s.settings();
     settings.timeout = Duration::from_secs(3);
-    let send = || send_message(&settings, "alice@localhost", "alicepw", "silent@localhost/none", "x", &options);
+    let send = || {
+        send_message(
+            &settings,
+            "alice@localhost",
+            "alicepw",
+            "silent@localhost/none",
+            "x",
+            &options,
+        )
+    };
     send().expect("through the proxy");
     proxy.stall();
     let t = Instant::now();
@@ -754,20 +1015,52 @@ fn a_message_received_before_a_clean_close_is_not_delivered_again() {
     for kind in [Kind::Ejabberd, Kind::Prosody] {
         let s = server(kind);
         let text = format!("однажды {}", unique());
-        let (mut first, j1) = listen(s, "again@localhost", &pw("again"), "first", &["--count", "1", "--timeout", "10"]);
-        let mut p = start_send(s, "alice@localhost", "alicepw", &j1, &text, 1, &["--timeout", "10"]);
+        let (mut first, j1) = listen(
+            s,
+            "again@localhost",
+            &pw("again"),
+            "first",
+            &["--count", "1", "--timeout", "10"],
+        );
+        let mut p = start_send(
+            s,
+            "alice@localhost",
+            "alicepw",
+            &j1,
+            &text,
+            1,
+            &["--timeout", "10"],
+        );
         let (_, sum) = summary(&mut p, Duration::from_secs(60));
         assert_eq!(n(&sum, "acked"), 1, "{sum}");
         let status = first.wait_exit(Duration::from_secs(30));
         assert!(status.is_some_and(|s| s.success()), "{}", first.dump());
         assert_eq!(first.messages().len(), 1, "{}", first.dump());
         // The account's next session, then a fence message to it.
-        let (mut second, j2) = listen(s, "again@localhost", &pw("again"), "second", &["--count", "1", "--timeout", "10"]);
+        let (mut second, j2) = listen(
+            s,
+            "again@localhost",
+            &pw("again"),
+            "second",
+            &["--count", "1", "--timeout", "10"],
+        );
         let fence = format!("забор {}", unique());
-        let mut f = start_send(s, "alice@localhost", "alicepw", &j2, &fence, 1, &["--timeout", "10"]);
+        let mut f = start_send(
+            s,
+            "alice@localhost",
+            "alicepw",
+            &j2,
+            &fence,
+            1,
+            &["--timeout", "10"],
+        );
         let _ = summary(&mut f, Duration::from_secs(60));
         let _ = second.wait_exit(Duration::from_secs(30));
-        let got: Vec<String> = second.messages().iter().map(|(_, m)| m.to_string()).collect();
+        let got: Vec<String> = second
+            .messages()
+            .iter()
+            .map(|(_, m)| m.to_string())
+            .collect();
         println!("{kind:?}: the next session's first message: {got:?}");
         assert!(
             got.first().is_some_and(|m| m.contains(&fence)),

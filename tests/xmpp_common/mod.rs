@@ -86,14 +86,19 @@ impl Server {
         );
         let rx_log = dir.join("rx.jsonl");
         if !receiver {
-            spawn_watchdog(&format!("'{}' '{}'", scripts.join("down.sh").display(), dir.display()));
+            spawn_watchdog(&format!(
+                "'{}' '{}'",
+                scripts.join("down.sh").display(),
+                dir.display()
+            ));
             return Server {
                 kind,
                 c2s: ports[0],
                 tls: ports[1],
                 http: ports[2],
                 https: ports[3],
-                cert_pem: std::fs::read_to_string(dir.join("cert.pem")).expect("server certificate"),
+                cert_pem: std::fs::read_to_string(dir.join("cert.pem"))
+                    .expect("server certificate"),
                 rx_log,
                 dir,
             };
