@@ -27,8 +27,9 @@ use xmpp_common::{Kind, Server};
 
 /// Accounts of this binary; each test uses its own, so that no message of one test (a late
 /// duplicate, an offline message) can reach another. Password: "pw-" + name.
-const USERS: [&str; 10] = [
-    "hosta1", "hostb1", "hosta2", "hostb2", "s1000", "r1000", "silent", "twin", "badauth", "again",
+const USERS: [&str; 12] = [
+    "hosta1", "hostb1", "hosta2", "hostb2", "hosta3", "hostb3", "s1000", "r1000", "silent", "twin",
+    "badauth", "again",
 ];
 
 fn pw(user: &str) -> String {
@@ -452,6 +453,11 @@ fn host_round_trip_then_destroy_live_sessions_and_unload_on_ejabberd() {
 #[test]
 fn host_destroy_object_without_done_and_unload_on_ejabberd() {
     host_session(Kind::Ejabberd, "destroy-only", "hosta2", "hostb2");
+}
+
+#[test]
+fn host_reconnect_disconnect_then_destroy_and_unload_on_ejabberd() {
+    host_session(Kind::Ejabberd, "disconnect", "hosta3", "hostb3");
 }
 
 #[test]

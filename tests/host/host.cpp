@@ -1151,6 +1151,15 @@ static int run_session(Library& lib, const std::string& variant, const std::stri
         check(!s.ok && starts_with(s.error, "[XMPP_NOT_CONNECTED]"), "XmppSend after XmppDisconnect: " + s.error);
         check(await_event(a.conn, [](const Event& e) { std::string st; return e.message == "XmppState" && json_string(e.data, "state", st) && st == "disconnected"; }, 5000),
               "A: an XmppState event says disconnected");
+        // Connect and disconnect again and again: each close must leave the host alive (a
+        // write to a socket the server has closed must not raise SIGPIPE in the host).
+        int cycles = 0;
+        for (int i = 0; i < 8; ++i) {
+            auto c = a.call("XmppConnect", {A_str(jid), A_str(pw), A_str(opts)});
+            auto dc = a.call("XmppDisconnect", {});
+            if (c.ok && dc.ok && dc.value == "true") ++cycles;
+        }
+        check(cycles == 8, "8 more XmppConnect + XmppDisconnect cycles (" + std::to_string(cycles) + " good)");
     }
 
     // Destroy with the session(s) still live: B always, A unless disconnected above.
