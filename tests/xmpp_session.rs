@@ -1016,6 +1016,9 @@ fn the_stall_proxy_forwards_goes_silent_and_recovers() {
 /// `<a h=.../>` before `</stream:stream>`): otherwise the server counts it unhandled and stores
 /// it offline, and the account's next session gets it a second time (with a delay stamp).
 /// The next session is fenced: a message sent after it is online arrives after any offline one.
+/// Against a client that does not ack before closing, whether Prosody stores the message depends
+/// on whether its own `<r/>` was answered in time, so the failure shows in most runs, not all;
+/// against a correct client the test always passes. (ejabberd does not store it either way.)
 #[test]
 fn a_message_received_before_a_clean_close_is_not_delivered_again() {
     for kind in [Kind::Ejabberd, Kind::Prosody] {
