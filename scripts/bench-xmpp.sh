@@ -1,9 +1,11 @@
 #!/bin/bash
 # SendXmpp against its peers on one local ejabberd, in one run: one message over TCP STARTTLS
-# (ours via the command line, go-sendxmpp, sendxmpp, slixmpp) and over BOSH http (ours, and a
+# (ours via the command line and via the C++ host that loads the library as 1C does,
+# go-sendxmpp, sendxmpp, slixmpp) and over BOSH http (ours, and a
 # reproduction of the XMPP article's nine-request sequence), plus HTTP requests per BOSH message.
-#   scripts/bench-xmpp.sh [RUNS]      (needs root, ejabberd, hyperfine, go-sendxmpp, sendxmpp,
-#                                       python3 with slixmpp; builds target/release/messenger)
+#   scripts/bench-xmpp.sh [RUNS]      (needs root, ejabberd, hyperfine, go-sendxmpp, sendxmpp, g++,
+#                                       python3 with slixmpp; builds target/release/messenger and
+#                                       libmessenger.so, compiles tests/host/host.cpp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-20}"
@@ -14,6 +16,10 @@ $S/down.sh "$D" 2>/dev/null || true
 rm -rf "$B"; mkdir -p "$OUT"
 cargo build --release --quiet
 M=target/release/messenger
+LIB=target/release/libmessenger.so
+# The host as tests/common/mod.rs compiles it; `call` mode makes one SendXmpp call as 1C would.
+HOST=$OUT/host
+g++ -std=c++17 -O1 -o "$HOST" tests/host/host.cpp -ldl
 cleanup() {
   [ -n "${RX:-}" ] && kill "$RX" 2>/dev/null
   [ -n "${PX:-}" ] && kill "$PX" 2>/dev/null
@@ -31,6 +37,7 @@ CERT="$D/cert.pem"
 
 hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$OUT/tcp.json" \
   -n ours "$M xmpp send --jid alice@localhost --to bob@localhost --server 127.0.0.1:5222 --trusted $CERT '$T'" \
+  -n ours-host "$HOST $LIB call --set TrustedCertificates=S:@$CERT SendXmpp s:alice@localhost s:alicepw s:bob@localhost 's:$T' 's:{\"server\":\"127.0.0.1:5222\"}'" \
   -n ours-plain "$M xmpp send --jid alice@localhost --to bob@localhost --server 127.0.0.1:5222 --trusted $CERT --mechanisms PLAIN '$T'" \
   -n go-sendxmpp "go-sendxmpp -n -u alice@localhost -p alicepw -j 127.0.0.1:5222 -m $OUT/msg.txt bob@localhost" \
   -n sendxmpp "sh -c 'sendxmpp -t -n -u alice -p alicepw -j localhost:5222 bob@localhost < $OUT/msg.txt'" \
@@ -64,6 +71,7 @@ for k, v in med.items():
     print(f"  {k:16} {v:8.1f}")
 g = med["go-sendxmpp"]
 print(f"\nours / go-sendxmpp = {med['ours'] / g:.2f} (goal <= 0.30)  ours = {med['ours']:.1f} ms (goal <= 50)")
+print(f"ours-host / go-sendxmpp = {med['ours-host'] / g:.2f}  ours-host = {med['ours-host']:.1f} ms (through the C++ host)")
 print(f"ours-bosh / seed-bosh = {med['ours-bosh'] / med['seed-bosh']:.2f}")
 print(f"HTTP requests per BOSH message: ours SCRAM {sys.argv[2]}, PLAIN {sys.argv[3]}, DIGEST-MD5 {sys.argv[4]}; seed {sys.argv[5]} (goal <= 5)")
 PY

@@ -332,3 +332,38 @@ fn delete_webhook_and_get_webhook_info_round_trip() {
     assert_eq!(reqs[0]["method"], "deleteWebhook");
     assert_eq!(reqs[0]["params"]["drop_pending_updates"], json!(true));
 }
+
+#[test]
+fn a_redirect_is_not_followed_so_the_token_stays_with_the_configured_server() {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    // The "elsewhere" a hijacked or misconfigured endpoint points to: it must never be asked.
+    let elsewhere = TcpListener::bind("127.0.0.1:0").unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let target = elsewhere.local_addr().unwrap();
+    let api_server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", api_server.local_addr().unwrap());
+    let serve = std::thread::spawn(move || {
+        let (mut conn, _) = api_server.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = conn.read(&mut buf);
+        let answer = format!(
+            "HTTP/1.1 302 Found\r\nLocation: http://{target}/bot{TOKEN}/getMe\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        conn.write_all(answer.as_bytes()).unwrap();
+    });
+    let settings = messenger::net::NetSettings {
+        timeout: Duration::from_secs(5),
+        ..Default::default()
+    };
+    let api = Api::new(&settings, &base).unwrap();
+    let err = api.call(TOKEN, "getMe", &Map::new()).unwrap_err();
+    serve.join().unwrap();
+    let text = err.message(Lang::En);
+    assert!(text.contains("302"), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+    assert!(
+        elsewhere.accept().is_err(),
+        "the redirect was followed to {target}"
+    );
+}

@@ -68,8 +68,6 @@ pub enum AddinError {
         property: &'static Property,
         source: crate::net::Error,
     },
-    /// The method's capability is not in this build yet.
-    NotAvailable { method: &'static Method },
     /// MakeCert refused or failed.
     Cert {
         method: &'static Method,
@@ -101,7 +99,6 @@ impl AddinError {
             | AddinError::ArgumentText { method, .. }
             | AddinError::ArgumentRange { method, .. }
             | AddinError::Options { method, .. }
-            | AddinError::NotAvailable { method }
             | AddinError::Cert { method, .. }
             | AddinError::Telegram { method, .. }
             | AddinError::Xmpp { method, .. }
@@ -154,7 +151,6 @@ impl Localized for AddinError {
             AddinError::ReadOnly { .. } => "PROP_READ_ONLY",
             AddinError::ApiUrl { .. } => "PROP_API_URL",
             AddinError::Net { source, .. } => source.code(),
-            AddinError::NotAvailable { .. } => "NOT_AVAILABLE",
             AddinError::Cert { source, .. } => source.code(),
             AddinError::Telegram { source, .. } => source.code(),
             AddinError::Xmpp { source, .. } => source.code(),
@@ -231,12 +227,6 @@ impl Localized for AddinError {
                 "{detail}; ожидается полный адрес http(s), например https://api.telegram.org"
             ),
             (Net { source, .. }, _) => source.message(lang),
-            (NotAvailable { .. }, Lang::En) => {
-                "not available in this version of the add-in".to_owned()
-            }
-            (NotAvailable { .. }, Lang::Ru) => {
-                "недоступно в этой версии компоненты".to_owned()
-            }
             (Cert { source, .. }, _) => source.message(lang),
             (Telegram { source, .. }, _) => source.message(lang),
             (Xmpp { source, .. }, _) => source.message(lang),

@@ -18,6 +18,10 @@ pub fn client(
         .use_preconfigured_tls(tls_config)
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout)
+        // The Bot API and BOSH endpoints never redirect; following one would carry the bot
+        // token (it is in the path) or the XMPP session to wherever a proxy or a hijacked
+        // server points. A redirect is reported as the HTTP answer it is.
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Messenger-1C/", env!("CARGO_PKG_VERSION")))
         // An empty Proxy property means a direct connection, whatever the environment says:
         // the same code must behave the same in every 1C process.

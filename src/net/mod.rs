@@ -6,6 +6,7 @@ pub mod http;
 mod proxy;
 pub mod tls;
 mod trust;
+pub mod tunnel;
 
 use std::fmt;
 use std::time::Duration;

@@ -93,7 +93,13 @@ impl LoginOptions {
                     reason: "expected an http:// or https:// URL".into(),
                 });
             }
-        } else if settings.proxy.is_some() {
+        } else if settings
+            .proxy
+            .as_ref()
+            .is_some_and(|p| p.scheme == crate::net::ProxyScheme::Https)
+        {
+            // TCP goes through http:// (CONNECT) and socks5 proxies; TLS to the proxy itself
+            // would put TLS inside TLS, which only BOSH's HTTP client does.
             return Err(Error::ProxyNeedsBosh);
         }
         let resource = match options.resource.as_deref() {
@@ -186,6 +192,7 @@ pub fn connect(
             Box::new(TcpTransport::connect(
                 &options.host,
                 options.port,
+                settings.proxy.as_ref(),
                 &domain,
                 options.tls,
                 config,

@@ -88,8 +88,11 @@ pub enum Error {
     InvalidOption { name: &'static str, reason: String },
     /// The network settings (proxy, trusted certificates) could not be used.
     Settings(crate::net::Error),
-    /// A proxy is set but the TCP transport cannot go through one (use BOSH).
+    /// An `https://` proxy is set: the TCP transport cannot go through one (use BOSH, or an
+    /// `http://` / `socks5://` proxy).
     ProxyNeedsBosh,
+    /// The proxy could not be reached, refused the credentials or would not connect onwards.
+    Proxy(crate::net::tunnel::ProxyError),
     /// Connecting, reading or writing failed, or the timeout ran out.
     Network { kind: FailureKind, detail: String },
     /// The TLS handshake failed: untrusted or mismatched certificate, protocol mismatch.
@@ -158,7 +161,8 @@ impl Error {
             Error::InvalidJid { which } => format!("the {which} is not a valid JID (expected user@domain)"),
             Error::InvalidOption { name, reason } => format!("option \"{name}\": {reason}"),
             Error::Settings(e) => e.message(Lang::En),
-            Error::ProxyNeedsBosh => "a proxy is set, but XMPP over TCP cannot use it: give bosh_url to send through the proxy, or clear Proxy".into(),
+            Error::ProxyNeedsBosh => "XMPP over TCP cannot go through an https:// proxy: give bosh_url, or use an http:// (CONNECT) or socks5:// proxy".into(),
+            Error::Proxy(p) => p.message(Lang::En),
             Error::Network { kind, detail } => format!("network failure ({}): {detail}", kind_en(*kind)),
             Error::Tls { detail } => format!("TLS failed: {detail}. If the server uses a self-signed certificate, put it into TrustedCertificates"),
             Error::TlsNotOffered => "the server does not offer STARTTLS; use tls \"direct\" or, only in a trusted network, \"none\"".into(),
@@ -188,7 +192,8 @@ impl Error {
                 "recipient" => "получатель", "room" => "комната", _ => "JID" }),
             Error::InvalidOption { name, reason } => format!("параметр \"{name}\": {reason}"),
             Error::Settings(e) => e.message(Lang::Ru),
-            Error::ProxyNeedsBosh => "задан прокси, но XMPP по TCP не может его использовать: укажите bosh_url, чтобы отправлять через прокси, или очистите Прокси".into(),
+            Error::ProxyNeedsBosh => "XMPP по TCP не может идти через прокси https://: укажите bosh_url или прокси http:// (CONNECT) либо socks5://".into(),
+            Error::Proxy(p) => p.message(Lang::Ru),
             Error::Network { kind, detail } => format!("сбой сети ({}): {detail}", kind_ru(*kind)),
             Error::Tls { detail } => format!("ошибка TLS: {detail}. Если у сервера самоподписанный сертификат, добавьте его в ДоверенныеСертификаты"),
             Error::TlsNotOffered => "сервер не предлагает STARTTLS; укажите tls \"direct\" или, только в доверенной сети, \"none\"".into(),
@@ -261,6 +266,7 @@ impl Localized for Error {
             Error::InvalidOption { .. } => "XMPP_INVALID_OPTION",
             Error::Settings(_) => "XMPP_SETTINGS",
             Error::ProxyNeedsBosh => "XMPP_PROXY_NEEDS_BOSH",
+            Error::Proxy(_) => "XMPP_PROXY",
             Error::Network {
                 kind: FailureKind::Timeout,
                 ..
@@ -358,8 +364,15 @@ pub fn send_message(
     message = message.child(xml::Element::new("body", NS_CLIENT).text(&xml::xml_safe(text)));
     let result = session.send_confirmed(
         before, message, &id,
-        // Not folding the last poll into the BOSH terminate: ejabberd 23.01 sometimes answers
-        // the terminate without the pending ping result, and `acked` would then be false.
+        // Not folding the last poll into the BOSH terminate. ejabberd 23.01 answers a terminate
+        // with only what it has buffered at that instant (ejabberd_bosh.erl active1/3:
+        // route_els, get_response_els, reply_stop) and drops the rest; it answers the batch
+        // as soon as the bind result exists, and the ping result follows ~10 ms later (the
+        // message is routed or stored offline first), so a terminate sent at once can miss it
+        // (1 in 20 runs on loopback) and `acked` would be false; a terminate carrying the batch
+        // itself returns nothing (0 of 20). A held empty poll waits for it instead. Prosody
+        // would allow both folds (it answers after processing the whole body), but a client
+        // cannot tell the two apart before it is too late.
         false, deadline,
     );
     let closed = session.close();

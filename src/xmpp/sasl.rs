@@ -79,11 +79,26 @@ pub fn random_nonce() -> String {
         .replace('/', "_")
 }
 
-/// SASLprep as far as it matters in practice (RFC 4013 §2.1 mapping): non-ASCII spaces become
-/// U+0020 and characters "commonly mapped to nothing" are removed. NFKC normalisation is NOT
-/// applied (it needs Unicode tables we do not carry): a password typed with compatibility
-/// characters (full-width letters, ligatures) must be stored on the server in the same form.
+/// SASLprep (RFC 4013) with the "query" semantics SCRAM asks for (RFC 5802 §5.1): spaces
+/// mapped, characters "commonly mapped to nothing" removed, NFKC applied (full-width letters,
+/// ligatures and the like become what the server stored). The `stringprep` crate does the whole
+/// profile; it applies the stored-string rule, though, and refuses code points unassigned in
+/// Unicode 3.2 — emoji among them — which a query must allow. For such a string (and for one it
+/// refuses as prohibited) the same mapping and NFKC are applied here and the server judges the
+/// rest: refusing to try would only turn its "not-authorized" into ours.
 pub fn saslprep(s: &str) -> String {
+    match stringprep::saslprep(s) {
+        Ok(prepared) => prepared.into_owned(),
+        Err(_) => {
+            use unicode_normalization::UnicodeNormalization;
+            map_for_saslprep(s).nfkc().collect()
+        }
+    }
+}
+
+/// RFC 4013 §2.1: non-ASCII spaces become U+0020, "commonly mapped to nothing" (RFC 3454 B.1)
+/// is removed.
+fn map_for_saslprep(s: &str) -> String {
     s.chars()
         .filter(|c| {
             !matches!(c, '\u{AD}' | '\u{34F}' | '\u{1806}' | '\u{180B}'..='\u{180D}'
@@ -607,7 +622,20 @@ mod tests {
         let (a, b) = (random_nonce(), random_nonce());
         assert_ne!(a, b);
         assert!(!a.contains(',') && !a.contains('"') && a.len() >= 32);
-        assert_eq!(saslprep("a\u{A0}b\u{AD}c"), "a bc");
         let _ = b64("AA==");
+    }
+
+    #[test]
+    fn saslprep_maps_and_normalises() {
+        assert_eq!(saslprep("a\u{A0}b\u{AD}c"), "a bc");
+        // RFC 4013 §3 examples, and NFKC on what people type.
+        assert_eq!(saslprep("I\u{AD}X"), "IX");
+        assert_eq!(saslprep("\u{AA}"), "a");
+        assert_eq!(saslprep("\u{2168}"), "IX");
+        assert_eq!(saslprep("ｐａｓｓ"), "pass");
+        assert_eq!(saslprep("pa\u{308}sswo\u{308}rd"), "pässwörd");
+        assert_eq!(saslprep("тестпароль"), "тестпароль");
+        // Unassigned in Unicode 3.2, allowed in a query: kept, mapped and normalised all the same.
+        assert_eq!(saslprep("пароль😀\u{A0}ﬁ"), "пароль😀 fi");
     }
 }

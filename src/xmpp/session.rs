@@ -40,6 +40,9 @@ pub const INBOX_LIMIT: usize = 100_000;
 /// The longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// The longest one reconnection attempt may take (so that Done never waits longer).
+const RECONNECT_LIMIT: Duration = Duration::from_secs(15);
+
 /// Stanzas written per batch before an ack is requested even if more are waiting.
 const BATCH: usize = 200;
 
@@ -357,7 +360,10 @@ fn receive(shared: &Shared, wait: Duration) -> Vec<Incoming> {
 }
 
 /// Builds the `<message/>` of XmppSend; returns it with its id and the room to join first.
-fn message_element(m: &Outgoing, own_jid: &str) -> Result<(Element, String, Option<String>), Error> {
+fn message_element(
+    m: &Outgoing,
+    own_jid: &str,
+) -> Result<(Element, String, Option<String>), Error> {
     let to = Jid::parse(&m.to).ok_or(Error::InvalidJid { which: "recipient" })?;
     let kind = m.kind.as_deref().unwrap_or("chat");
     if !matches!(kind, "chat" | "normal" | "headline" | "groupchat") {
@@ -437,7 +443,10 @@ fn parse_incoming(el: &Element) -> Option<Incoming> {
 fn stanza_error(el: &Element) -> (String, String) {
     let error = el.find("error", NS_CLIENT);
     let condition = error
-        .and_then(|e| e.elements().find(|c| c.ns == NS_STANZAS && c.name != "text"))
+        .and_then(|e| {
+            e.elements()
+                .find(|c| c.ns == NS_STANZAS && c.name != "text")
+        })
         .map(|c| c.name.clone())
         .unwrap_or_else(|| "undefined-condition".into());
     let text = error
@@ -604,7 +613,9 @@ impl Worker {
                     break;
                 }
                 match self.rx.recv_timeout(left) {
-                    Ok(Input::Send(element, id, room, ticket)) => self.queue(element, id, room, ticket),
+                    Ok(Input::Send(element, id, room, ticket)) => {
+                        self.queue(element, id, room, ticket)
+                    }
                     Ok(Input::Stop) | Err(RecvTimeoutError::Disconnected) => {
                         let failed = self.fail_all(|| Error::NotConnected);
                         self.state(State::Disconnected, attempt, None, &failed);
@@ -616,7 +627,11 @@ impl Worker {
             }
             match self.establish(true) {
                 Ok((resumed, failed)) => {
-                    let state = if resumed { State::Resumed } else { State::Connected };
+                    let state = if resumed {
+                        State::Resumed
+                    } else {
+                        State::Connected
+                    };
                     self.state(state, attempt, None, &failed);
                     return true;
                 }
@@ -634,7 +649,13 @@ impl Worker {
     /// Logs in; on a reconnection first tries to resume. Returns whether the old session was
     /// resumed and the ids of messages reported failed because it could not be.
     fn establish(&mut self, again: bool) -> Result<(bool, Vec<String>), Error> {
-        let deadline = Instant::now() + self.config.settings.timeout;
+        // A reconnection attempt cannot be interrupted mid-way, and the owner's Done waits for
+        // it: it gets at most RECONNECT_LIMIT even when the Timeout is longer.
+        let limit = match again {
+            true => self.config.settings.timeout.min(RECONNECT_LIMIT),
+            false => self.config.settings.timeout,
+        };
+        let deadline = Instant::now() + limit;
         let mut session = login::connect(
             &self.config.settings,
             &self.config.login,
@@ -717,7 +738,8 @@ impl Worker {
             // offline. Put first, so it precedes everything queued.
             let mut presence = Element::new("presence", NS_CLIENT);
             if let Some(status) = &self.config.status {
-                presence = presence.child(Element::new("status", NS_CLIENT).text(&xml_safe(status)));
+                presence =
+                    presence.child(Element::new("status", NS_CLIENT).text(&xml_safe(status)));
             }
             if let Some(priority) = self.config.priority {
                 presence =
@@ -797,15 +819,23 @@ impl Worker {
         }
     }
 
-    fn queue(&mut self, element: Element, id: Option<String>, room: Option<String>, ticket: Arc<Ticket>) {
+    fn queue(
+        &mut self,
+        element: Element,
+        id: Option<String>,
+        room: Option<String>,
+        ticket: Arc<Ticket>,
+    ) {
         if let Some(occupant) = room {
             let bare = occupant.split('/').next().unwrap_or_default().to_owned();
             if self.rooms.insert(bare) {
                 self.outbox.push_back(Pending {
-                    element: Element::new("presence", NS_CLIENT).attr("to", &occupant).child(
-                        Element::new("x", NS_MUC)
-                            .child(Element::new("history", NS_MUC).attr("maxstanzas", "0")),
-                    ),
+                    element: Element::new("presence", NS_CLIENT)
+                        .attr("to", &occupant)
+                        .child(
+                            Element::new("x", NS_MUC)
+                                .child(Element::new("history", NS_MUC).attr("maxstanzas", "0")),
+                        ),
                     id: None,
                     ticket: None,
                 });
@@ -823,7 +853,9 @@ impl Worker {
         while !self.outbox.is_empty() {
             let mut bytes = Vec::new();
             for _ in 0..BATCH {
-                let Some(p) = self.outbox.pop_front() else { break };
+                let Some(p) = self.outbox.pop_front() else {
+                    break;
+                };
                 bytes.extend(p.element.to_bytes(NS_CLIENT));
                 self.seq = self.seq.wrapping_add(1);
                 self.unacked.push_back(Unacked {
@@ -966,7 +998,9 @@ impl Worker {
                 None
             }
             Input::Stop => Some(End::Stop),
-            Input::Lost(generation, error) if generation == self.generation => Some(End::Lost(error)),
+            Input::Lost(generation, error) if generation == self.generation => {
+                Some(End::Lost(error))
+            }
             Input::Incoming(generation, el) if generation == self.generation => {
                 self.last_heard = Instant::now();
                 self.probe_since = None;
@@ -982,9 +1016,12 @@ impl Worker {
         if el.ns == NS_SM {
             match el.name.as_str() {
                 "a" => {
-                    let h = el.get_attr("h").and_then(|h| h.parse().ok()).ok_or(Error::Protocol {
-                        detail: "<a/> without a valid h".into(),
-                    })?;
+                    let h =
+                        el.get_attr("h")
+                            .and_then(|h| h.parse().ok())
+                            .ok_or(Error::Protocol {
+                                detail: "<a/> without a valid h".into(),
+                            })?;
                     self.acked_up_to(h);
                     self.ack_requested = false;
                     if !self.unacked.is_empty() {
@@ -1011,7 +1048,11 @@ impl Worker {
             "message" if kind == "error" => {
                 // A refusal of one of ours still waiting: its sender learns why.
                 let (condition, text) = stanza_error(&el);
-                if let Some(u) = self.unacked.iter_mut().find(|u| u.id.as_deref() == Some(id)) {
+                if let Some(u) = self
+                    .unacked
+                    .iter_mut()
+                    .find(|u| u.id.as_deref() == Some(id))
+                {
                     if let Some(ticket) = u.ticket.take() {
                         ticket.settle(Err(Error::StanzaError {
                             stanza: "message",
@@ -1115,13 +1156,14 @@ impl Worker {
             self.ack_requested = false;
             let _ = self.request_ack();
         }
+        if self.sm.is_some() {
+            // Account for everything received: a server holding stanzas we never acked would
+            // deliver them again (offline storage) to the account's next session.
+            let a = format!("<a xmlns='{NS_SM}' h='{}'/>", self.inbound);
+            let _ = self.write(a.as_bytes());
+        }
         let _ = self.write(b"</stream:stream>");
-        let deadline = Instant::now()
-            + self
-                .config
-                .settings
-                .timeout
-                .min(Duration::from_secs(3));
+        let deadline = Instant::now() + self.config.settings.timeout.min(Duration::from_secs(3));
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -1179,8 +1221,10 @@ mod tests {
         assert_eq!(m.body.as_deref(), Some("Привет <&>"));
         assert_eq!(m.kind, "normal");
         assert_eq!(m.stamp.as_deref(), Some("2026-11-23T10:00:00Z"));
-        let state = Element::new("message", NS_CLIENT)
-            .child(Element::new("active", "http://jabber.org/protocol/chatstates"));
+        let state = Element::new("message", NS_CLIENT).child(Element::new(
+            "active",
+            "http://jabber.org/protocol/chatstates",
+        ));
         assert!(parse_incoming(&state).is_none());
     }
 
@@ -1199,14 +1243,20 @@ mod tests {
             to: "not a jid@".into(),
             ..ok.clone()
         };
-        assert!(matches!(message_element(&bad, ""), Err(Error::InvalidJid { .. })));
+        assert!(matches!(
+            message_element(&bad, ""),
+            Err(Error::InvalidJid { .. })
+        ));
         let room = Outgoing {
             to: "room@conference.example.org".into(),
             kind: Some("groupchat".into()),
             ..ok
         };
         let (_, _, occupant) = message_element(&room, "alice@example.org/r").expect("valid");
-        assert_eq!(occupant.as_deref(), Some("room@conference.example.org/alice"));
+        assert_eq!(
+            occupant.as_deref(),
+            Some("room@conference.example.org/alice")
+        );
     }
 
     #[test]

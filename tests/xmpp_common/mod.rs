@@ -58,7 +58,8 @@ impl Server {
 
     /// A server of its own for one test binary or one test: in /tmp/messenger-xmpp-tests/NAME,
     /// c2s on BASE, direct TLS BASE+1, BOSH http BASE+58 and https BASE+59 (ejabberd's Erlang
-    /// distribution on BASE+68); with the slixmpp receiver (bob/rx) or without. Stopped by the
+    /// distribution on BASE+68), all moved by MESSENGER_XMPP_TEST_PORT_SHIFT; with the slixmpp
+    /// receiver (bob/rx) or without. Stopped by the
     /// watchdog when the test process ends, and by `stop` / drop before that.
     pub fn start_at(kind: Kind, name: &str, base: u16, receiver: bool) -> Server {
         let ports = [base, base + 1, base + 58, base + 59];
@@ -66,7 +67,17 @@ impl Server {
             Kind::Ejabberd => ("ejabberd", ["EJ_C2S", "EJ_TLS", "EJ_HTTP", "EJ_HTTPS"]),
             Kind::Prosody => ("prosody", ["PR_C2S", "PR_TLS", "PR_HTTP", "PR_HTTPS"]),
         };
-        let dir = PathBuf::from(format!("/tmp/messenger-xmpp-tests/{name}"));
+        // MESSENGER_XMPP_TEST_PORT_SHIFT moves the ports (and the directory) so that two
+        // checkouts can run their XMPP tests on one machine at the same time.
+        let shift: u16 = std::env::var("MESSENGER_XMPP_TEST_PORT_SHIFT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let ports = ports.map(|p| p + shift);
+        let dir = PathBuf::from(match shift {
+            0 => format!("/tmp/messenger-xmpp-tests/{name}"),
+            _ => format!("/tmp/messenger-xmpp-tests/{name}-{shift}"),
+        });
         let scripts = root().join("scripts/xmpp");
         // A server left over from a run that was killed harder than the watchdog could see.
         let _ = Command::new(scripts.join("down.sh")).arg(&dir).status();
@@ -76,7 +87,7 @@ impl Server {
         for (k, v) in env_names.iter().zip(ports) {
             up.env(k, v.to_string());
         }
-        up.env("EJ_DIST", (base + 68).to_string());
+        up.env("EJ_DIST", (base + 68 + shift).to_string());
         let out = up.output().expect("run the server set-up script");
         assert!(
             out.status.success(),

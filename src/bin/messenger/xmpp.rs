@@ -26,7 +26,11 @@ password: environment variable XMPP_PASSWORD, or a prompt when stdin is a termin
 
 pub fn run(args: Vec<String>) -> ExitCode {
     match args.first().map(String::as_str) {
-        Some(cmd @ ("send" | "listen")) => match if cmd == "send" { send(&args[1..]) } else { listen(&args[1..]) } {
+        Some(cmd @ ("send" | "listen")) => match if cmd == "send" {
+            send(&args[1..])
+        } else {
+            listen(&args[1..])
+        } {
             Ok(code) => code,
             Err(message) => {
                 eprintln!("messenger xmpp: {message}\n{USAGE}");
@@ -72,7 +76,16 @@ fn send(args: &[String]) -> Result<ExitCode, String> {
     }
     let password = password()?;
     if let Some(count) = cli.count {
-        return send_many(&cli.settings, &cli.options, &jid, &password, &to, &text, count, cli.pace);
+        return send_many(
+            &cli.settings,
+            &cli.options,
+            &jid,
+            &password,
+            &to,
+            &text,
+            count,
+            cli.pace,
+        );
     }
     match send_message(&cli.settings, &jid, &password, &to, &text, &cli.options) {
         Ok(result) => {
@@ -91,7 +104,14 @@ struct StderrStates;
 
 impl session::Observer for StderrStates {
     fn event(&self, event: session::Event<'_>) {
-        if let session::Event::State { state, jid, attempt, error, failed_ids } = event {
+        if let session::Event::State {
+            state,
+            jid,
+            attempt,
+            error,
+            failed_ids,
+        } = event
+        {
             let line = serde_json::json!({
                 "state": state.name(),
                 "jid": jid,
@@ -172,7 +192,10 @@ fn send_many(
             Some(Ok(())) => acked += 1,
             Some(Err(e)) => {
                 failed += 1;
-                eprintln!("{}", serde_json::json!({"failed": id, "index": i, "error": render(&e, lang())}));
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"failed": id, "index": i, "error": render(&e, lang())})
+                );
             }
             None => unconfirmed += 1,
         }
@@ -190,7 +213,11 @@ fn send_many(
     });
     println!("{summary}");
     drop(client);
-    Ok(if acked == count { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if acked == count {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `listen`: incoming messages as JSON lines until --count messages or --for seconds.
@@ -203,7 +230,13 @@ fn listen(args: &[String]) -> Result<ExitCode, String> {
         return Err("listen takes no --to, --pace-ms or TEXT".into());
     }
     let password = password()?;
-    let client = match open_session(&cli.settings, &cli.options, &jid, &password, Arc::new(StderrStates)) {
+    let client = match open_session(
+        &cli.settings,
+        &cli.options,
+        &jid,
+        &password,
+        Arc::new(StderrStates),
+    ) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };

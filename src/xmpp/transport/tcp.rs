@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::io::{self, BufReader, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
@@ -112,16 +112,18 @@ pub struct TcpTransport {
 }
 
 impl TcpTransport {
-    /// Connects to `host:port`, does TLS as `mode` says, and reads the stream features.
+    /// Connects to `host:port` (through `proxy` when given), does TLS as `mode` says, and reads
+    /// the stream features.
     pub fn connect(
         host: &str,
         port: u16,
+        proxy: Option<&crate::net::Proxy>,
         domain: &str,
         mode: TlsMode,
         tls: Arc<ClientConfig>,
         deadline: Instant,
     ) -> Result<TcpTransport, Error> {
-        let socket = connect_socket(host, port, deadline)?;
+        let socket = connect_socket(host, port, proxy, deadline)?;
         let _ = socket.set_nodelay(true);
         let shared = Shared {
             conn: Rc::new(RefCell::new(Conn::Plain(socket))),
@@ -524,28 +526,26 @@ impl SplitWriter {
     }
 }
 
-fn connect_socket(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Error> {
-    let addrs = (host, port).to_socket_addrs().map_err(|e| Error::Network {
-        kind: crate::net::http::FailureKind::Dns,
-        detail: format!("{host}: {e}"),
-    })?;
-    let mut last = None;
-    for addr in addrs {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        match TcpStream::connect_timeout(&addr, left) {
-            Ok(s) => return Ok(s),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(match last {
-        Some(e) => io_error(e),
-        None => Error::Network {
-            kind: crate::net::http::FailureKind::Timeout,
-            detail: format!("{host}:{port}"),
+/// The socket, direct or through the proxy; name resolution included, all within the deadline.
+fn connect_socket(
+    host: &str,
+    port: u16,
+    proxy: Option<&crate::net::Proxy>,
+    deadline: Instant,
+) -> Result<TcpStream, Error> {
+    use crate::net::http::FailureKind as K;
+    use crate::net::tunnel::{self, ConnectError};
+    tunnel::connect(host, port, proxy, deadline).map_err(|e| match e {
+        ConnectError::Dns { host, detail } => Error::Network {
+            kind: K::Dns,
+            detail: format!("{host}: {detail}"),
         },
+        ConnectError::Timeout { stage } => Error::Network {
+            kind: K::Timeout,
+            detail: format!("{stage} {host}:{port}"),
+        },
+        ConnectError::Proxy(p) => Error::Proxy(p),
+        ConnectError::Io(e) => io_error(e),
     })
 }
 

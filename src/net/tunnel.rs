@@ -1,0 +1,605 @@
+//! A plain TCP connection for protocols that are not HTTP (XMPP over TCP), direct or through the
+//! `Proxy` setting: an HTTP proxy's CONNECT (RFC 9110 §9.3.6) or SOCKS5 (RFC 1928) with a user
+//! name and password (RFC 1929). Everything, name resolution included, ends by the deadline.
+//!
+//! Written by hand because reqwest keeps its proxied connections to itself: it has no API that
+//! hands out the raw tunnel, and XMPP needs the socket (STARTTLS upgrades it in place). An
+//! `https://` proxy (TLS to the proxy, then TLS inside) is not offered here: the XMPP transport
+//! owns a bare `TcpStream`, so it would need a second TLS layer under the first.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use base64::Engine;
+
+use super::{Proxy, ProxyScheme};
+use crate::i18n::Lang;
+
+/// The longest proxy answer header we read before calling it garbage.
+const MAX_PROXY_HEADER: usize = 8 * 1024;
+
+/// Why no connection could be made.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// The name did not resolve (`host` is the name, never a proxy's credentials).
+    Dns { host: String, detail: String },
+    /// The deadline passed; `stage` says during what.
+    Timeout { stage: &'static str },
+    /// Connecting or talking to the target failed.
+    Io(io::Error),
+    /// The proxy could not be reached or did not let us through.
+    Proxy(ProxyError),
+}
+
+/// A proxy failure, naming the proxy without its password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyError {
+    /// The proxy as `scheme://user:***@host:port` (see [`Proxy`]'s `Display`).
+    pub proxy: String,
+    pub reason: ProxyFailure,
+}
+
+/// What exactly went wrong with the proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProxyFailure {
+    /// Connecting to the proxy itself failed (`detail`: the system's words).
+    Unreachable(String),
+    /// The proxy answered that it will not connect onwards (`detail`: its status or reply).
+    Refused(String),
+    /// The proxy wants credentials and none are in the Proxy setting.
+    AuthRequired,
+    /// The proxy refused the user name and password.
+    AuthFailed,
+    /// The proxy does not speak the protocol its scheme says.
+    Malformed(String),
+    /// The proxy scheme cannot carry a raw TCP connection.
+    Unsupported,
+}
+
+impl ProxyError {
+    /// The message in one language; the password never appears (only `self.proxy`).
+    pub fn message(&self, lang: Lang) -> String {
+        let p = &self.proxy;
+        match (&self.reason, lang) {
+            (ProxyFailure::Unreachable(d), Lang::En) => format!("cannot reach the proxy {p}: {d}"),
+            (ProxyFailure::Unreachable(d), Lang::Ru) => format!("прокси {p} недоступен: {d}"),
+            (ProxyFailure::Refused(d), Lang::En) => {
+                format!("the proxy {p} refused to connect onwards: {d}")
+            }
+            (ProxyFailure::Refused(d), Lang::Ru) => {
+                format!("прокси {p} отказался соединять дальше: {d}")
+            }
+            (ProxyFailure::AuthRequired, Lang::En) => format!(
+                "the proxy {p} requires a user name and password: put them into Proxy as scheme://user:password@host:port"
+            ),
+            (ProxyFailure::AuthRequired, Lang::Ru) => format!(
+                "прокси {p} требует имя и пароль: укажите их в Прокси как схема://пользователь:пароль@хост:порт"
+            ),
+            (ProxyFailure::AuthFailed, Lang::En) => {
+                format!("the proxy {p} refused the user name or password")
+            }
+            (ProxyFailure::AuthFailed, Lang::Ru) => {
+                format!("прокси {p} не принял имя пользователя или пароль")
+            }
+            (ProxyFailure::Malformed(d), Lang::En) => {
+                format!("the proxy {p} answered something unexpected: {d}")
+            }
+            (ProxyFailure::Malformed(d), Lang::Ru) => {
+                format!("прокси {p} ответил непонятно: {d}")
+            }
+            (ProxyFailure::Unsupported, Lang::En) => format!(
+                "the proxy {p} cannot carry this TCP connection (only http:// with CONNECT, socks5:// and socks5h:// can)"
+            ),
+            (ProxyFailure::Unsupported, Lang::Ru) => format!(
+                "через прокси {p} это TCP-соединение не проложить (подходят только http:// с CONNECT, socks5:// и socks5h://)"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for ProxyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+/// Connects to `host:port`, through `proxy` when given, within `deadline`.
+pub fn connect(
+    host: &str,
+    port: u16,
+    proxy: Option<&Proxy>,
+    deadline: Instant,
+) -> Result<TcpStream, ConnectError> {
+    let Some(proxy) = proxy else {
+        let addrs = resolve(host, port, deadline)?;
+        return connect_any(&addrs, deadline).map_err(|e| match e {
+            None => ConnectError::Timeout {
+                stage: "connecting",
+            },
+            Some(e) => ConnectError::Io(e),
+        });
+    };
+    let named = proxy.to_string();
+    let fail = |reason| {
+        ConnectError::Proxy(ProxyError {
+            proxy: named.clone(),
+            reason,
+        })
+    };
+    if proxy.scheme == ProxyScheme::Https {
+        return Err(fail(ProxyFailure::Unsupported));
+    }
+    let proxy_addrs = resolve(&proxy.host, proxy.port, deadline).map_err(|e| match e {
+        ConnectError::Dns { detail, .. } => fail(ProxyFailure::Unreachable(format!(
+            "{}: {detail}",
+            proxy.host
+        ))),
+        other => other,
+    })?;
+    let mut socket = connect_any(&proxy_addrs, deadline).map_err(|e| match e {
+        None => ConnectError::Timeout {
+            stage: "connecting to the proxy",
+        },
+        Some(e) if is_timeout(&e) => ConnectError::Timeout {
+            stage: "connecting to the proxy",
+        },
+        Some(e) => fail(ProxyFailure::Unreachable(e.to_string())),
+    })?;
+    let _ = socket.set_nodelay(true);
+    let talk = match proxy.scheme {
+        ProxyScheme::Http => http_connect(&mut socket, proxy, host, port, deadline),
+        ProxyScheme::Socks5 | ProxyScheme::Socks5h => {
+            socks5_connect(&mut socket, proxy, host, port, deadline)
+        }
+        ProxyScheme::Https => Err(Step::Proxy(ProxyFailure::Unsupported)),
+    };
+    match talk {
+        Ok(()) => Ok(socket),
+        Err(Step::Proxy(reason)) => Err(fail(reason)),
+        Err(Step::Io(e)) if is_timeout(&e) => Err(ConnectError::Timeout {
+            stage: "talking to the proxy",
+        }),
+        Err(Step::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Err(fail(
+            ProxyFailure::Malformed("it closed the connection".into()),
+        )),
+        Err(Step::Io(e)) => Err(fail(ProxyFailure::Unreachable(e.to_string()))),
+        Err(Step::Dns(host, detail)) => Err(ConnectError::Dns { host, detail }),
+        Err(Step::Timeout) => Err(ConnectError::Timeout {
+            stage: "resolving the target for the proxy",
+        }),
+    }
+}
+
+/// Resolves `host` within the deadline. The system resolver cannot be interrupted, so it runs
+/// in a helper thread that we stop waiting for when time is up; that thread is left to finish
+/// on its own (it owns nothing but the name and a channel nobody reads any more).
+pub fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, ConnectError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(ConnectError::Timeout { stage: "resolving" });
+    }
+    let dns = |detail: String| ConnectError::Dns {
+        host: host.to_owned(),
+        detail,
+    };
+    let (tx, rx) = mpsc::channel();
+    let name = host.to_owned();
+    let spawned = std::thread::Builder::new()
+        .name("messenger-dns".into())
+        .spawn(move || {
+            let result = (name.as_str(), port)
+                .to_socket_addrs()
+                .map(|a| a.collect::<Vec<_>>());
+            let _ = tx.send(result);
+        });
+    if spawned.is_err() {
+        // No thread to spare: resolve here, unbounded, rather than not at all.
+        return (host, port)
+            .to_socket_addrs()
+            .map(|a| a.collect())
+            .map_err(|e| dns(e.to_string()));
+    }
+    match rx.recv_timeout(left) {
+        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Ok(Ok(_)) => Err(dns("no addresses".into())),
+        Ok(Err(e)) => Err(dns(e.to_string())),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(ConnectError::Timeout { stage: "resolving" }),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(dns("the resolver failed".into())),
+    }
+}
+
+/// The first address that accepts; `None` when the deadline passed before any answered.
+fn connect_any(addrs: &[SocketAddr], deadline: Instant) -> Result<TcpStream, Option<io::Error>> {
+    let mut last = None;
+    for addr in addrs {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match TcpStream::connect_timeout(addr, left) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last)
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+/// A failure while talking to the proxy, before it is named.
+enum Step {
+    Proxy(ProxyFailure),
+    Io(io::Error),
+    Dns(String, String),
+    Timeout,
+}
+
+impl From<io::Error> for Step {
+    fn from(e: io::Error) -> Self {
+        Step::Io(e)
+    }
+}
+
+/// Gives the socket what is left of the time for the next read or write.
+fn arm(socket: &TcpStream, deadline: Instant) -> io::Result<()> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(io::Error::new(io::ErrorKind::TimedOut, "deadline"));
+    }
+    socket.set_read_timeout(Some(left))?;
+    socket.set_write_timeout(Some(left))
+}
+
+fn write_all(socket: &mut TcpStream, bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    arm(socket, deadline)?;
+    socket.write_all(bytes)
+}
+
+fn read_exact(socket: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        arm(socket, deadline)?;
+        match socket.read(&mut buf[done..]) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn authority(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// HTTP CONNECT. The answer's header is read byte by byte so that nothing after it (the
+/// target's first bytes) is swallowed.
+fn http_connect(
+    socket: &mut TcpStream,
+    proxy: &Proxy,
+    host: &str,
+    port: u16,
+    deadline: Instant,
+) -> Result<(), Step> {
+    let target = authority(host.trim_start_matches('[').trim_end_matches(']'), port);
+    let mut request = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
+    if let Some(user) = &proxy.username {
+        let pair = format!("{user}:{}", proxy.password.as_deref().unwrap_or(""));
+        let token = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
+        request.push_str(&format!("Proxy-Authorization: Basic {token}\r\n"));
+    }
+    request.push_str("\r\n");
+    write_all(socket, request.as_bytes(), deadline)?;
+    let mut header = Vec::new();
+    let mut byte = [0u8; 1];
+    while !header.ends_with(b"\r\n\r\n") && !header.ends_with(b"\n\n") {
+        if header.len() >= MAX_PROXY_HEADER {
+            return Err(Step::Proxy(ProxyFailure::Malformed(
+                "an endless answer header".into(),
+            )));
+        }
+        read_exact(socket, &mut byte, deadline)?;
+        header.push(byte[0]);
+    }
+    let text = String::from_utf8_lossy(&header);
+    let status_line = text.lines().next().unwrap_or("").trim();
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or("");
+    let code = parts.next().and_then(|c| c.parse::<u16>().ok());
+    let shown: String = status_line
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(120)
+        .collect();
+    match code {
+        _ if !version.starts_with("HTTP/") => Err(Step::Proxy(ProxyFailure::Malformed(
+            "not an HTTP answer".into(),
+        ))),
+        Some(200..=299) => Ok(()),
+        Some(407) if proxy.username.is_some() => Err(Step::Proxy(ProxyFailure::AuthFailed)),
+        Some(407) => Err(Step::Proxy(ProxyFailure::AuthRequired)),
+        Some(_) => Err(Step::Proxy(ProxyFailure::Refused(shown))),
+        None => Err(Step::Proxy(ProxyFailure::Malformed(shown))),
+    }
+}
+
+/// SOCKS5 CONNECT; `socks5h` passes the name to the proxy, `socks5` resolves it here first.
+fn socks5_connect(
+    socket: &mut TcpStream,
+    proxy: &Proxy,
+    host: &str,
+    port: u16,
+    deadline: Instant,
+) -> Result<(), Step> {
+    let credentials = proxy
+        .username
+        .as_deref()
+        .map(|u| (u, proxy.password.as_deref().unwrap_or("")));
+    if let Some((u, p)) = credentials {
+        if u.is_empty() || u.len() > 255 || p.len() > 255 {
+            return Err(Step::Proxy(ProxyFailure::Malformed(
+                "SOCKS5 user names and passwords are 1 to 255 bytes".into(),
+            )));
+        }
+    }
+    let greeting: &[u8] = match credentials {
+        Some(_) => &[5, 2, 0x00, 0x02],
+        None => &[5, 1, 0x00],
+    };
+    write_all(socket, greeting, deadline)?;
+    let mut choice = [0u8; 2];
+    read_exact(socket, &mut choice, deadline)?;
+    if choice[0] != 5 {
+        return Err(Step::Proxy(ProxyFailure::Malformed(
+            "not a SOCKS5 answer".into(),
+        )));
+    }
+    match (choice[1], credentials) {
+        (0x00, _) => {}
+        (0x02, Some((u, p))) => {
+            let mut auth = vec![1, u.len() as u8];
+            auth.extend_from_slice(u.as_bytes());
+            auth.push(p.len() as u8);
+            auth.extend_from_slice(p.as_bytes());
+            write_all(socket, &auth, deadline)?;
+            let mut status = [0u8; 2];
+            read_exact(socket, &mut status, deadline)?;
+            if status[1] != 0 {
+                return Err(Step::Proxy(ProxyFailure::AuthFailed));
+            }
+        }
+        (0x02, None) | (0xFF, None) => return Err(Step::Proxy(ProxyFailure::AuthRequired)),
+        (0xFF, Some(_)) => {
+            return Err(Step::Proxy(ProxyFailure::Refused(
+                "no acceptable authentication method".into(),
+            )))
+        }
+        (other, _) => {
+            return Err(Step::Proxy(ProxyFailure::Malformed(format!(
+                "it chose authentication method {other}"
+            ))))
+        }
+    }
+    let mut request = vec![5, 1, 0];
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let ip = match bare.parse::<IpAddr>() {
+        Ok(ip) => Some(ip),
+        Err(_) if proxy.scheme == ProxyScheme::Socks5 => {
+            let addrs = resolve(bare, port, deadline).map_err(|e| match e {
+                ConnectError::Dns { host, detail } => Step::Dns(host, detail),
+                _ => Step::Timeout,
+            })?;
+            addrs.first().map(SocketAddr::ip)
+        }
+        Err(_) => None,
+    };
+    match ip {
+        Some(IpAddr::V4(v4)) => {
+            request.push(1);
+            request.extend_from_slice(&v4.octets());
+        }
+        Some(IpAddr::V6(v6)) => {
+            request.push(4);
+            request.extend_from_slice(&v6.octets());
+        }
+        None => {
+            if bare.len() > 255 {
+                return Err(Step::Proxy(ProxyFailure::Malformed(
+                    "the host name is longer than SOCKS5 allows".into(),
+                )));
+            }
+            request.push(3);
+            request.push(bare.len() as u8);
+            request.extend_from_slice(bare.as_bytes());
+        }
+    }
+    request.extend_from_slice(&port.to_be_bytes());
+    write_all(socket, &request, deadline)?;
+    let mut head = [0u8; 4];
+    read_exact(socket, &mut head, deadline)?;
+    if head[0] != 5 {
+        return Err(Step::Proxy(ProxyFailure::Malformed(
+            "not a SOCKS5 reply".into(),
+        )));
+    }
+    if head[1] != 0 {
+        return Err(Step::Proxy(ProxyFailure::Refused(
+            socks_reply(head[1]).into(),
+        )));
+    }
+    // The bound address that follows is of no use to us, but it must be read off the stream.
+    let rest = match head[3] {
+        1 => 4 + 2,
+        4 => 16 + 2,
+        3 => {
+            let mut len = [0u8; 1];
+            read_exact(socket, &mut len, deadline)?;
+            len[0] as usize + 2
+        }
+        other => {
+            return Err(Step::Proxy(ProxyFailure::Malformed(format!(
+                "address type {other}"
+            ))))
+        }
+    };
+    let mut skip = vec![0u8; rest];
+    read_exact(socket, &mut skip, deadline)?;
+    Ok(())
+}
+
+fn socks_reply(code: u8) -> &'static str {
+    match code {
+        1 => "general SOCKS server failure",
+        2 => "connection not allowed by ruleset",
+        3 => "network unreachable",
+        4 => "host unreachable",
+        5 => "connection refused",
+        6 => "TTL expired",
+        7 => "command not supported",
+        8 => "address type not supported",
+        _ => "unknown SOCKS5 error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    fn soon() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
+
+    /// A one-shot fake proxy: reads what the client sends, answers `answer`.
+    fn fake(answer: &'static [u8]) -> (u16, std::thread::JoinHandle<Vec<u8>>) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let t = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_millis(300)))
+                .unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = s.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                if got.ends_with(b"\r\n\r\n") {
+                    break;
+                }
+            }
+            let _ = s.write_all(answer);
+            got
+        });
+        (port, t)
+    }
+
+    #[test]
+    fn http_connect_407_says_which_credentials_failed_without_the_password() {
+        let (port, t) = fake(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n");
+        let proxy = Proxy::parse(&format!("http://u:S3cret@127.0.0.1:{port}"))
+            .unwrap()
+            .unwrap();
+        let err = connect("example.org", 5222, Some(&proxy), soon()).unwrap_err();
+        let sent = String::from_utf8(t.join().unwrap()).unwrap();
+        assert!(
+            sent.starts_with("CONNECT example.org:5222 HTTP/1.1\r\n"),
+            "{sent}"
+        );
+        assert!(
+            sent.contains("Proxy-Authorization: Basic dTpTM2NyZXQ=\r\n"),
+            "{sent}"
+        );
+        let ConnectError::Proxy(p) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(p.reason, ProxyFailure::AuthFailed);
+        for lang in [Lang::En, Lang::Ru] {
+            assert!(!p.message(lang).contains("S3cret"), "{}", p.message(lang));
+            assert!(p.message(lang).contains("http://u:***@127.0.0.1"));
+        }
+    }
+
+    #[test]
+    fn http_connect_refusal_shows_the_status() {
+        let (port, _t) = fake(b"HTTP/1.0 403 Access violation\r\n\r\n");
+        let proxy = Proxy::parse(&format!("http://127.0.0.1:{port}"))
+            .unwrap()
+            .unwrap();
+        match connect("::1", 5222, Some(&proxy), soon()) {
+            Err(ConnectError::Proxy(ProxyError {
+                reason: ProxyFailure::Refused(s),
+                ..
+            })) => assert_eq!(s, "HTTP/1.0 403 Access violation"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn socks5_wrong_password_is_auth_failed() {
+        // method 2 chosen, then auth status 1 (failure)
+        let (port, _t) = fake(&[5, 2, 1, 1]);
+        let proxy = Proxy::parse(&format!("socks5h://u:bad@127.0.0.1:{port}"))
+            .unwrap()
+            .unwrap();
+        match connect("localhost", 5222, Some(&proxy), soon()) {
+            Err(ConnectError::Proxy(ProxyError {
+                reason: ProxyFailure::AuthFailed,
+                ..
+            })) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_silent_proxy_is_a_timeout_within_the_deadline() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let proxy = Proxy::parse(&format!("socks5://127.0.0.1:{port}"))
+            .unwrap()
+            .unwrap();
+        let start = Instant::now();
+        let err = connect(
+            "127.0.0.1",
+            5222,
+            Some(&proxy),
+            Instant::now() + Duration::from_millis(300),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConnectError::Timeout { .. }), "{err:?}");
+        assert!(start.elapsed() < Duration::from_secs(2));
+        drop(l);
+    }
+
+    #[test]
+    fn resolution_gives_up_at_the_deadline() {
+        // A deadline already past: no lookup at all, a timeout at once.
+        let err = resolve("example.invalid", 1, Instant::now()).unwrap_err();
+        assert!(matches!(err, ConnectError::Timeout { .. }), "{err:?}");
+        assert_eq!(
+            resolve("[::1]", 7, Instant::now()).unwrap(),
+            vec!["[::1]:7".parse().unwrap()]
+        );
+    }
+}

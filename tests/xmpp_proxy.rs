@@ -1,0 +1,269 @@
+//! SendXmpp over TCP (STARTTLS) through real proxies from Debian, to a real ejabberd on
+//! loopback: tinyproxy (HTTP CONNECT) and microsocks (SOCKS5 with a user name and password).
+//! That the connection really went through each proxy is read from the proxy's own log.
+
+mod xmpp_common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use messenger::i18n::{Lang, Localized};
+use messenger::net::tunnel::ProxyFailure;
+use messenger::net::{NetSettings, Proxy};
+use messenger::xmpp::{send_message, Error};
+use xmpp_common::{body, Kind, Server};
+
+/// A proxy process, stopped (by its own PID) when the test ends, even by a panic.
+struct ProxyProc {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Drop for ProxyProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(dir) = self.log.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl ProxyProc {
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn wait_log(&self, needle: &str) {
+        for _ in 0..50 {
+            if self.log_text().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the proxy log lacks {needle:?}:\n{}", self.log_text());
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "messenger-xmpp-proxy-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    // tinyproxy started as root writes its log as nobody.
+    let _ = Command::new("chmod").arg("777").arg(&dir).status();
+    dir
+}
+
+fn wait_port(port: u16) {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the proxy did not open port {port}");
+}
+
+/// tinyproxy allowing CONNECT only to `connect_port` (its stock config allows 443 and 563).
+fn tinyproxy(connect_port: u16) -> ProxyProc {
+    let dir = scratch("tinyproxy");
+    let port = free_port();
+    let log = dir.join("tinyproxy.log");
+    let conf = dir.join("tinyproxy.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Info\n\
+             MaxClients 20\nAllow 127.0.0.1\nConnectPort {connect_port}\n",
+            log.display()
+        ),
+    )
+    .expect("tinyproxy config");
+    let child = Command::new("tinyproxy")
+        .arg("-d")
+        .arg("-c")
+        .arg(&conf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tinyproxy (scripts/deps/xmpp.apt)");
+    wait_port(port);
+    ProxyProc { child, port, log }
+}
+
+/// microsocks with a user name and password; it logs each connection on its standard error.
+fn microsocks(user: &str, password: &str) -> ProxyProc {
+    let dir = scratch("microsocks");
+    let port = free_port();
+    let log = dir.join("microsocks.log");
+    let child = Command::new("microsocks")
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-u",
+            user,
+            "-P",
+            password,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).map(Stdio::from).expect("log"))
+        .spawn()
+        .expect("start microsocks (scripts/deps/xmpp.apt)");
+    wait_port(port);
+    ProxyProc { child, port, log }
+}
+
+fn via(s: &Server, proxy: &str) -> NetSettings {
+    NetSettings {
+        proxy: Proxy::parse(proxy).expect("proxy"),
+        ..s.settings()
+    }
+}
+
+#[test]
+fn starttls_through_an_http_connect_proxy() {
+    let s = Server::get(Kind::Ejabberd);
+    let proxy = tinyproxy(s.c2s);
+    let text = body("via tinyproxy");
+    let r = send_message(
+        &via(s, &format!("http://127.0.0.1:{}", proxy.port)),
+        "alice@localhost",
+        "alicepw",
+        "bob@localhost",
+        &text,
+        &s.options("starttls", None),
+    )
+    .unwrap();
+    assert!(r.acked);
+    assert_eq!(r.transport, "tcp");
+    s.expect_body(&text);
+    proxy.wait_log(&format!("CONNECT 127.0.0.1:{}", s.c2s));
+}
+
+#[test]
+fn an_http_proxy_refusing_the_port_is_a_clear_proxy_error() {
+    let s = Server::get(Kind::Ejabberd);
+    let proxy = tinyproxy(s.c2s + 1000);
+    let e = send_message(
+        &via(s, &format!("http://u:HttpPass7@127.0.0.1:{}", proxy.port)),
+        "alice@localhost",
+        "alicepw",
+        "bob@localhost",
+        "x",
+        &s.options("starttls", None),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::Proxy(p) if matches!(p.reason, ProxyFailure::Refused(_))),
+        "{e:?}"
+    );
+    assert_eq!(e.code(), "XMPP_PROXY");
+    for lang in [Lang::En, Lang::Ru] {
+        let m = e.message(lang);
+        assert!(
+            m.contains("http://u:***@127.0.0.1") && !m.contains("HttpPass7"),
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn starttls_through_socks5_with_a_password() {
+    let s = Server::get(Kind::Ejabberd);
+    let proxy = microsocks("xuser", "SockPass3");
+    // socks5: the name is resolved here; socks5h: the proxy resolves it.
+    for (scheme, server) in [("socks5", "127.0.0.1"), ("socks5h", "localhost")] {
+        let text = body(&format!("via microsocks {scheme}"));
+        let mut o = s.options("starttls", None);
+        o.server = Some(format!("{server}:{}", s.c2s));
+        let r = send_message(
+            &via(
+                s,
+                &format!("{scheme}://xuser:SockPass3@127.0.0.1:{}", proxy.port),
+            ),
+            "alice@localhost",
+            "alicepw",
+            "bob@localhost",
+            &text,
+            &o,
+        )
+        .unwrap_or_else(|e| panic!("{scheme}: {e}"));
+        assert!(r.acked, "{scheme}");
+        s.expect_body(&text);
+    }
+    // socks5 sent the address, socks5h the name.
+    proxy.wait_log(&format!("connected to 127.0.0.1:{}", s.c2s));
+    proxy.wait_log(&format!("connected to localhost:{}", s.c2s));
+}
+
+#[test]
+fn a_socks5_proxy_refusing_the_password_says_so_without_showing_it() {
+    let s = Server::get(Kind::Ejabberd);
+    let proxy = microsocks("xuser", "SockPass3");
+    let e = send_message(
+        &via(
+            s,
+            &format!("socks5h://xuser:WrongPass8@127.0.0.1:{}", proxy.port),
+        ),
+        "alice@localhost",
+        "alicepw",
+        "bob@localhost",
+        "x",
+        &s.options("starttls", None),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::Proxy(p) if p.reason == ProxyFailure::AuthFailed),
+        "{e:?}"
+    );
+    for lang in [Lang::En, Lang::Ru] {
+        assert!(!e.message(lang).contains("WrongPass8"));
+    }
+    // A proxy that is not running is named as the culprit.
+    let port = free_port();
+    let e = send_message(
+        &via(s, &format!("socks5://xuser:SockPass3@127.0.0.1:{port}")),
+        "alice@localhost",
+        "alicepw",
+        "bob@localhost",
+        "x",
+        &s.options("starttls", None),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::Proxy(p) if matches!(p.reason, ProxyFailure::Unreachable(_))),
+        "{e:?}"
+    );
+    assert!(!e.to_string().contains("SockPass3"), "{e}");
+}
+
+#[test]
+fn an_https_proxy_still_needs_bosh() {
+    let s = Server::get(Kind::Ejabberd);
+    let e = send_message(
+        &via(s, "https://127.0.0.1:9"),
+        "alice@localhost",
+        "alicepw",
+        "bob@localhost",
+        "x",
+        &s.options("starttls", None),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "XMPP_PROXY_NEEDS_BOSH");
+}
