@@ -150,6 +150,8 @@ for name in ("ours", "go", "slixmpp", "raw"):
     rates[name] = dict(m, lost=lost)
     ins = f"{m['ins_s']:11.4f} {m['insession']:12.0f}" if m["ins_s"] else f"{'-':>11} {'-':>12}"
     print(f"{name:9} {lost:>5} {order:>6} {m['wall_s']:8.3f} {m['wall']:11.0f} {m['e2e_s']:10.3f} {m['e2e']:10.0f} {ins}")
+print("each round, start to last arrival (s): " + "; ".join(
+    f"{k} " + " ".join(f"{r['e2e_s']:.3f}" for r in v) for k, v in runs.items()))
 ours = rates.get("ours")
 if ours:
     for r in runs["ours"]:
