@@ -568,9 +568,26 @@ fn a_thousand_messages_in_one_session_arrive_in_order_on_prosody() {
 
 #[test]
 fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently() {
+    restart_mid_run(false);
+}
+
+/// The same with ejabberd killed (SIGKILL) instead of stopped, sends paced closer so that some
+/// are in flight: the accounting must still hold (each message acked or reported failed, none
+/// unconfirmed, none received twice). That every acked message arrives is not asserted here: a
+/// killed server can lose what it had acked and not yet passed on to the listener (printed).
+#[test]
+fn ejabberd_killed_in_the_middle_of_1000_sends_every_message_is_acked_or_reported_failed() {
+    restart_mid_run(true);
+}
+
+fn restart_mid_run(kill: bool) {
     const N: u64 = 1000;
-    // A server of this test alone: it is stopped and started again under the sessions.
-    let s = Server::start_at(Kind::Ejabberd, "session-restart", 5922, false);
+    // A server of this test alone: it is stopped (or killed) and started again under the sessions.
+    let (name, base, pace) = match kill {
+        false => ("session-restart", 5922, "20"),
+        true => ("session-kill", 5952, "5"),
+    };
+    let s = Server::start_at(Kind::Ejabberd, name, base, false);
     let (l, ljid) = listen(&s, "bob@localhost", "bobpw", "restart", &["--timeout", "5"]);
     let tag = format!("Рестарт <&> {}", unique());
     let t0 = Instant::now();
@@ -581,7 +598,7 @@ fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently()
         &ljid,
         &tag,
         N as usize,
-        &["--pace-ms", "20", "--timeout", "120"],
+        &["--pace-ms", pace, "--timeout", "120"],
     );
     // Stop the server once the listener has seen a fifth of the messages.
     let seen = l.out.wait_count(200, Duration::from_secs(90));
@@ -592,11 +609,15 @@ fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently()
         l.dump()
     );
     let t_stop = t0.elapsed().as_secs_f64();
-    s.stop();
+    if kill {
+        s.kill();
+    } else {
+        s.stop();
+    }
     let t_stopped = t0.elapsed().as_secs_f64();
     s.restart();
     let t_up = t0.elapsed().as_secs_f64();
-    println!("restart: stop at {t_stop:.1} s (after {seen} received), down at {t_stopped:.1} s, up again at {t_up:.1} s");
+    println!("restart (kill: {kill}): stop at {t_stop:.1} s (after {seen} received), down at {t_stopped:.1} s, up again at {t_up:.1} s");
 
     let (status, sum) = summary(&mut p, Duration::from_secs(400));
     println!("sender: {sum} (exit {status})");
@@ -707,7 +728,7 @@ fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently()
         .map(|(_, v)| v["state"].as_str().unwrap_or("?").to_owned())
         .collect();
     println!(
-        "restart result: sent {N}, acked {acked}, failed {failed} (of which {failed_but_arrived} arrived anyway), \
+        "restart result (kill: {kill}): sent {N}, acked {acked}, failed {failed} (of which {failed_but_arrived} arrived anyway), \
          unconfirmed {unconfirmed}, sender reconnects {}; listener got {} lines ({delayed} with a delay stamp), \
          missing acked {}, duplicated {}, fence arrived {fenced}; listener states {states:?}",
         sum["reconnects"],
@@ -715,11 +736,13 @@ fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently()
         missing.len(),
         duplicated.len()
     );
-    assert!(
-        missing.is_empty(),
-        "acked but never received: {missing:?}\n{}",
-        l.dump()
-    );
+    if !kill {
+        assert!(
+            missing.is_empty(),
+            "acked but never received: {missing:?}\n{}",
+            l.dump()
+        );
+    }
     assert!(
         duplicated.is_empty(),
         "received more than once: {duplicated:?}"

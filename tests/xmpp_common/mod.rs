@@ -194,6 +194,23 @@ impl Server {
             .status();
     }
 
+    /// Kills the server at once (SIGKILL to its process group, no goodbye to anyone) and waits
+    /// until its c2s port is free.
+    pub fn kill(&self) {
+        if let Ok(pg) = std::fs::read_to_string(self.dir.join("pgid")) {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", pg.trim())])
+                .status();
+        }
+        let _ = std::fs::remove_file(self.dir.join("pgid"));
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.c2s)).is_ok()
+            && start.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Starts a stopped ejabberd again: same ports, certificate and data.
     pub fn restart(&self) {
         assert_eq!(self.kind, Kind::Ejabberd, "only ejabberd can be restarted");
