@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the add-in bundle 1C loads: target/bundle/Messenger.zip with MANIFEST.XML and the
-# libraries, their file names carrying the version: Linux x86_64 always, Windows i386 and
-# x86_64 from scripts/build-windows.sh.
+# libraries, their file names carrying the version: Linux x86_64 always (built here, with
+# LTO), Windows i386 and x86_64 from scripts/build-windows.sh.
 #
 # BUNDLE_WINDOWS=1  the Windows DLLs must be there and current (CI: scripts/test-windows.sh)
 # BUNDLE_WINDOWS=0  Linux only
@@ -16,8 +16,14 @@ out=target/bundle
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-cargo build --release --lib
-cp target/release/libmessenger.so "$stage/Messenger_Linux_x86_64_${file_version}.so"
+# Only the cdylib, as scripts/build-windows.sh does: with the rlib beside it (Cargo.toml's
+# crate-type, for the tests and the command-line tool) cargo does not apply the profile's
+# `lto = true`. The explicit --target gives it a directory of its own, so this build and the
+# plain `cargo build --release --lib` (target/release/libmessenger.so, loaded by the tests)
+# do not relink over each other.
+linux_target=x86_64-unknown-linux-gnu
+cargo rustc --release --lib --crate-type cdylib --target "$linux_target"
+cp "target/$linux_target/release/libmessenger.so" "$stage/Messenger_Linux_x86_64_${file_version}.so"
 
 win64=target/x86_64-pc-windows-gnu/release/messenger.dll
 win32=target/i686-pc-windows-gnu/release/messenger.dll

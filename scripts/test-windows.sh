@@ -59,7 +59,7 @@ BUNDLE_WINDOWS=1 bash scripts/bundle.sh >/dev/null
 size() { stat -c %s "$1"; }
 echo "test-windows: sizes (goal: each library <= 4 MB, ZIP <= 8 MB)"
 for f in target/x86_64-pc-windows-gnu/release/messenger.dll target/i686-pc-windows-gnu/release/messenger.dll \
-    target/release/libmessenger.so target/bundle/Messenger.zip; do
+    target/x86_64-unknown-linux-gnu/release/libmessenger.so target/bundle/Messenger.zip; do
     printf '  %-50s %9d bytes (%s MiB)  %s\n' "$f" "$(size "$f")" \
         "$(awk -v b="$(size "$f")" 'BEGIN {printf "%.2f", b / 1048576}')" "$(file -b "$f" | cut -d, -f1)"
 done

@@ -79,6 +79,22 @@ fn one_call_from_the_command_line_reports_errors_in_russian() {
 }
 
 #[test]
+fn the_load_benchmark_loads_the_library_afresh_each_time() {
+    // scripts/bench-load.sh's mode: every load in a fresh child, the first call answered.
+    let out = std::process::Command::new(host())
+        .args([library().as_str(), "load", "3"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.starts_with("messenger      n=3 "),
+        "status {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn under_valgrind_no_call_reads_or_writes_memory_it_does_not_own() {
     // memcheck sees what the allocation counter cannot: reads past a string, writes into
     // freed blocks, uninitialised variant fields. Sequence and bad-input table, both.

@@ -11,6 +11,9 @@
 //   host LIB call [--lang L] [--set Prop=TYPE:VALUE]... Member [TYPE:VALUE]...
 //                                  one call (or property read) as 1C would make it; prints a JSON line
 //   host LIB members               the member table as 1C discovers it (JSON)
+//   host LIB load N [PEER]         load time: N fresh loads each of LIB and of PEER (default
+//                                  libssl.so.3), alternating, each in a forked child that has
+//                                  neither loaded; medians and the ratio (scripts/bench-load.sh)
 //   host LIB session VARIANT JID PASSWORD PEER_JID PEER_PASSWORD OPTIONS_JSON
 //                                  two objects with live XMPP sessions exchange messages, then
 //                                  are destroyed live and the library unloaded: one thread left.
@@ -27,6 +30,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -1300,12 +1304,161 @@ static int run_members(Library& lib) {
     return s.mem.outstanding() == 0 ? 0 : 1;
 }
 
+// ---- mode: load ----------------------------------------------------------------------------
+
+// One load, timed inside a forked child of a host that never loaded either library, so every
+// dlopen maps and relocates the library afresh (a second dlopen in one process may find it still
+// mapped: libssl, for one, pins itself). The files themselves come from the page cache, as on a
+// server that has loaded them before. Times in ms: dlopen with the exports looked up; the first
+// use; the teardown. `fresh` is 1 when RTLD_NOLOAD saw the library absent before the dlopen.
+struct LoadTimes { double open_ms, first_ms, close_ms; int fresh, ok, mapped_after_close; };
+
+static double ms_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+static bool absent(const char* path) {
+    void* h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    if (h) dlclose(h);
+    return h == nullptr;
+}
+
+// The add-in as 1C first uses it: dlopen and the five exports, then GetClassObject, Init,
+// setMemManager, GetInfo, RegisterExtensionAs, SetLocale (Session::create) and a read of
+// Version; then Done, DestroyObject, dlclose.
+static LoadTimes load_addin(const char* path) {
+    LoadTimes t{};
+    t.fresh = absent(path);
+    auto t0 = std::chrono::steady_clock::now();
+    Library lib;
+    if (!lib.open(path)) return t;
+    t.open_ms = ms_since(t0);
+    auto t1 = std::chrono::steady_clock::now();
+    {
+        Session s(lib);
+        if (!s.create("en")) return t;
+        Session::Result r = s.get("Version");
+        t.first_ms = ms_since(t1);
+        t.ok = r.ok && !r.value.empty();
+        auto t2 = std::chrono::steady_clock::now();
+        s.destroy();
+        lib.close();
+        t.close_ms = ms_since(t2);
+        t.ok = t.ok && s.mem.outstanding() == 0;
+    }
+    t.mapped_after_close = !absent(path);
+    return t;
+}
+
+// The peer: OpenSSL's libssl as a TLS user first uses it, SSL_CTX_new(TLS_method()) (which
+// initialises the library), then SSL_CTX_free and dlclose.
+static LoadTimes load_peer(const char* path) {
+    LoadTimes t{};
+    t.fresh = absent(path);
+    auto t0 = std::chrono::steady_clock::now();
+    void* h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) return t;
+    typedef const void* (*MethodFn)();
+    typedef void* (*NewFn)(const void*);
+    typedef void (*FreeFn)(void*);
+    MethodFn method = (MethodFn)dlsym(h, "TLS_method");
+    NewFn ctx_new = (NewFn)dlsym(h, "SSL_CTX_new");
+    FreeFn ctx_free = (FreeFn)dlsym(h, "SSL_CTX_free");
+    if (!method || !ctx_new || !ctx_free) return t;
+    t.open_ms = ms_since(t0);
+    auto t1 = std::chrono::steady_clock::now();
+    void* ctx = ctx_new(method());
+    t.first_ms = ms_since(t1);
+    t.ok = ctx != nullptr;
+    auto t2 = std::chrono::steady_clock::now();
+    if (ctx) ctx_free(ctx);
+    dlclose(h);
+    t.close_ms = ms_since(t2);
+    t.mapped_after_close = !absent(path);
+    return t;
+}
+
+static bool load_in_child(LoadTimes (*load)(const char*), const char* path, LoadTimes& out) {
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+        close(fds[0]);
+        LoadTimes t = load(path);
+        ssize_t w = write(fds[1], &t, sizeof t);
+        _exit(w == (ssize_t)sizeof t ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t got = read(fds[0], &out, sizeof out);
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return got == (ssize_t)sizeof out && WIFEXITED(status) && WEXITSTATUS(status) == 0 && out.ok && out.fresh;
+}
+
+static double quantile(std::vector<double> v, double q) {
+    std::sort(v.begin(), v.end());
+    double pos = q * (double)(v.size() - 1);
+    size_t lo = (size_t)pos;
+    size_t hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (pos - (double)lo);
+}
+
+struct LoadSeries {
+    std::string name;
+    std::vector<double> open, first, total, close;
+    int mapped_after_close = 0;
+    explicit LoadSeries(std::string n) : name(std::move(n)) {}
+    void add(const LoadTimes& t) {
+        open.push_back(t.open_ms); first.push_back(t.first_ms);
+        total.push_back(t.open_ms + t.first_ms); close.push_back(t.close_ms);
+        mapped_after_close += t.mapped_after_close;
+    }
+    void print() const {
+        printf("%-14s n=%zu  dlopen→first call done: median %7.3f ms  p25 %7.3f  p75 %7.3f  min %7.3f"
+               "  (dlopen %.3f + first call %.3f)  teardown %.3f ms  still mapped after dlclose: %d/%zu\n",
+               name.c_str(), total.size(), quantile(total, 0.5), quantile(total, 0.25), quantile(total, 0.75),
+               *std::min_element(total.begin(), total.end()), quantile(open, 0.5), quantile(first, 0.5),
+               quantile(close, 0.5), mapped_after_close, total.size());
+    }
+};
+
+static int run_load(const char* lib_path, long n, const char* peer_path) {
+    if (n < 1) { fprintf(stderr, "load: N must be at least 1\n"); return 2; }
+    if (!absent(lib_path)) { fprintf(stderr, "load: %s is already loaded in the host\n", lib_path); return 2; }
+    LoadSeries ours("messenger"), peer(peer_path);
+    LoadTimes t;
+    // One warm-up each, not counted: the first load reads the files from disk.
+    if (!load_in_child(load_addin, lib_path, t)) { fprintf(stderr, "load: %s did not load and answer\n", lib_path); return 1; }
+    bool with_peer = load_in_child(load_peer, peer_path, t);
+    if (!with_peer) fprintf(stderr, "load: peer %s not usable, measuring the add-in alone\n", peer_path);
+    for (long i = 0; i < n; ++i) {
+        if (!load_in_child(load_addin, lib_path, t)) { fprintf(stderr, "load: run %ld of %s failed\n", i, lib_path); return 1; }
+        ours.add(t);
+        if (with_peer) {
+            if (!load_in_child(load_peer, peer_path, t)) { fprintf(stderr, "load: run %ld of %s failed\n", i, peer_path); return 1; }
+            peer.add(t);
+        }
+    }
+    ours.print();
+    if (with_peer) {
+        peer.print();
+        printf("ratio (messenger / %s, medians of dlopen→first call done): %.2f\n", peer_path,
+               quantile(ours.total, 0.5) / quantile(peer.total, 0.5));
+    }
+    return 0;
+}
+
 int main(int argc, char** argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: host LIB sequence|badinput|random SEED N SECONDS|bench N|call ...|members|session ...|session-bad ...\n");
+        fprintf(stderr, "usage: host LIB sequence|badinput|random SEED N SECONDS|bench N|call ...|members|load N [PEER]|session ...|session-bad ...\n");
         return 2;
     }
     std::string mode = argv[2];
+    // Each load happens in a child; this process must never load the library itself.
+    if (mode == "load") return run_load(argv[1], argc >= 4 ? atol(argv[3]) : 50, argc >= 5 ? argv[4] : "libssl.so.3");
     // The probes are looked up when an object is created; the test modes need them.
     if (mode == "sequence" || mode == "badinput" || mode == "random" || mode == "bench") setenv("MESSENGER_TEST_PROBES", "1", 1);
     Library lib;
