@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The receiving side of the XMPP tests: a slixmpp client that logs in and writes one JSON line
 per message with a body to --out: {"from", "type", "id", "body"}; first {"event": "ready"} once
-it is online. Certificates are not checked (the test servers' are self-signed).
+it is online. Certificates are not checked (the test servers' are self-signed). --stamp adds
+"t", the arrival time (Unix seconds), to each message line.
   receiver.py --jid bob@localhost/rx --password bobpw --port 5222 --out rx.jsonl
 """
-import argparse, asyncio, json, signal, ssl
+import argparse, asyncio, json, signal, ssl, time
 
 import slixmpp
 
@@ -17,6 +18,7 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--room", help="join this MUC room (room@service/nick) too")
+    p.add_argument("--stamp", action="store_true", help='add "t": the arrival time')
     a = p.parse_args()
     out = open(a.out, "a", encoding="utf-8", buffering=1)
 
@@ -43,8 +45,11 @@ def main():
 
     def message(msg):
         if msg["type"] != "error" and msg["body"]:
-            write({"from": str(msg["from"]), "type": msg["type"], "id": msg["id"],
-                   "body": msg["body"], "subject": msg["subject"]})
+            line = {"from": str(msg["from"]), "type": msg["type"], "id": msg["id"],
+                    "body": msg["body"], "subject": msg["subject"]}
+            if a.stamp:
+                line["t"] = time.time()
+            write(line)
 
     client.add_event_handler("session_start", started)
     client.add_event_handler("message", message)

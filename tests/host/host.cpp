@@ -14,12 +14,21 @@
 //   host LIB load N [PEER]         load time: N fresh loads each of LIB and of PEER (default
 //                                  libssl.so.3), alternating, each in a forked child that has
 //                                  neither loaded; medians and the ratio (scripts/bench-load.sh)
+//   host LIB session VARIANT JID PASSWORD PEER_JID PEER_PASSWORD OPTIONS_JSON
+//                                  two objects with live XMPP sessions exchange messages, then
+//                                  are destroyed live and the library unloaded: one thread left.
+//                                  VARIANT: destroy | destroy-only | delete | disconnect
+//   host LIB session-bad JID WRONG_PASSWORD OPTIONS_JSON
+//                                  session members without a session, a wrong password, a
+//                                  BOSH session, an unreachable server: clear errors, no thread
+// MESSENGER_TEST_PEM=FILE: the certificate to trust (TrustedCertificates) in the session modes.
 //
 // TYPE:VALUE is s:text, S:@file (string from a file), n:42, d:1.5, b:true, u: (Undefined),
 // x:hex (BinaryData). Output ends with "N passed, M failed" for the test modes.
 
 #include "../../include/messenger_addin.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -679,7 +688,8 @@ static int run_sequence(Library& lib) {
 struct BadCase {
     std::string name;
     std::function<Session::Result(Session&)> run;
-    std::string expect;  // the code the error must start with; "" = any [CODE]; "-" = no error, call refused
+    std::string expect;  // the code the error must start with; "" = any [CODE]; "-" = no error, call refused;
+                         // "=false" = the call succeeds and returns False
 };
 
 static std::string big_string(size_t units, char16_t c) { return to_utf8(u16(units, c).data(), units); }
@@ -812,6 +822,17 @@ static int run_badinput(Library& lib) {
     cases.push_back({"Version = x", [](Session& s) { return s.set("Version", A_str("x")); }, "[PROP_READ_ONLY]"});
     cases.push_back({"LastError = x", [](Session& s) { return s.set("LastError", A_str("x")); }, "[PROP_READ_ONLY]"});
 
+    // The session members without a session (the table never connects one): XmppSend and
+    // XmppReceive say so, XmppDisconnect answers False; a BOSH session is refused for now.
+    cases.push_back({"XmppSend without XmppConnect", [](Session& s) { return s.call("XmppSend", {A_str("bob@localhost"), A_str("текст")}); }, "[XMPP_NOT_CONNECTED]"});
+    cases.push_back({"XmppSend with options without XmppConnect", [](Session& s) { return s.call("XmppSend", {A_str("bob@localhost"), A_str("x"), A_str("{\"type\":\"chat\",\"id\":\"m1\"}")}); }, "[XMPP_NOT_CONNECTED]"});
+    cases.push_back({"XmppReceive(0) without XmppConnect", [](Session& s) { return s.call("XmppReceive", {A_i4(0)}); }, "[XMPP_NOT_CONNECTED]"});
+    cases.push_back({"XmppReceive() without XmppConnect", [](Session& s) { return s.call("XmppReceive", {}); }, "[XMPP_NOT_CONNECTED]"});
+    cases.push_back({"XmppDisconnect without XmppConnect", [](Session& s) { return s.call("XmppDisconnect", {}); }, "=false"});
+    cases.push_back({"XmppConnect over BOSH", [](Session& s) { return s.call("XmppConnect", {A_str("alice@localhost"), A_str("pw"), A_str("{\"bosh_url\":\"http://127.0.0.1:9/http-bind\"}")}); }, "[XMPP_SESSION_NEEDS_TCP]"});
+    cases.push_back({"XmppConnect to a closed port", [](Session& s) { return s.call("XmppConnect", {A_str("alice@localhost"), A_str("pw"), A_str("{\"server\":\"127.0.0.1:9\"}")}); }, "[XMPP_"});
+    cases.push_back({"XmppSend after a failed XmppConnect", [](Session& s) { return s.call("XmppSend", {A_str("bob@localhost"), A_str("x")}); }, "[XMPP_NOT_CONNECTED]"});
+
     // Run: one object for the table, as a 1C session would keep one; memory balanced after
     // every case; the object still answers after all of them.
     Session s(lib);
@@ -825,6 +846,7 @@ static int run_badinput(Library& lib) {
         auto r = c.run(s);
         bool good;
         if (c.expect == "-") good = !r.ok;
+        else if (c.expect == "=false") good = r.ok && r.vt == VTYPE_BOOL && r.value == "false" && r.error.empty();
         else if (c.expect.empty()) good = !r.ok && starts_with(r.error, "[") && contains(r.error, "] ");
         else good = !r.ok && starts_with(r.error, c.expect);
         bool balanced = s.mem.outstanding() == 0 && s.mem.foreign_frees == 0;
@@ -972,6 +994,235 @@ static int run_bench(Library& lib, long n) {
     printf("{\"memory_manager\":{\"allocations\":%ld,\"frees\":%ld,\"outstanding\":%zu},\"rss_kib_before\":%ld,\"rss_kib_after\":%ld}\n",
            s.mem.allocs, s.mem.frees, s.mem.outstanding(), rss0, rss1);
     return s.mem.outstanding() == 0 ? 0 : 1;
+}
+
+// ---- mode: session -----------------------------------------------------------------------
+//
+// The persistent XMPP session (XmppConnect / XmppSend / XmppReceive / XmppDisconnect) against
+// a real server, then the object destroyed with the session live and the library unloaded:
+// exactly one thread (this one) may be left, and no event may arrive after DestroyObject.
+
+static long thread_count() {
+    long n = 0;
+    if (DIR* d = opendir("/proc/self/task")) {
+        while (dirent* e = readdir(d)) if (e->d_name[0] != '.') ++n;
+        closedir(d);
+    }
+    return n;
+}
+
+// A joined thread can stay listed for a moment after join returns: give it up to 3 s.
+static long settled_thread_count() {
+    for (int i = 0; i < 300 && thread_count() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return thread_count();
+}
+
+// The string value of "key" in JSON text, searched from `from`; decodes the escapes.
+// Returns false when the key is absent or its value is not a string (null included).
+static bool json_string(const std::string& j, const std::string& key, std::string& out, size_t from = 0) {
+    std::string k = "\"" + key + "\"";
+    size_t p = j.find(k, from);
+    if (p == std::string::npos) return false;
+    p += k.size();
+    while (p < j.size() && isspace((unsigned char)j[p])) ++p;
+    if (p >= j.size() || j[p] != ':') return false;
+    ++p;
+    while (p < j.size() && isspace((unsigned char)j[p])) ++p;
+    if (p >= j.size() || j[p] != '"') return false;
+    ++p;
+    u16 w;
+    while (p < j.size() && j[p] != '"') {
+        if (j[p] == '\\' && p + 1 < j.size()) {
+            char e = j[++p];
+            if (e == 'u' && p + 4 < j.size()) { w.push_back((char16_t)strtol(j.substr(p + 1, 4).c_str(), nullptr, 16)); p += 5; continue; }
+            w.push_back(e == 'n' ? u'\n' : e == 't' ? u'\t' : e == 'r' ? u'\r' : e == 'b' ? u'\b' : e == 'f' ? u'\f' : (char16_t)e);
+            ++p;
+            continue;
+        }
+        // a run of plain UTF-8 up to the next quote or backslash
+        size_t q = p;
+        while (q < j.size() && j[q] != '"' && j[q] != '\\') ++q;
+        u16 part = from_utf8(j.substr(p, q - p));
+        w += part;
+        p = q;
+    }
+    out = to_utf8(w.data(), w.size());
+    return p < j.size();
+}
+
+// The raw token after "key": (true, false, null, a number), "" when absent.
+static std::string json_token(const std::string& j, const std::string& key) {
+    std::string k = "\"" + key + "\"";
+    size_t p = j.find(k);
+    if (p == std::string::npos) return "";
+    p += k.size();
+    while (p < j.size() && (isspace((unsigned char)j[p]) || j[p] == ':')) ++p;
+    size_t q = p;
+    while (q < j.size() && (isalnum((unsigned char)j[q]) || j[q] == '.' || j[q] == '-')) ++q;
+    return j.substr(p, q - p);
+}
+
+static size_t count_of(const std::string& s, const std::string& needle) {
+    size_t n = 0;
+    for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
+    return n;
+}
+
+// Waits (bounded) until the connection has recorded an event that satisfies `pred`.
+static bool await_event(RecordingConnection& c, std::function<bool(const Event&)> pred, int ms) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    do {
+        {
+            std::lock_guard<std::mutex> g(c.mu);
+            for (auto& e : c.events) if (pred(e)) return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    } while (std::chrono::steady_clock::now() < until);
+    return false;
+}
+
+static void prepare_for_session(Session& s) {
+    s.set("Timeout", A_i4(10));
+    std::string pem_path = env_or("MESSENGER_TEST_PEM", "");
+    if (!pem_path.empty()) check(s.set("TrustedCertificates", A_str(read_file(pem_path))).ok, "TrustedCertificates = the test server's certificate");
+}
+
+// Connects `s`, checks the answer, returns the bound full JID ("" on failure).
+static std::string session_connect(Session& s, const std::string& who, const std::string& jid, const std::string& pw, const std::string& opts) {
+    auto r = s.call("XmppConnect", {A_str(jid), A_str(pw), A_str(opts)});
+    std::string full;
+    bool ok = r.ok && json_string(r.value, "jid", full) && starts_with(full, jid + "/");
+    check(ok, who + ": XmppConnect " + jid + " -> " + (r.ok ? r.value : r.error));
+    std::string transport, mechanism;
+    check(ok && json_string(r.value, "transport", transport) && (transport == "tcp" || transport == "tls") &&
+              json_string(r.value, "mechanism", mechanism) && !mechanism.empty(),
+          who + ": the answer names transport and mechanism");
+    check(json_token(r.value, "stream_management") == "true", who + ": stream management is on (both test servers offer XEP-0198)");
+    return ok ? full : "";
+}
+
+// `from` sends `text` to `to_jid`; `to` must get it from XmppReceive(5) and as an XmppMessage event.
+static void session_exchange(Session& from, const std::string& from_jid, Session& to, const std::string& to_jid, const std::string& text, const std::string& what) {
+    auto sent = from.call("XmppSend", {A_str(to_jid), A_str(text)});
+    std::string id;
+    check(sent.ok && json_token(sent.value, "acked") == "true" && json_string(sent.value, "id", id) && !id.empty(),
+          what + ": XmppSend is acked -> " + (sent.ok ? sent.value : sent.error));
+    auto got = to.call("XmppReceive", {A_i4(5)});
+    std::string body, sender, recipient;
+    check(got.ok && starts_with(got.value, "[") && count_of(got.value, "\"body\"") == 1 && json_string(got.value, "body", body) &&
+              body == text && json_string(got.value, "from", sender) && sender == from_jid,
+          what + ": XmppReceive(5) returns the one message, text and sender intact -> " + (got.ok ? got.value : got.error));
+    bool to_ok = json_string(got.value, "to", recipient) && recipient == to_jid;
+    check(to_ok, what + ": its 'to' is the receiving session's JID (" + recipient + ")");
+    std::string got_id;
+    check(json_string(got.value, "id", got_id) && got_id == id, what + ": the message id is the one XmppSend returned");
+    auto again = to.call("XmppReceive", {A_i4(0)});
+    std::string compact = again.value;
+    compact.erase(std::remove_if(compact.begin(), compact.end(), [](char c) { return isspace((unsigned char)c); }), compact.end());
+    check(again.ok && compact == "[]", what + ": XmppReceive removed it (next call: " + again.value + ")");
+    check(await_event(to.conn, [&](const Event& e) {
+              std::string b;
+              return e.source == "Messenger" && e.message == "XmppMessage" && json_string(e.data, "body", b) && b == text;
+          }, 5000),
+          what + ": ExternalEvent(Messenger, XmppMessage) carried the message to the platform");
+}
+
+static int run_session(Library& lib, const std::string& variant, const std::string& jid, const std::string& pw,
+                       const std::string& peer, const std::string& peer_pw, const std::string& opts) {
+    check(thread_count() == 1, "one thread before the objects exist");
+    Session a(lib), b(lib);
+    check(a.create("ru") && b.create("ru"), "two objects created");
+    prepare_for_session(a);
+    prepare_for_session(b);
+    std::string ja = session_connect(a, "A", jid, pw, opts);
+    std::string jb = session_connect(b, "B", peer, peer_pw, opts);
+    if (ja.empty() || jb.empty()) { a.destroy(); b.destroy(); return finish(); }
+    printf("# threads with two live sessions: %ld\n", thread_count());
+    check(await_event(a.conn, [](const Event& e) { std::string st; return e.message == "XmppState" && json_string(e.data, "state", st) && st == "connected"; }, 5000),
+          "A: an XmppState event says connected");
+    session_exchange(a, ja, b, jb, "Привет из 1С! 😀 <&> \"кавычки\" 'апостроф'", "A -> B");
+    session_exchange(b, jb, a, ja, "Ответ: ёЁ ∑ 𝄞 &amp; </body>", "B -> A");
+
+    if (variant == "disconnect") {
+        // A second XmppConnect on a live session replaces it.
+        std::string ja2 = session_connect(a, "A again", jid, pw, opts);
+        if (!ja2.empty()) session_exchange(b, jb, a, ja2, "после переподключения", "B -> A's new session");
+        auto d = a.call("XmppDisconnect", {});
+        check(d.ok && d.vt == VTYPE_BOOL && d.value == "true", "XmppDisconnect of a live session is True");
+        d = a.call("XmppDisconnect", {});
+        check(d.ok && d.vt == VTYPE_BOOL && d.value == "false", "XmppDisconnect again is False");
+        auto s = a.call("XmppSend", {A_str(jb), A_str("x")});
+        check(!s.ok && starts_with(s.error, "[XMPP_NOT_CONNECTED]"), "XmppSend after XmppDisconnect: " + s.error);
+        check(await_event(a.conn, [](const Event& e) { std::string st; return e.message == "XmppState" && json_string(e.data, "state", st) && st == "disconnected"; }, 5000),
+              "A: an XmppState event says disconnected");
+        // Connect and disconnect again and again: each close must leave the host alive (a
+        // write to a socket the server has closed must not raise SIGPIPE in the host).
+        int cycles = 0;
+        for (int i = 0; i < 8; ++i) {
+            auto c = a.call("XmppConnect", {A_str(jid), A_str(pw), A_str(opts)});
+            auto dc = a.call("XmppDisconnect", {});
+            if (c.ok && dc.ok && dc.value == "true") ++cycles;
+        }
+        check(cycles == 8, "8 more XmppConnect + XmppDisconnect cycles (" + std::to_string(cycles) + " good)");
+    }
+
+    // Destroy with the session(s) still live: B always, A unless disconnected above.
+    if (variant == "destroy" || variant == "disconnect") {
+        a.destroy();
+        b.destroy();
+    } else if (variant == "destroy-only") {
+        // DestroyObject without Done (a host that skips it must not be left with a thread).
+        lib.destroy_object(&a.obj);
+        lib.destroy_object(&b.obj);
+    } else if (variant == "delete") {
+        // Hosts that delete through the interface (OneScript): Done, then the destructor.
+        a.obj->Done(); delete a.obj; a.obj = nullptr;
+        b.obj->Done(); delete b.obj; b.obj = nullptr;
+    } else {
+        check(false, "unknown session variant " + variant);
+        a.destroy(); b.destroy();
+    }
+    check(a.obj == nullptr && b.obj == nullptr, "objects destroyed (" + variant + ")");
+    size_t ea = a.conn.event_count(), eb = b.conn.event_count();
+    check(a.mem.outstanding() == 0 && a.mem.foreign_frees == 0 && b.mem.outstanding() == 0 && b.mem.foreign_frees == 0, "memory managers balanced");
+    long after_destroy = settled_thread_count();
+    check(after_destroy == 1, "DestroyObject with a live session joined its threads (" + std::to_string(after_destroy) + " left)");
+    lib.close();
+    long after_unload = settled_thread_count();
+    check(after_unload == 1, "after dlclose exactly one thread is left (" + std::to_string(after_unload) + ")");
+    check(a.conn.event_count() == ea && b.conn.event_count() == eb, "no ExternalEvent after DestroyObject");
+    return finish();
+}
+
+// Without a session, and a session that never comes up: clear errors, no thread left.
+static int run_session_bad(Library& lib, const std::string& jid, const std::string& wrong_pw, const std::string& opts) {
+    Session s(lib);
+    check(s.create("ru"), "object created");
+    prepare_for_session(s);
+    auto r = s.call("XmppSend", {A_str(jid), A_str("текст")});
+    check(!r.ok && starts_with(r.error, "[XMPP_NOT_CONNECTED]"), "XmppSend without XmppConnect: " + r.error);
+    r = s.call("XmppReceive", {A_i4(0)});
+    check(!r.ok && starts_with(r.error, "[XMPP_NOT_CONNECTED]"), "XmppReceive without XmppConnect: " + r.error);
+    r = s.call("XmppDisconnect", {});
+    check(r.ok && r.vt == VTYPE_BOOL && r.value == "false", "XmppDisconnect without a session is False");
+    r = s.call("XmppConnect", {A_str(jid), A_str(wrong_pw), A_str(opts)});
+    check(!r.ok && starts_with(r.error, "[XMPP_AUTH_FAILED]") && !contains(r.error, wrong_pw), "a wrong password: " + r.error);
+    long n = settled_thread_count();
+    check(n == 1, "no thread left after the failed XmppConnect (" + std::to_string(n) + ")");
+    r = s.call("XmppSend", {A_str(jid), A_str("текст")});
+    check(!r.ok && starts_with(r.error, "[XMPP_NOT_CONNECTED]"), "still not connected after it: " + r.error);
+    r = s.call("XmppConnect", {A_str(jid), A_str(wrong_pw), A_str("{\"bosh_url\":\"http://127.0.0.1:9/http-bind\"}")});
+    check(!r.ok && starts_with(r.error, "[XMPP_SESSION_NEEDS_TCP]"), "a BOSH session is refused for now: " + r.error);
+    s.set("Timeout", A_i4(2));
+    r = s.call("XmppConnect", {A_str(jid), A_str(wrong_pw), A_str("{\"server\":\"127.0.0.1:9\"}")});
+    check(!r.ok && starts_with(r.error, "[XMPP_"), "a closed port: " + r.error);
+    n = settled_thread_count();
+    check(n == 1, "no thread left after the unreachable server (" + std::to_string(n) + ")");
+    s.destroy();
+    check(s.mem.outstanding() == 0 && s.mem.foreign_frees == 0, "memory manager balanced");
+    lib.close();
+    check(settled_thread_count() == 1, "after dlclose exactly one thread is left");
+    return finish();
 }
 
 // ---- mode: call / members ------------------------------------------------------------------
@@ -1202,7 +1453,7 @@ static int run_load(const char* lib_path, long n, const char* peer_path) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: host LIB sequence|badinput|random SEED N SECONDS|bench N|call ...|members|load N [PEER]\n");
+        fprintf(stderr, "usage: host LIB sequence|badinput|random SEED N SECONDS|bench N|call ...|members|load N [PEER]|session ...|session-bad ...\n");
         return 2;
     }
     std::string mode = argv[2];
@@ -1219,6 +1470,8 @@ int main(int argc, char** argv) {
     else if (mode == "bench") rc = run_bench(lib, argc >= 4 ? atol(argv[3]) : 100000);
     else if (mode == "call") rc = run_call(lib, argc - 3, argv + 3);
     else if (mode == "members") rc = run_members(lib);
+    else if (mode == "session" && argc >= 9) rc = run_session(lib, argv[3], argv[4], argv[5], argv[6], argv[7], argv[8]);
+    else if (mode == "session-bad" && argc >= 6) rc = run_session_bad(lib, argv[3], argv[4], argv[5]);
     else { fprintf(stderr, "unknown mode %s\n", mode.c_str()); rc = 2; }
     lib.close();
     return rc;

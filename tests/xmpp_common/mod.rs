@@ -50,17 +50,22 @@ impl Server {
     }
 
     fn start(kind: Kind) -> Server {
-        let (name, ports, env_names) = match kind {
-            Kind::Ejabberd => (
-                "ejabberd",
-                [5222, 5223, 5280, 5281],
-                ["EJ_C2S", "EJ_TLS", "EJ_HTTP", "EJ_HTTPS"],
-            ),
-            Kind::Prosody => (
-                "prosody",
-                [5322, 5323, 5380, 5381],
-                ["PR_C2S", "PR_TLS", "PR_HTTP", "PR_HTTPS"],
-            ),
+        match kind {
+            Kind::Ejabberd => Server::start_at(kind, "ejabberd", 5222, true),
+            Kind::Prosody => Server::start_at(kind, "prosody", 5322, true),
+        }
+    }
+
+    /// A server of its own for one test binary or one test: in /tmp/messenger-xmpp-tests/NAME,
+    /// c2s on BASE, direct TLS BASE+1, BOSH http BASE+58 and https BASE+59 (ejabberd's Erlang
+    /// distribution on BASE+68), all moved by MESSENGER_XMPP_TEST_PORT_SHIFT; with the slixmpp
+    /// receiver (bob/rx) or without. Stopped by the
+    /// watchdog when the test process ends, and by `stop` / drop before that.
+    pub fn start_at(kind: Kind, name: &str, base: u16, receiver: bool) -> Server {
+        let ports = [base, base + 1, base + 58, base + 59];
+        let (script, env_names) = match kind {
+            Kind::Ejabberd => ("ejabberd", ["EJ_C2S", "EJ_TLS", "EJ_HTTP", "EJ_HTTPS"]),
+            Kind::Prosody => ("prosody", ["PR_C2S", "PR_TLS", "PR_HTTP", "PR_HTTPS"]),
         };
         // MESSENGER_XMPP_TEST_PORT_SHIFT moves the ports (and the directory) so that two
         // checkouts can run their XMPP tests on one machine at the same time.
@@ -77,14 +82,12 @@ impl Server {
         // A server left over from a run that was killed harder than the watchdog could see.
         let _ = Command::new(scripts.join("down.sh")).arg(&dir).status();
         let _ = std::fs::remove_dir_all(&dir);
-        let mut up = Command::new(scripts.join(format!("{name}-up.sh")));
+        let mut up = Command::new(scripts.join(format!("{script}-up.sh")));
         up.arg(&dir);
         for (k, v) in env_names.iter().zip(ports) {
             up.env(k, v.to_string());
         }
-        if kind == Kind::Ejabberd {
-            up.env("EJ_DIST", (5290 + shift).to_string());
-        }
+        up.env("EJ_DIST", (base + 68 + shift).to_string());
         let out = up.output().expect("run the server set-up script");
         assert!(
             out.status.success(),
@@ -93,6 +96,24 @@ impl Server {
             String::from_utf8_lossy(&out.stderr)
         );
         let rx_log = dir.join("rx.jsonl");
+        if !receiver {
+            spawn_watchdog(&format!(
+                "'{}' '{}'",
+                scripts.join("down.sh").display(),
+                dir.display()
+            ));
+            return Server {
+                kind,
+                c2s: ports[0],
+                tls: ports[1],
+                http: ports[2],
+                https: ports[3],
+                cert_pem: std::fs::read_to_string(dir.join("cert.pem"))
+                    .expect("server certificate"),
+                rx_log,
+                dir,
+            };
+        }
         let rx = Command::new("python3")
             .arg(scripts.join("receiver.py"))
             .args(["--jid", "bob@localhost/rx", "--password", "bobpw", "--port"])
@@ -110,20 +131,12 @@ impl Server {
             .spawn()
             .expect("start the receiver (python3 with slixmpp)");
         // The watchdog: when this process is gone, stop the receiver and the server.
-        let script = format!(
-            "while kill -0 {me} 2>/dev/null; do sleep 0.3; done; kill {rx} 2>/dev/null; '{down}' '{dir}'",
-            me = std::process::id(),
+        spawn_watchdog(&format!(
+            "kill {rx} 2>/dev/null; '{down}' '{dir}'",
             rx = rx.id(),
             down = scripts.join("down.sh").display(),
             dir = dir.display()
-        );
-        Command::new("setsid")
-            .args(["bash", "-c", &script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the watchdog");
+        ));
         let server = Server {
             kind,
             c2s: ports[0],
@@ -146,6 +159,70 @@ impl Server {
                 )
             });
         server
+    }
+
+    /// The server's certificate file (to pass as --trusted).
+    pub fn cert_path(&self) -> PathBuf {
+        self.dir.join("cert.pem")
+    }
+
+    /// Registers one more account (domain localhost) on a running server.
+    pub fn register(&self, user: &str, password: &str) {
+        let out = match self.kind {
+            Kind::Ejabberd => Command::new(self.dir.join("ctl.sh"))
+                .args(["register", user, "localhost", password])
+                .output(),
+            Kind::Prosody => Command::new("runuser")
+                .args(["-u", "prosody", "--", "prosodyctl", "--config"])
+                .arg(self.dir.join("prosody.cfg.lua"))
+                .args(["register", user, "localhost", password])
+                .output(),
+        }
+        .expect("run the server's register command");
+        assert!(
+            out.status.success(),
+            "register {user}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Stops the server (clients see it go away as on a real shutdown).
+    pub fn stop(&self) {
+        let _ = Command::new(root().join("scripts/xmpp/down.sh"))
+            .arg(&self.dir)
+            .status();
+    }
+
+    /// Kills the server at once (SIGKILL to its process group, no goodbye to anyone) and waits
+    /// until its c2s port is free.
+    pub fn kill(&self) {
+        if let Ok(pg) = std::fs::read_to_string(self.dir.join("pgid")) {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", pg.trim())])
+                .status();
+        }
+        let _ = std::fs::remove_file(self.dir.join("pgid"));
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.c2s)).is_ok()
+            && start.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts a stopped ejabberd again: same ports, certificate and data.
+    pub fn restart(&self) {
+        assert_eq!(self.kind, Kind::Ejabberd, "only ejabberd can be restarted");
+        let out = Command::new(root().join("scripts/xmpp/ejabberd-restart.sh"))
+            .arg(&self.dir)
+            .output()
+            .expect("run ejabberd-restart.sh");
+        assert!(
+            out.status.success(),
+            "ejabberd did not start again:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn settings(&self) -> NetSettings {
@@ -228,6 +305,29 @@ impl Server {
             });
         serde_json::from_str(&line).unwrap_or_default()
     }
+}
+
+/// A server a test owns is stopped when the test lets go of it (the shared ones live in statics,
+/// which are never dropped: the watchdog stops those).
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Runs `then` (a shell command) once this test process has ended, however it ended.
+fn spawn_watchdog(then: &str) {
+    let script = format!(
+        "while kill -0 {me} 2>/dev/null; do sleep 0.3; done; {then}",
+        me = std::process::id()
+    );
+    Command::new("setsid")
+        .args(["bash", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the watchdog");
 }
 
 /// A body that is unique in this run and carries what the article could not send.

@@ -1,0 +1,1102 @@
+//! The persistent XMPP session (issue 6) against real ejabberd and Prosody on loopback, through
+//! its two faces: the command line (`messenger xmpp listen` / `messenger xmpp send --count N`)
+//! and the 1C members driven by the C++ host (tests/host/host.cpp, modes session and
+//! session-bad). Round trips with Cyrillic, emoji and markup; 1000 messages in order; ejabberd
+//! stopped and started again in the middle of 1000 paced sends; a silent server behind a proxy
+//! that stops forwarding; two sessions of one account; the library unloaded with live sessions.
+//!
+//! The servers are this binary's own (ports 57xx, 58xx and 59xx, accounts registered per test),
+//! so nothing here shares an account, a port or an offline queue with the other XMPP tests.
+//! Timings are measured and printed (`cargo test -- --nocapture`), never asserted tightly.
+
+mod common;
+mod xmpp_common;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use xmpp_common::{Kind, Server};
+
+// ---- servers and accounts -------------------------------------------------------------------
+
+/// Accounts of this binary; each test uses its own, so that no message of one test (a late
+/// duplicate, an offline message) can reach another. Password: "pw-" + name.
+const USERS: [&str; 12] = [
+    "hosta1", "hostb1", "hosta2", "hostb2", "hosta3", "hostb3", "s1000", "r1000", "silent", "twin",
+    "badauth", "again",
+];
+
+fn pw(user: &str) -> String {
+    format!("pw-{user}")
+}
+
+fn server(kind: Kind) -> &'static Server {
+    static EJABBERD: OnceLock<Server> = OnceLock::new();
+    static PROSODY: OnceLock<Server> = OnceLock::new();
+    let (cell, name, base) = match kind {
+        Kind::Ejabberd => (&EJABBERD, "session-ejabberd", 5722),
+        Kind::Prosody => (&PROSODY, "session-prosody", 5822),
+    };
+    cell.get_or_init(|| {
+        let s = Server::start_at(kind, name, base, false);
+        for u in USERS {
+            s.register(u, &pw(u));
+        }
+        s
+    })
+}
+
+fn unique() -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+// ---- child processes and their lines ----------------------------------------------------------
+
+/// The lines a child writes to one stream, each with the moment it was read.
+#[derive(Default)]
+struct Lines {
+    state: Mutex<(Vec<(Instant, String)>, bool)>,
+    cv: Condvar,
+}
+
+impl Lines {
+    fn follow(stream: impl Read + Send + 'static) -> Arc<Lines> {
+        let lines = Arc::new(Lines::default());
+        let l = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                let mut st = l.state.lock().unwrap();
+                st.0.push((Instant::now(), line));
+                l.cv.notify_all();
+            }
+            l.state.lock().unwrap().1 = true;
+            l.cv.notify_all();
+        });
+        lines
+    }
+
+    /// The first line from index `from` on that satisfies `pred`: (index, when, line).
+    fn wait(
+        &self,
+        from: usize,
+        limit: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> Option<(usize, Instant, String)> {
+        let until = Instant::now() + limit;
+        let mut st = self.state.lock().unwrap();
+        let mut i = from;
+        loop {
+            while i < st.0.len() {
+                if pred(&st.0[i].1) {
+                    return Some((i, st.0[i].0, st.0[i].1.clone()));
+                }
+                i += 1;
+            }
+            let now = Instant::now();
+            if st.1 || now >= until {
+                return None;
+            }
+            st = self.cv.wait_timeout(st, until - now).unwrap().0;
+        }
+    }
+
+    /// Waits until there are `n` lines (or the stream ended, or `limit`); returns the count.
+    fn wait_count(&self, n: usize, limit: Duration) -> usize {
+        let until = Instant::now() + limit;
+        let mut st = self.state.lock().unwrap();
+        while st.0.len() < n && !st.1 {
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            st = self.cv.wait_timeout(st, until - now).unwrap().0;
+        }
+        st.0.len()
+    }
+
+    /// Waits for the end of the stream (the child closed it).
+    fn wait_closed(&self, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        let mut st = self.state.lock().unwrap();
+        while !st.1 {
+            let now = Instant::now();
+            if now >= until {
+                return false;
+            }
+            st = self.cv.wait_timeout(st, until - now).unwrap().0;
+        }
+        true
+    }
+
+    fn all(&self) -> Vec<(Instant, String)> {
+        self.state.lock().unwrap().0.clone()
+    }
+
+    fn len(&self) -> usize {
+        self.state.lock().unwrap().0.len()
+    }
+}
+
+/// A child process that is killed when the test lets go of it (also when the test panics).
+struct Proc {
+    name: String,
+    child: Child,
+    started: Instant,
+    out: Arc<Lines>,
+    err: Arc<Lines>,
+}
+
+impl Proc {
+    fn spawn(name: &str, mut cmd: Command) -> Proc {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let started = Instant::now();
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
+        let out = Lines::follow(child.stdout.take().unwrap());
+        let err = Lines::follow(child.stderr.take().unwrap());
+        Proc {
+            name: name.to_owned(),
+            child,
+            started,
+            out,
+            err,
+        }
+    }
+
+    /// Waits for the child to exit and for its output to be read; None when `limit` passed.
+    fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let until = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                self.out.wait_closed(Duration::from_secs(5));
+                self.err.wait_closed(Duration::from_secs(5));
+                return Some(status);
+            }
+            if Instant::now() >= until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The JSON state lines on stderr ({"state": ...}).
+    fn states(&self) -> Vec<(Instant, Value)> {
+        self.err
+            .all()
+            .into_iter()
+            .filter_map(|(t, l)| {
+                let v: Value = serde_json::from_str(&l).ok()?;
+                v.get("state")?;
+                Some((t, v))
+            })
+            .collect()
+    }
+
+    /// The JSON message lines on stdout.
+    fn messages(&self) -> Vec<(Instant, Value)> {
+        self.out
+            .all()
+            .into_iter()
+            .filter_map(|(t, l)| Some((t, serde_json::from_str(&l).ok()?)))
+            .collect()
+    }
+
+    /// Both streams, for a failure message.
+    fn dump(&self) -> String {
+        let tail = |lines: Vec<(Instant, String)>| {
+            let n = lines.len();
+            lines
+                .into_iter()
+                .skip(n.saturating_sub(25))
+                .map(|(_, l)| l)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        format!(
+            "--- {} stdout ({} lines, tail) ---\n{}\n--- {} stderr (tail) ---\n{}",
+            self.name,
+            self.out.len(),
+            tail(self.out.all()),
+            self.name,
+            tail(self.err.all())
+        )
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is_state(line: &str, states: &[&str]) -> bool {
+    serde_json::from_str::<Value>(line)
+        .ok()
+        .and_then(|v| v.get("state").and_then(Value::as_str).map(str::to_owned))
+        .is_some_and(|s| states.contains(&s.as_str()))
+}
+
+// ---- the command line -------------------------------------------------------------------------
+
+/// `messenger xmpp SUB --jid J [--server 127.0.0.1:PORT --trusted CERT]`, password in the env.
+fn messenger(s: &Server, sub: &str, jid: &str, password: &str, port: u16) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_messenger"));
+    c.args(["xmpp", sub, "--jid", jid, "--server"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--trusted")
+        .arg(s.cert_path())
+        .env("XMPP_PASSWORD", password);
+    c
+}
+
+/// A listener that is online: waits for its "connected" state line; returns it and its full JID.
+fn listen_at(
+    s: &Server,
+    port: u16,
+    jid: &str,
+    password: &str,
+    resource: &str,
+    extra: &[&str],
+) -> (Proc, String) {
+    let mut c = messenger(s, "listen", jid, password, port);
+    c.args(["--resource", resource]).args(extra);
+    let p = Proc::spawn(&format!("listen {jid}/{resource}"), c);
+    let Some((_, _, line)) = p
+        .err
+        .wait(0, Duration::from_secs(30), |l| is_state(l, &["connected"]))
+    else {
+        panic!("the listener did not come online\n{}", p.dump());
+    };
+    let v: Value = serde_json::from_str(&line).unwrap();
+    let full = v["jid"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(full, format!("{jid}/{resource}"), "{line}");
+    println!(
+        "{}: online after {:.2} s",
+        p.name,
+        p.started.elapsed().as_secs_f64()
+    );
+    (p, full)
+}
+
+fn listen(s: &Server, jid: &str, password: &str, resource: &str, extra: &[&str]) -> (Proc, String) {
+    listen_at(s, s.c2s, jid, password, resource, extra)
+}
+
+/// `messenger xmpp send --count N`: starts it (the caller waits).
+fn start_send(
+    s: &Server,
+    jid: &str,
+    password: &str,
+    to: &str,
+    text: &str,
+    count: usize,
+    extra: &[&str],
+) -> Proc {
+    let mut c = messenger(s, "send", jid, password, s.c2s);
+    c.args(["--to", to, "--count", &count.to_string()])
+        .args(extra)
+        .arg(text);
+    Proc::spawn(&format!("send --count {count} {jid}"), c)
+}
+
+/// Waits for a sender and returns its one-line JSON summary.
+fn summary(p: &mut Proc, limit: Duration) -> (ExitStatus, Value) {
+    let Some(status) = p.wait_exit(limit) else {
+        panic!("{} did not finish within {limit:?}\n{}", p.name, p.dump());
+    };
+    let line = p
+        .out
+        .all()
+        .last()
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default();
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|_| {
+        panic!(
+            "{} printed no JSON summary ({status})\n{}",
+            p.name,
+            p.dump()
+        )
+    });
+    for k in [
+        "sent",
+        "acked",
+        "failed",
+        "unconfirmed",
+        "seconds",
+        "rate",
+        "jid",
+        "stream_management",
+    ] {
+        assert!(v.get(k).is_some(), "the summary has no {k:?}: {line}");
+    }
+    (status, v)
+}
+
+fn n(v: &Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} is not a count: {v}"))
+}
+
+// ---- round trip -------------------------------------------------------------------------------
+
+fn round_trip(kind: Kind) {
+    let s = server(kind);
+    // alice -> bob; the Cyrillic account тест -> carol (non-ASCII password).
+    for (from, from_pw, to, to_pw) in [
+        ("alice@localhost", "alicepw", "bob@localhost", "bobpw"),
+        (
+            "тест@localhost",
+            "тестпароль",
+            "carol@localhost",
+            "pässwörd",
+        ),
+    ] {
+        let resource = format!("rt-{}", unique());
+        let (mut l, ljid) = listen(
+            s,
+            to,
+            to_pw,
+            &resource,
+            &["--count", "1", "--timeout", "10"],
+        );
+        let text = xmpp_common::body("round trip");
+        let mut p = start_send(s, from, from_pw, &ljid, &text, 1, &["--timeout", "10"]);
+        let (status, sum) = summary(&mut p, Duration::from_secs(60));
+        println!("{kind:?} {from} -> {ljid}: {sum}");
+        assert_eq!(
+            (
+                n(&sum, "sent"),
+                n(&sum, "acked"),
+                n(&sum, "failed"),
+                n(&sum, "unconfirmed")
+            ),
+            (1, 1, 0, 0),
+            "{}",
+            p.dump()
+        );
+        assert!(status.success(), "{status}\n{}", p.dump());
+        assert_eq!(
+            sum["stream_management"], true,
+            "both servers offer XEP-0198"
+        );
+        assert_eq!(sum["reconnects"], 0, "the summary counts reconnects: {sum}");
+        let sender = sum["jid"].as_str().unwrap().to_owned();
+        assert!(sender.starts_with(&format!("{from}/")), "{sender}");
+        let status = l.wait_exit(Duration::from_secs(30));
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "listen --count 1 did not end well\n{}",
+            l.dump()
+        );
+        let msgs = l.messages();
+        assert_eq!(msgs.len(), 1, "{}", l.dump());
+        let m = &msgs[0].1;
+        assert_eq!(m["body"], format!("{text} #1"), "text intact: {m}");
+        assert_eq!(m["from"], sender.as_str());
+        assert_eq!(m["to"], ljid.as_str());
+        assert_eq!(m["type"], "chat");
+        assert!(m["id"].as_str().is_some_and(|id| !id.is_empty()), "{m}");
+        for absent in ["subject", "thread", "stamp"] {
+            assert!(
+                m[absent].is_null(),
+                "{absent} should be null for a live message: {m}"
+            );
+        }
+    }
+}
+
+#[test]
+fn round_trip_between_two_sessions_on_ejabberd() {
+    round_trip(Kind::Ejabberd);
+}
+
+#[test]
+fn round_trip_between_two_sessions_on_prosody() {
+    round_trip(Kind::Prosody);
+}
+
+// ---- the 1C members through the C++ host --------------------------------------------------------
+
+fn host_session(kind: Kind, variant: &str, a: &str, b: &str) {
+    let s = server(kind);
+    let opts = serde_json::json!({ "server": format!("127.0.0.1:{}", s.c2s) }).to_string();
+    let (ja, jb) = (format!("{a}@localhost"), format!("{b}@localhost"));
+    let cert = s.cert_path();
+    let out = common::run_host(
+        &["session", variant, &ja, &pw(a), &jb, &pw(b), &opts],
+        &[("MESSENGER_TEST_PEM", cert.to_str().unwrap())],
+    );
+    println!("{kind:?} host session {variant}:\n{}", out.stdout);
+    assert!(out.passed >= 25, "too few checks ran: {}", out.passed);
+}
+
+#[test]
+fn host_round_trip_then_destroy_live_sessions_and_unload_on_ejabberd() {
+    host_session(Kind::Ejabberd, "destroy", "hosta1", "hostb1");
+}
+
+#[test]
+fn host_destroy_object_without_done_and_unload_on_ejabberd() {
+    host_session(Kind::Ejabberd, "destroy-only", "hosta2", "hostb2");
+}
+
+#[test]
+fn host_reconnect_disconnect_then_destroy_and_unload_on_ejabberd() {
+    host_session(Kind::Ejabberd, "disconnect", "hosta3", "hostb3");
+}
+
+#[test]
+fn host_reconnect_disconnect_then_destroy_and_unload_on_prosody() {
+    host_session(Kind::Prosody, "disconnect", "hosta1", "hostb1");
+}
+
+#[test]
+fn host_delete_through_the_interface_and_unload_on_prosody() {
+    host_session(Kind::Prosody, "delete", "hosta2", "hostb2");
+}
+
+#[test]
+fn host_session_members_without_a_session_and_with_a_wrong_password() {
+    for kind in [Kind::Ejabberd, Kind::Prosody] {
+        let s = server(kind);
+        let opts = serde_json::json!({ "server": format!("127.0.0.1:{}", s.c2s) }).to_string();
+        let cert = s.cert_path();
+        let out = common::run_host(
+            &["session-bad", "badauth@localhost", "wrong-пароль", &opts],
+            &[("MESSENGER_TEST_PEM", cert.to_str().unwrap())],
+        );
+        println!("{kind:?} host session-bad:\n{}", out.stdout);
+        assert!(out.passed >= 10, "too few checks ran: {}", out.passed);
+    }
+}
+
+// ---- 1000 messages in one session ---------------------------------------------------------------
+
+fn thousand_in_order(kind: Kind) {
+    const N: usize = 1000;
+    let s = server(kind);
+    let (mut l, ljid) = listen(
+        s,
+        "r1000@localhost",
+        &pw("r1000"),
+        "k",
+        &["--count", "1000", "--timeout", "30"],
+    );
+    let tag = format!("Тысяча <&> 😀 {}", unique());
+    let start = Instant::now();
+    let mut p = start_send(
+        s,
+        "s1000@localhost",
+        &pw("s1000"),
+        &ljid,
+        &tag,
+        N,
+        &["--timeout", "60"],
+    );
+    let (status, sum) = summary(&mut p, Duration::from_secs(300));
+    let sender_wall = start.elapsed().as_secs_f64();
+    println!("{kind:?} send --count {N}: {sum} (process {sender_wall:.3} s)");
+    assert_eq!(
+        (
+            n(&sum, "sent"),
+            n(&sum, "acked"),
+            n(&sum, "failed"),
+            n(&sum, "unconfirmed")
+        ),
+        (N as u64, N as u64, 0, 0),
+        "{}",
+        p.dump()
+    );
+    assert!(status.success());
+    let got = l.out.wait_count(N, Duration::from_secs(120));
+    let status = l.wait_exit(Duration::from_secs(30));
+    let msgs = l.messages();
+    let last = msgs
+        .last()
+        .map(|(t, _)| t.duration_since(start).as_secs_f64())
+        .unwrap_or(0.0);
+    println!(
+        "{kind:?}: listener got {got} of {N}; last arrived {last:.3} s after the sender started = {:.0} msg/s end to end",
+        msgs.len() as f64 / last.max(1e-9)
+    );
+    let bodies: Vec<&str> = msgs
+        .iter()
+        .map(|(_, m)| m["body"].as_str().unwrap_or("<no body>"))
+        .collect();
+    assert_eq!(bodies.len(), N, "{}", l.dump());
+    for (i, b) in bodies.iter().enumerate() {
+        assert_eq!(
+            *b,
+            format!("{tag} #{}", i + 1),
+            "message {} out of order or altered",
+            i + 1
+        );
+    }
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "listen --count {N} did not exit 0\n{}",
+        l.dump()
+    );
+}
+
+#[test]
+fn a_thousand_messages_in_one_session_arrive_in_order_on_ejabberd() {
+    thousand_in_order(Kind::Ejabberd);
+}
+
+#[test]
+fn a_thousand_messages_in_one_session_arrive_in_order_on_prosody() {
+    thousand_in_order(Kind::Prosody);
+}
+
+// ---- the server restarted in the middle ---------------------------------------------------------
+
+#[test]
+fn ejabberd_restarted_in_the_middle_of_1000_paced_sends_loses_nothing_silently() {
+    restart_mid_run(false);
+}
+
+/// The same with ejabberd killed (SIGKILL) instead of stopped, sends paced closer so that some
+/// are in flight: the accounting must still hold (each message acked or reported failed, none
+/// unconfirmed, none received twice). That every acked message arrives is not asserted here: a
+/// killed server can lose what it had acked and not yet passed on to the listener (printed).
+#[test]
+fn ejabberd_killed_in_the_middle_of_1000_sends_every_message_is_acked_or_reported_failed() {
+    restart_mid_run(true);
+}
+
+fn restart_mid_run(kill: bool) {
+    const N: u64 = 1000;
+    // A server of this test alone: it is stopped (or killed) and started again under the sessions.
+    let (name, base, pace) = match kill {
+        false => ("session-restart", 5922, "20"),
+        true => ("session-kill", 5952, "5"),
+    };
+    let s = Server::start_at(Kind::Ejabberd, name, base, false);
+    let (l, ljid) = listen(&s, "bob@localhost", "bobpw", "restart", &["--timeout", "5"]);
+    let tag = format!("Рестарт <&> {}", unique());
+    let t0 = Instant::now();
+    let mut p = start_send(
+        &s,
+        "alice@localhost",
+        "alicepw",
+        &ljid,
+        &tag,
+        N as usize,
+        &["--pace-ms", pace, "--timeout", "120"],
+    );
+    // Stop the server once the listener has seen a fifth of the messages.
+    let seen = l.out.wait_count(200, Duration::from_secs(90));
+    assert!(
+        seen >= 200,
+        "only {seen} messages before the restart\n{}\n{}",
+        p.dump(),
+        l.dump()
+    );
+    let t_stop = t0.elapsed().as_secs_f64();
+    if kill {
+        s.kill();
+    } else {
+        s.stop();
+    }
+    let t_stopped = t0.elapsed().as_secs_f64();
+    s.restart();
+    let t_up = t0.elapsed().as_secs_f64();
+    println!("restart (kill: {kill}): stop at {t_stop:.1} s (after {seen} received), down at {t_stopped:.1} s, up again at {t_up:.1} s");
+
+    let (status, sum) = summary(&mut p, Duration::from_secs(400));
+    println!("sender: {sum} (exit {status})");
+    let (acked, failed, unconfirmed) =
+        (n(&sum, "acked"), n(&sum, "failed"), n(&sum, "unconfirmed"));
+    assert_eq!(n(&sum, "sent"), N);
+    assert_eq!(
+        acked + failed + unconfirmed,
+        N,
+        "sent = acked + failed + unconfirmed"
+    );
+    assert_eq!(
+        unconfirmed,
+        0,
+        "with --timeout 120 every message is acked or reported failed\n{}",
+        p.dump()
+    );
+    assert_eq!(
+        status.success(),
+        acked == N,
+        "exit 0 exactly when everything was acked"
+    );
+    // Each failed message named on stderr: {"failed": id, "index": i} (i = the body's #i).
+    let mut failed_index: HashMap<u64, String> = HashMap::new();
+    for (_, line) in p.err.all() {
+        if let Ok(v) = serde_json::from_str::<Value>(&line) {
+            if let Some(id) = v.get("failed").and_then(Value::as_str) {
+                let i = v["index"]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("no index: {line}"));
+                assert!((1..=N).contains(&i), "index out of 1..={N}: {line}");
+                assert!(
+                    failed_index.insert(i, id.to_owned()).is_none(),
+                    "reported twice: {line}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        failed_index.len() as u64,
+        failed,
+        "one stderr line per failed message"
+    );
+
+    // Every acked message must reach the listener (which reconnects by itself): wait for them,
+    // then for a fence message sent after all of them, so that late duplicates show too.
+    let body_of = |i: u64| format!("{tag} #{i}");
+    let acked_bodies: HashSet<String> = (1..=N)
+        .filter(|i| !failed_index.contains_key(i))
+        .map(body_of)
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let have: HashSet<String> = l
+            .messages()
+            .iter()
+            .filter_map(|(_, m)| m["body"].as_str().map(str::to_owned))
+            .collect();
+        if acked_bodies.is_subset(&have) || Instant::now() >= deadline {
+            break;
+        }
+        l.out
+            .wait_count(l.out.len() + 1, Duration::from_millis(500));
+    }
+    let fence = format!("fence {}", unique());
+    let mut f = start_send(
+        &s,
+        "alice@localhost",
+        "alicepw",
+        &ljid,
+        &fence,
+        1,
+        &["--timeout", "30"],
+    );
+    let _ = summary(&mut f, Duration::from_secs(60));
+    let fenced = l
+        .out
+        .wait(0, Duration::from_secs(60), |line| line.contains(&fence))
+        .is_some();
+
+    let msgs = l.messages();
+    let mut count: HashMap<String, usize> = HashMap::new();
+    let mut delayed = 0;
+    for (_, m) in &msgs {
+        let b = m["body"].as_str().unwrap_or_default().to_owned();
+        if !m["stamp"].is_null() {
+            delayed += 1;
+        }
+        *count.entry(b).or_default() += 1;
+    }
+    let missing: Vec<u64> = (1..=N)
+        .filter(|i| !failed_index.contains_key(i) && !count.contains_key(&body_of(*i)))
+        .collect();
+    let duplicated: Vec<u64> = (1..=N)
+        .filter(|i| count.get(&body_of(*i)).copied().unwrap_or(0) > 1)
+        .collect();
+    let failed_but_arrived = failed_index
+        .keys()
+        .filter(|i| count.contains_key(&body_of(**i)))
+        .count();
+    let strangers: Vec<&String> = count
+        .keys()
+        .filter(|b| !b.starts_with(&tag) && !b.starts_with(&fence))
+        .collect();
+    let states: Vec<String> = l
+        .states()
+        .iter()
+        .map(|(_, v)| v["state"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    println!(
+        "restart result (kill: {kill}): sent {N}, acked {acked}, failed {failed} (of which {failed_but_arrived} arrived anyway), \
+         unconfirmed {unconfirmed}, sender reconnects {}; listener got {} lines ({delayed} with a delay stamp), \
+         missing acked {}, duplicated {}, fence arrived {fenced}; listener states {states:?}",
+        sum["reconnects"],
+        msgs.len(),
+        missing.len(),
+        duplicated.len()
+    );
+    if !kill {
+        assert!(
+            missing.is_empty(),
+            "acked but never received: {missing:?}\n{}",
+            l.dump()
+        );
+    }
+    assert!(
+        duplicated.is_empty(),
+        "received more than once: {duplicated:?}"
+    );
+    assert!(strangers.is_empty(), "bodies nobody sent: {strangers:?}");
+    assert!(
+        fenced,
+        "the fence message after the run did not arrive\n{}",
+        l.dump()
+    );
+    assert!(
+        states.iter().any(|s| s == "reconnecting"),
+        "the listener never said it was reconnecting: {states:?}"
+    );
+    assert!(
+        sum["reconnects"].as_u64().is_some_and(|k| k >= 1),
+        "the summary should count the sender's reconnects (≥ 1 across a restart): {sum}"
+    );
+}
+
+// ---- a silent server ----------------------------------------------------------------------------
+
+/// A TCP proxy in front of the server that, on `stall`, stops forwarding in both directions
+/// without closing anything (a server that went silent). After `resume_new`, connections
+/// accepted from then on are forwarded again; the stalled ones stay silent.
+struct StallProxy {
+    port: u16,
+    /// Connections with a number below this one are stalled.
+    stall_below: Arc<AtomicU64>,
+    next: Arc<AtomicU64>,
+}
+
+impl StallProxy {
+    fn start(upstream: u16) -> StallProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stall_below = Arc::new(AtomicU64::new(0));
+        let next = Arc::new(AtomicU64::new(0));
+        let (sb, nx) = (stall_below.clone(), next.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let id = nx.fetch_add(1, Ordering::SeqCst);
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                for (from, to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    let sb = sb.clone();
+                    std::thread::spawn(move || pump(from, to, id, sb));
+                }
+            }
+        });
+        StallProxy {
+            port,
+            stall_below,
+            next,
+        }
+    }
+
+    fn stall(&self) {
+        self.stall_below.store(u64::MAX, Ordering::SeqCst);
+    }
+
+    fn resume_new(&self) {
+        self.stall_below
+            .store(self.next.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+}
+
+/// Copies `from` to `to` while connection `id` is not stalled; a stalled one swallows what it
+/// reads. Ends when either side closes.
+fn pump(mut from: TcpStream, mut to: TcpStream, id: u64, stall_below: Arc<AtomicU64>) {
+    let mut buf = [0u8; 16384];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => {
+                if id >= stall_below.load(Ordering::SeqCst) && to.write_all(&buf[..k]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    if id >= stall_below.load(Ordering::SeqCst) {
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    }
+}
+
+#[test]
+fn a_silent_server_is_detected_within_the_timeout() {
+    const TIMEOUT: f64 = 5.0;
+    let s = server(Kind::Ejabberd);
+    let proxy = StallProxy::start(s.c2s);
+    let (l, ljid) = listen_at(
+        s,
+        proxy.port,
+        "silent@localhost",
+        &pw("silent"),
+        "quiet",
+        &["--timeout", "5"],
+    );
+    let from = l.err.len();
+    let t0 = Instant::now();
+    proxy.stall();
+    let detected = l.err.wait(from, Duration::from_secs(60), |line| {
+        is_state(line, &["reconnecting"])
+    });
+    let Some((idx, at, line)) = detected else {
+        panic!(
+            "60 s after the server went silent the listener had not noticed\n{}",
+            l.dump()
+        );
+    };
+    let secs = at.duration_since(t0).as_secs_f64();
+    println!(
+        "silent server noticed after {secs:.2} s (Timeout {TIMEOUT} s: {:.2}× Timeout; goal ≤ 2×): {line}",
+        secs / TIMEOUT
+    );
+    // While the server stays silent, new connections through the proxy go nowhere either; let the
+    // listener try at least once more (printed, not asserted), then let new connections through.
+    if let Some((_, at2, line2)) =
+        l.err
+            .wait(idx + 1, Duration::from_secs(3 * TIMEOUT as u64), |_| true)
+    {
+        println!(
+            "  then at {:.2} s: {line2}",
+            at2.duration_since(t0).as_secs_f64()
+        );
+    }
+    let t1 = Instant::now();
+    proxy.resume_new();
+    let back = l.err.wait(idx + 1, Duration::from_secs(90), |line| {
+        is_state(line, &["connected", "resumed"])
+    });
+    let Some((_, at3, line3)) = back else {
+        panic!(
+            "the listener did not come back after the path was open again\n{}",
+            l.dump()
+        );
+    };
+    println!(
+        "  back {:.2} s after the path opened: {line3}",
+        at3.duration_since(t1).as_secs_f64()
+    );
+    // And it receives again.
+    let text = format!("после тишины {}", unique());
+    let mut p = start_send(
+        s,
+        "alice@localhost",
+        "alicepw",
+        &ljid,
+        &text,
+        1,
+        &["--timeout", "10"],
+    );
+    let (_, sum) = summary(&mut p, Duration::from_secs(60));
+    assert_eq!(n(&sum, "acked"), 1, "{sum}");
+    assert!(
+        l.out
+            .wait(0, Duration::from_secs(30), |m| m.contains(&text))
+            .is_some(),
+        "the message after the silence did not arrive\n{}",
+        l.dump()
+    );
+}
+
+// ---- two sessions of one account ----------------------------------------------------------------
+
+#[test]
+fn two_sessions_of_one_account_on_different_resources_both_work() {
+    for kind in [Kind::Ejabberd, Kind::Prosody] {
+        let s = server(kind);
+        let (mut one, j1) = listen(
+            s,
+            "twin@localhost",
+            &pw("twin"),
+            "one",
+            &["--count", "1", "--timeout", "10"],
+        );
+        let (mut two, j2) = listen(
+            s,
+            "twin@localhost",
+            &pw("twin"),
+            "two",
+            &["--count", "1", "--timeout", "10"],
+        );
+        let (t1, t2) = (
+            format!("первому {}", unique()),
+            format!("второму {}", unique()),
+        );
+        // To the first from another account; to the second from a third session of the same one.
+        let mut a = start_send(
+            s,
+            "alice@localhost",
+            "alicepw",
+            &j1,
+            &t1,
+            1,
+            &["--timeout", "10"],
+        );
+        let mut b = start_send(
+            s,
+            "twin@localhost",
+            &pw("twin"),
+            &j2,
+            &t2,
+            1,
+            &["--timeout", "10", "--resource", "three"],
+        );
+        for p in [&mut a, &mut b] {
+            let (status, sum) = summary(p, Duration::from_secs(60));
+            assert!(
+                status.success() && n(&sum, "acked") == 1,
+                "{sum}\n{}",
+                p.dump()
+            );
+        }
+        for (l, text, sender) in [
+            (&mut one, &t1, "alice@localhost/"),
+            (&mut two, &t2, "twin@localhost/three"),
+        ] {
+            let status = l.wait_exit(Duration::from_secs(30));
+            assert!(status.is_some_and(|s| s.success()), "{}", l.dump());
+            let msgs = l.messages();
+            assert_eq!(msgs.len(), 1, "{}", l.dump());
+            assert_eq!(msgs[0].1["body"], format!("{text} #1"));
+            assert!(
+                msgs[0].1["from"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with(sender),
+                "{}",
+                msgs[0].1
+            );
+            // Neither session was pushed out by the other.
+            let states: Vec<String> = l
+                .states()
+                .iter()
+                .map(|(_, v)| v["state"].as_str().unwrap_or("?").to_owned())
+                .collect();
+            assert!(
+                !states.iter().any(|s| s == "reconnecting" || s == "failed"),
+                "{kind:?} {}: {states:?}",
+                l.name
+            );
+        }
+        println!("{kind:?}: twin/one and twin/two both received, neither displaced");
+    }
+}
+
+/// The proxy itself, with the one-shot SendXmpp (which exists without the session): it forwards,
+/// then goes silent without closing, then lets new connections through again.
+#[test]
+fn the_stall_proxy_forwards_goes_silent_and_recovers() {
+    use messenger::i18n::Localized;
+    use messenger::xmpp::{send_message, SendOptions};
+    let s = server(Kind::Ejabberd);
+    let proxy = StallProxy::start(s.c2s);
+    let options = SendOptions {
+        server: Some(format!("127.0.0.1:{}", proxy.port)),
+        ..SendOptions::default()
+    };
+    let mut settings = s.settings();
+    settings.timeout = Duration::from_secs(3);
+    let send = || {
+        send_message(
+            &settings,
+            "alice@localhost",
+            "alicepw",
+            "silent@localhost/none",
+            "x",
+            &options,
+        )
+    };
+    send().expect("through the proxy");
+    proxy.stall();
+    let t = Instant::now();
+    match send() {
+        Err(e) if e.code() == "XMPP_TIMEOUT" => {
+            println!("stalled: {e} after {:.1} s", t.elapsed().as_secs_f64())
+        }
+        other => panic!("a stalled proxy should time out: {other:?}"),
+    }
+    proxy.resume_new();
+    send().expect("through the proxy again");
+}
+
+// ---- a clean close acknowledges what it received -------------------------------------------------
+
+/// A listener that received a message and ended cleanly must have acknowledged it (XEP-0198
+/// `<a h=.../>` before `</stream:stream>`): otherwise the server counts it unhandled and stores
+/// it offline, and the account's next session gets it a second time (with a delay stamp).
+/// The next session is fenced: a message sent after it is online arrives after any offline one.
+/// Against a client that does not ack before closing, whether Prosody stores the message depends
+/// on whether its own `<r/>` was answered in time, so the failure shows in most runs, not all;
+/// against a correct client the test always passes. (ejabberd does not store it either way.)
+#[test]
+fn a_message_received_before_a_clean_close_is_not_delivered_again() {
+    for kind in [Kind::Ejabberd, Kind::Prosody] {
+        let s = server(kind);
+        let text = format!("однажды {}", unique());
+        let (mut first, j1) = listen(
+            s,
+            "again@localhost",
+            &pw("again"),
+            "first",
+            &["--count", "1", "--timeout", "10"],
+        );
+        let mut p = start_send(
+            s,
+            "alice@localhost",
+            "alicepw",
+            &j1,
+            &text,
+            1,
+            &["--timeout", "10"],
+        );
+        let (_, sum) = summary(&mut p, Duration::from_secs(60));
+        assert_eq!(n(&sum, "acked"), 1, "{sum}");
+        let status = first.wait_exit(Duration::from_secs(30));
+        assert!(status.is_some_and(|s| s.success()), "{}", first.dump());
+        assert_eq!(first.messages().len(), 1, "{}", first.dump());
+        // The account's next session, then a fence message to it.
+        let (mut second, j2) = listen(
+            s,
+            "again@localhost",
+            &pw("again"),
+            "second",
+            &["--count", "1", "--timeout", "10"],
+        );
+        let fence = format!("забор {}", unique());
+        let mut f = start_send(
+            s,
+            "alice@localhost",
+            "alicepw",
+            &j2,
+            &fence,
+            1,
+            &["--timeout", "10"],
+        );
+        let _ = summary(&mut f, Duration::from_secs(60));
+        let _ = second.wait_exit(Duration::from_secs(30));
+        let got: Vec<String> = second
+            .messages()
+            .iter()
+            .map(|(_, m)| m.to_string())
+            .collect();
+        println!("{kind:?}: the next session's first message: {got:?}");
+        assert!(
+            got.first().is_some_and(|m| m.contains(&fence)),
+            "{kind:?}: the message the first session received came again: {got:?}"
+        );
+    }
+}
