@@ -80,6 +80,10 @@ if bash scripts/xmpp/prosody-up.sh "$xdir" >"$work/prosody-up.log" 2>&1; then
     "$host" "$lib" call --lang ru --set "ДоверенныеСертификаты=S:@$xdir/cert.pem" ОтправитьXMPP \
         s:alice@localhost s:wrong s:bob@localhost s:x "s:{\"server\": \"127.0.0.1:$PR_C2S\"}" | sed 's/^/  /' || true
     kill "$receiver" 2>/dev/null || true
+    step "ПодключитьXMPP … ОтключитьXMPP: two objects with live sessions exchange messages, then are destroyed live"
+    MESSENGER_TEST_PEM="$xdir/cert.pem" "$host" "$lib" session destroy alice@localhost alicepw \
+        bob@localhost bobpw "{\"server\": \"127.0.0.1:$PR_C2S\"}" 2>&1 \
+        | grep -E 'XmppConnect|XmppSend|returns the one|XmppMessage|thread|passed' | sed 's/^/  /'
     bash scripts/xmpp/down.sh "$xdir"
 else
     echo "  Prosody did not start:"; tail -5 "$work/prosody-up.log"
