@@ -27,9 +27,9 @@ use xmpp_common::{Kind, Server};
 
 /// Accounts of this binary; each test uses its own, so that no message of one test (a late
 /// duplicate, an offline message) can reach another. Password: "pw-" + name.
-const USERS: [&str; 12] = [
+const USERS: [&str; 13] = [
     "hosta1", "hostb1", "hosta2", "hostb2", "hosta3", "hostb3", "s1000", "r1000", "silent", "twin",
-    "badauth", "again",
+    "badauth", "again", "cutoff",
 ];
 
 fn pw(user: &str) -> String {
@@ -1099,4 +1099,111 @@ fn a_message_received_before_a_clean_close_is_not_delivered_again() {
             "{kind:?}: the message the first session received came again: {got:?}"
         );
     }
+}
+
+// ---- stopping a session while it reconnects -----------------------------------------------------
+
+/// A proxy that forwards its first connection; after `cut` it closes that one and holds every
+/// new connection open without a byte either way (a server that accepts and never answers).
+struct HoldProxy {
+    port: u16,
+    cut: Arc<std::sync::Mutex<Vec<TcpStream>>>,
+    holding: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl HoldProxy {
+    fn start(upstream: u16) -> HoldProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut: Arc<std::sync::Mutex<Vec<TcpStream>>> = Arc::default();
+        let holding = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (c, h) = (cut.clone(), holding.clone());
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if h.load(Ordering::SeqCst) {
+                    held.push(client);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                c.lock()
+                    .unwrap()
+                    .extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                let never = Arc::new(AtomicU64::new(0));
+                for (from, to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    let never = never.clone();
+                    std::thread::spawn(move || pump(from, to, 1, never));
+                }
+            }
+        });
+        HoldProxy { port, cut, holding }
+    }
+
+    fn cut(&self) {
+        self.holding.store(true, Ordering::SeqCst);
+        for s in self.cut.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn stopping_a_session_cuts_a_reconnection_that_hangs_in_the_login() {
+    // Timeout 60: a reconnection attempt whose server accepts and never answers would keep its
+    // login waiting up to 15 s (the per-attempt cap). Stopping the session must cut it instead.
+    let s = server(Kind::Ejabberd);
+    let proxy = HoldProxy::start(s.c2s);
+    let (mut l, _) = listen_at(
+        s,
+        proxy.port,
+        "cutoff@localhost",
+        &pw("cutoff"),
+        "cut",
+        &["--timeout", "60", "--for", "8"],
+    );
+    proxy.cut();
+    let reconnecting = l.err.wait(0, Duration::from_secs(20), |line| {
+        is_state(line, &["reconnecting"])
+    });
+    assert!(
+        reconnecting.is_some(),
+        "the cut was not noticed\n{}",
+        l.dump()
+    );
+    // The attempt now hangs in the login; --for ends the listener (drop → XmppDisconnect).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(st) = l.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the listener never ended\n{}",
+            l.dump()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let lived = l.started.elapsed().as_secs_f64();
+    println!("listener with --for 8 ended after {lived:.2} s (status {status})");
+    let disconnected = l.err.wait(0, Duration::from_secs(1), |line| {
+        is_state(line, &["disconnected"])
+    });
+    assert!(
+        disconnected.is_some(),
+        "no disconnected state\n{}",
+        l.dump()
+    );
+    // Without the cut it would have lived until the hanging login's deadline: 8 s plus up to
+    // 15 s. With it, it ends right after --for.
+    assert!(
+        lived < 8.0 + 7.0,
+        "stopping waited for the hanging login ({lived:.2} s)\n{}",
+        l.dump()
+    );
 }

@@ -32,6 +32,8 @@ pub struct LoginOptions {
     pub resource: String,
     pub allow_plain_without_tls: bool,
     pub verification: Verification,
+    /// Set by the persistent session so that its owner can cut a login in progress.
+    pub interrupt: Option<std::sync::Arc<super::transport::tcp::Interrupt>>,
 }
 
 impl LoginOptions {
@@ -126,6 +128,7 @@ impl LoginOptions {
             } else {
                 Verification::Verify
             },
+            interrupt: None,
         })
     }
 }
@@ -197,6 +200,7 @@ pub fn connect(
                 options.tls,
                 config,
                 deadline,
+                options.interrupt.as_deref(),
             )?)
         }
     };

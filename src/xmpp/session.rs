@@ -22,7 +22,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::login::{self, LoginOptions};
-use super::transport::tcp::{SplitReader, SplitWriter};
+use super::transport::tcp::{Interrupt, SplitReader, SplitWriter};
 use super::xml::{xml_safe, Element};
 use super::{sasl, Error, Jid, NS_CLIENT, NS_MUC, NS_PING, NS_STANZAS};
 use crate::net::http::FailureKind;
@@ -40,7 +40,9 @@ pub const INBOX_LIMIT: usize = 100_000;
 /// The longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// The longest one reconnection attempt may take (so that Done never waits longer).
+/// The longest one reconnection attempt may take. Its login is cut when the owner stops the
+/// session ([`Interrupt`]), but not its TCP connect, name lookup or proxy handshake: Done may
+/// wait for those, at most this long.
 const RECONNECT_LIMIT: Duration = Duration::from_secs(15);
 
 /// Stanzas written per batch before an ack is requested even if more are waiting.
@@ -201,6 +203,8 @@ enum Input {
 
 /// The caller's handle on a session. Dropping it disconnects and joins the threads.
 pub struct Client {
+    /// Cuts a reconnection's login when the owner stops the session.
+    interrupt: Arc<Interrupt>,
     tx: Sender<Input>,
     shared: Arc<Shared>,
     worker: Option<JoinHandle<()>>,
@@ -212,7 +216,7 @@ impl Client {
     /// Logs in (within the Timeout) and starts the session. `carry` are messages received by
     /// an earlier session and not yet taken: they stay first in the inbox.
     pub fn connect(
-        config: Config,
+        mut config: Config,
         password: &str,
         observer: Option<Arc<dyn Observer>>,
         carry: VecDeque<Incoming>,
@@ -220,6 +224,8 @@ impl Client {
         if config.login.bosh_url.is_some() {
             return Err(Error::SessionNeedsTcp);
         }
+        let interrupt = Arc::new(Interrupt::default());
+        config.login.interrupt = Some(interrupt.clone());
         let (tx, rx) = mpsc::channel();
         let shared = Arc::new(Shared {
             inbox: Mutex::new(Inbox {
@@ -269,6 +275,7 @@ impl Client {
         let first = ready_rx.recv().unwrap_or(Err(Error::Closed));
         match first {
             Ok(info) => Ok(Client {
+                interrupt,
                 tx,
                 shared,
                 worker: Some(handle),
@@ -319,6 +326,9 @@ impl Client {
     pub fn disconnect(&mut self) -> bool {
         let live = self.is_live();
         let _ = self.tx.send(Input::Stop);
+        // A live connection is closed politely by the worker; a login in progress (a
+        // reconnection) is cut, so that the owner does not wait for its deadline.
+        self.interrupt.interrupt();
         if let Some(handle) = self.worker.take() {
             let _ = handle.join();
         }
@@ -649,8 +659,8 @@ impl Worker {
     /// Logs in; on a reconnection first tries to resume. Returns whether the old session was
     /// resumed and the ids of messages reported failed because it could not be.
     fn establish(&mut self, again: bool) -> Result<(bool, Vec<String>), Error> {
-        // A reconnection attempt cannot be interrupted mid-way, and the owner's Done waits for
-        // it: it gets at most RECONNECT_LIMIT even when the Timeout is longer.
+        // The owner's Done may have to wait for part of a reconnection attempt: it gets at
+        // most RECONNECT_LIMIT even when the Timeout is longer.
         let limit = match again {
             true => self.config.settings.timeout.min(RECONNECT_LIMIT),
             false => self.config.settings.timeout,
@@ -754,6 +764,9 @@ impl Worker {
         let transport = session.transport_name().to_owned();
         let mechanism = session.mechanism.to_owned();
         let split = session.into_split()?;
+        if let Some(interrupt) = &self.config.login.interrupt {
+            interrupt.clear();
+        }
         split
             .writer
             .set_write_timeout(self.config.settings.timeout)?;

@@ -58,6 +58,51 @@ impl Write for SendOnly<'_> {
     }
 }
 
+/// Lets another thread cut a connection that is still logging in: the persistent session's
+/// owner stopping it must not wait for a login that hangs until its deadline. The socket is
+/// registered as soon as it exists; [`Interrupt::interrupt`] shuts it down and refuses new ones.
+#[derive(Debug, Default)]
+pub struct Interrupt {
+    stopped: std::sync::atomic::AtomicBool,
+    socket: std::sync::Mutex<Option<TcpStream>>,
+}
+
+impl Interrupt {
+    fn register(&self, socket: &TcpStream) -> Result<(), Error> {
+        use std::sync::atomic::Ordering;
+        if self.stopped.load(Ordering::SeqCst) {
+            return Err(Error::Closed);
+        }
+        if let Ok(mut slot) = self.socket.lock() {
+            *slot = socket.try_clone().ok();
+        }
+        // interrupt() may have run between the check and the registration.
+        if self.stopped.load(Ordering::SeqCst) {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    /// The login is over: the socket now belongs to the session, which closes it politely.
+    pub fn clear(&self) {
+        if let Ok(mut slot) = self.socket.lock() {
+            *slot = None;
+        }
+    }
+
+    /// Cuts the login in progress, if any, and every later one.
+    pub fn interrupt(&self) {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(slot) = self.socket.lock() {
+            if let Some(socket) = slot.as_ref() {
+                let _ = socket.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+}
+
 /// The most we buffer for one incoming stanza; a server that sends more is refused rather than
 /// allowed to fill our memory (ejabberd's own default limit is 64 KiB – 256 KiB).
 pub const MAX_STANZA_BYTES: usize = 1 << 20;
@@ -157,8 +202,12 @@ impl TcpTransport {
         mode: TlsMode,
         tls: Arc<ClientConfig>,
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<TcpTransport, Error> {
         let socket = connect_socket(host, port, proxy, deadline)?;
+        if let Some(interrupt) = interrupt {
+            interrupt.register(&socket)?;
+        }
         let _ = socket.set_nodelay(true);
         let shared = Shared {
             conn: Rc::new(RefCell::new(Conn::Plain(socket))),
