@@ -7,6 +7,10 @@
 //! subtracts the same amount to find the object again (what C++ does with "this-adjusting
 //! thunks").
 
+// c_long is i64 on Linux x86_64, where `i64::from` looks useless, and i32 on Windows, where
+// it is the conversion.
+#![allow(clippy::useless_conversion)]
+
 use std::ffi::{c_long, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;

@@ -194,6 +194,7 @@ pub struct TcpTransport {
 impl TcpTransport {
     /// Connects to `host:port` (through `proxy` when given), does TLS as `mode` says, and reads
     /// the stream features.
+    #[allow(clippy::too_many_arguments)] // each is one fact of the connection; a struct would only rename them
     pub fn connect(
         host: &str,
         port: u16,
