@@ -55,8 +55,12 @@ fn free_port() -> u16 {
 }
 
 fn scratch(name: &str) -> PathBuf {
+    // One directory per proxy: the tests run in parallel threads of one process, and a shared
+    // directory was removed under a running tinyproxy by the next test (an empty log).
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "messenger-xmpp-proxy-{name}-{}",
+        "messenger-xmpp-proxy-{name}-{}-{n}",
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
