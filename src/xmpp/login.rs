@@ -338,7 +338,7 @@ fn authenticate(
 }
 
 /// The condition and text of a stanza's `<error/>`.
-fn stanza_error(el: &Element) -> (String, String) {
+pub(super) fn stanza_error(el: &Element) -> (String, String) {
     let error = el.find("error", NS_CLIENT);
     let condition = error
         .and_then(|e| {
@@ -352,6 +352,25 @@ fn stanza_error(el: &Element) -> (String, String) {
         .map(Element::text_content)
         .unwrap_or_default();
     (condition, text)
+}
+
+/// The answer to an iq get/set from the server: servers ping clients (XEP-0199); anything else
+/// we do not serve (RFC 6120 §8.2.3: an iq request must be answered).
+pub(super) fn answer_iq(el: &Element) -> Element {
+    let reply = if el.find("ping", NS_PING).is_some() {
+        Element::new("iq", NS_CLIENT).attr("type", "result")
+    } else {
+        Element::new("iq", NS_CLIENT).attr("type", "error").child(
+            Element::new("error", NS_CLIENT)
+                .attr("type", "cancel")
+                .child(Element::new("service-unavailable", NS_STANZAS)),
+        )
+    };
+    let mut reply = reply.attr("id", el.get_attr("id").unwrap_or(""));
+    if let Some(from) = el.get_attr("from") {
+        reply = reply.attr("to", from);
+    }
+    reply
 }
 
 impl Session {
@@ -503,20 +522,7 @@ impl Session {
                     return Ok(self.confirmed);
                 }
                 "iq" if kind == "get" || kind == "set" => {
-                    // Servers ping clients; anything else we do not serve.
-                    let reply = if el.find("ping", NS_PING).is_some() {
-                        Element::new("iq", NS_CLIENT).attr("type", "result")
-                    } else {
-                        Element::new("iq", NS_CLIENT).attr("type", "error").child(
-                            Element::new("error", NS_CLIENT)
-                                .attr("type", "cancel")
-                                .child(Element::new("service-unavailable", NS_STANZAS)),
-                        )
-                    };
-                    let mut reply = reply.attr("id", id);
-                    if let Some(from) = el.get_attr("from") {
-                        reply = reply.attr("to", from);
-                    }
+                    let reply = answer_iq(&el);
                     if !self.closed {
                         self.transport.send(&[reply])?;
                     }

@@ -307,17 +307,17 @@ pub fn send_message(
     options: &SendOptions,
 ) -> Result<SendResult, Error> {
     let deadline = Instant::now() + settings.timeout;
-    let to_jid = Jid::parse(to).ok_or(Error::InvalidJid { which: "recipient" })?;
-    let kind = options.r#type.as_deref().unwrap_or("chat");
-    if !matches!(kind, "chat" | "normal" | "headline" | "groupchat") {
-        return Err(Error::InvalidOption {
-            name: "type",
-            reason: "expected chat, normal, headline or groupchat".into(),
-        });
-    }
+    let outgoing = session::Outgoing {
+        to: to.to_owned(),
+        body: text.to_owned(),
+        kind: options.r#type.clone(),
+        subject: options.subject.clone(),
+        nick: options.nick.clone(),
+        ..session::Outgoing::default()
+    };
+    let (message, id, occupant) = session::message_element(&outgoing, jid)?;
     let login = LoginOptions::from_send_options(settings, jid, options)?;
     let mut session = login::connect(settings, &login, password, deadline)?;
-    let id = format!("m-{}", sasl::random_nonce());
     let mut before = Vec::new();
     if let Some(status) = &options.status {
         let mut p = xml::Element::new("presence", NS_CLIENT)
@@ -327,41 +327,9 @@ pub fn send_message(
         }
         before.push(p);
     }
-    let to_text = if kind == "groupchat" {
-        let room = to_jid.bare();
-        let nick = options
-            .nick
-            .clone()
-            .or_else(|| login.jid.local.clone())
-            .unwrap_or_else(|| "messenger".into());
-        let occupant = format!("{room}/{nick}");
-        if Jid::parse(&occupant).is_none() {
-            return Err(Error::InvalidOption {
-                name: "nick",
-                reason: "not usable as a resource".into(),
-            });
-        }
-        before.push(
-            xml::Element::new("presence", NS_CLIENT)
-                .attr("to", &occupant)
-                .child(
-                    xml::Element::new("x", NS_MUC)
-                        .child(xml::Element::new("history", NS_MUC).attr("maxstanzas", "0")),
-                ),
-        );
-        room
-    } else {
-        to_jid.to_string()
-    };
-    let mut message = xml::Element::new("message", NS_CLIENT)
-        .attr("to", &to_text)
-        .attr("type", kind)
-        .attr("id", &id);
-    if let Some(subject) = &options.subject {
-        message =
-            message.child(xml::Element::new("subject", NS_CLIENT).text(&xml::xml_safe(subject)));
+    if let Some(occupant) = occupant {
+        before.push(session::muc_join(&occupant));
     }
-    message = message.child(xml::Element::new("body", NS_CLIENT).text(&xml::xml_safe(text)));
     let result = session.send_confirmed(
         before, message, &id,
         // Not folding the last poll into the BOSH terminate. ejabberd 23.01 answers a terminate

@@ -369,8 +369,9 @@ fn receive(shared: &Shared, wait: Duration) -> Vec<Incoming> {
     inbox.messages.drain(..).collect()
 }
 
-/// Builds the `<message/>` of XmppSend; returns it with its id and the room to join first.
-fn message_element(
+/// Builds the `<message/>` of XmppSend and SendXmpp; returns it with its id and, for
+/// groupchat, the occupant JID (`room/nick`) to join as first.
+pub(crate) fn message_element(
     m: &Outgoing,
     own_jid: &str,
 ) -> Result<(Element, String, Option<String>), Error> {
@@ -424,6 +425,16 @@ fn message_element(
     Ok((message, id, room))
 }
 
+/// The presence that joins a MUC room as `occupant`, without the room's history.
+pub(crate) fn muc_join(occupant: &str) -> Element {
+    Element::new("presence", NS_CLIENT)
+        .attr("to", occupant)
+        .child(
+            Element::new("x", NS_MUC)
+                .child(Element::new("history", NS_MUC).attr("maxstanzas", "0")),
+        )
+}
+
 /// Reads an incoming `<message/>`; `None` for one without body or subject (chat states,
 /// receipts and the like carry nothing for 1C).
 fn parse_incoming(el: &Element) -> Option<Incoming> {
@@ -448,22 +459,6 @@ fn parse_incoming(el: &Element) -> Option<Incoming> {
         id: el.get_attr("id").map(str::to_owned),
         stamp,
     })
-}
-
-fn stanza_error(el: &Element) -> (String, String) {
-    let error = el.find("error", NS_CLIENT);
-    let condition = error
-        .and_then(|e| {
-            e.elements()
-                .find(|c| c.ns == NS_STANZAS && c.name != "text")
-        })
-        .map(|c| c.name.clone())
-        .unwrap_or_else(|| "undefined-condition".into());
-    let text = error
-        .and_then(|e| e.find("text", NS_STANZAS))
-        .map(Element::text_content)
-        .unwrap_or_default();
-    (condition, text)
 }
 
 /// `a` comes at or after `b` in XEP-0198's counting modulo 2^32.
@@ -843,12 +838,7 @@ impl Worker {
             let bare = occupant.split('/').next().unwrap_or_default().to_owned();
             if self.rooms.insert(bare) {
                 self.outbox.push_back(Pending {
-                    element: Element::new("presence", NS_CLIENT)
-                        .attr("to", &occupant)
-                        .child(
-                            Element::new("x", NS_MUC)
-                                .child(Element::new("history", NS_MUC).attr("maxstanzas", "0")),
-                        ),
+                    element: muc_join(&occupant),
                     id: None,
                     ticket: None,
                 });
@@ -1060,7 +1050,7 @@ impl Worker {
         match el.name.as_str() {
             "message" if kind == "error" => {
                 // A refusal of one of ours still waiting: its sender learns why.
-                let (condition, text) = stanza_error(&el);
+                let (condition, text) = login::stanza_error(&el);
                 if let Some(u) = self
                     .unacked
                     .iter_mut()
@@ -1083,20 +1073,7 @@ impl Worker {
                 }
             }
             "iq" if kind == "get" || kind == "set" => {
-                // Servers ping clients; anything else we do not serve.
-                let reply = if el.find("ping", NS_PING).is_some() {
-                    Element::new("iq", NS_CLIENT).attr("type", "result")
-                } else {
-                    Element::new("iq", NS_CLIENT).attr("type", "error").child(
-                        Element::new("error", NS_CLIENT)
-                            .attr("type", "cancel")
-                            .child(Element::new("service-unavailable", NS_STANZAS)),
-                    )
-                };
-                let mut reply = reply.attr("id", id);
-                if let Some(from) = el.get_attr("from") {
-                    reply = reply.attr("to", from);
-                }
+                let reply = login::answer_iq(&el);
                 self.outbox.push_back(Pending {
                     element: reply,
                     id: None,
