@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::error::AddinError;
 use super::value::{Args, Value};
 use super::{EventSink, Messenger};
-use crate::i18n::{render, Lang};
+use crate::i18n::Lang;
 use crate::xmpp::{self, session};
 
 /// The source name of our external events, as API.md gives it.
@@ -37,30 +37,12 @@ struct Bridge {
 
 impl session::Observer for Bridge {
     fn event(&self, event: session::Event<'_>) {
-        match event {
-            session::Event::Message(m) => {
-                if let Ok(data) = serde_json::to_string(m) {
-                    self.sink.external_event(EVENT_SOURCE, "XmppMessage", &data);
-                }
-            }
-            session::Event::State {
-                state,
-                jid,
-                attempt,
-                error,
-                failed_ids,
-            } => {
-                let data = serde_json::json!({
-                    "state": state.name(),
-                    "jid": jid,
-                    "attempt": attempt,
-                    "error": error.map(|e| render(e, self.lang)),
-                    "failed_ids": failed_ids,
-                });
-                self.sink
-                    .external_event(EVENT_SOURCE, "XmppState", &data.to_string());
-            }
-        }
+        let name = match event {
+            session::Event::Message(_) => "XmppMessage",
+            session::Event::State { .. } => "XmppState",
+        };
+        self.sink
+            .external_event(EVENT_SOURCE, name, &event.json(self.lang));
     }
 }
 

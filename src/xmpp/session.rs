@@ -25,6 +25,7 @@ use super::login::{self, LoginOptions};
 use super::transport::tcp::{Interrupt, SplitReader, SplitWriter};
 use super::xml::{xml_safe, Element};
 use super::{sasl, Error, Jid, NS_CLIENT, NS_MUC, NS_PING, NS_STANZAS};
+use crate::i18n::{render, Lang};
 use crate::net::http::FailureKind;
 use crate::net::NetSettings;
 
@@ -132,6 +133,30 @@ pub enum Event<'a> {
         /// Messages reported failed with this change (sent, not acked, resume impossible).
         failed_ids: &'a [String],
     },
+}
+
+impl Event<'_> {
+    /// The event's JSON as API.md gives it (XmppMessage: the message; XmppState: state, jid,
+    /// attempt, error in `lang`, failed_ids).
+    pub fn json(&self, lang: Lang) -> String {
+        match self {
+            Event::Message(m) => serde_json::to_string(m).unwrap_or_default(),
+            Event::State {
+                state,
+                jid,
+                attempt,
+                error,
+                failed_ids,
+            } => serde_json::json!({
+                "state": state.name(),
+                "jid": jid,
+                "attempt": attempt,
+                "error": error.map(|e| render(e, lang)),
+                "failed_ids": failed_ids,
+            })
+            .to_string(),
+        }
+    }
 }
 
 /// Receives the session's events, on the worker thread; must not block for long.

@@ -107,26 +107,12 @@ struct StderrStates {
 
 impl session::Observer for StderrStates {
     fn event(&self, event: session::Event<'_>) {
-        if let session::Event::State {
-            state,
-            jid,
-            attempt,
-            error,
-            failed_ids,
-        } = event
-        {
+        if let session::Event::State { state, attempt, .. } = event {
             if matches!(state, session::State::Connected | session::State::Resumed) && attempt > 0 {
                 self.reconnects
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            let line = serde_json::json!({
-                "state": state.name(),
-                "jid": jid,
-                "attempt": attempt,
-                "error": error.map(|e| render(e, lang())),
-                "failed_ids": failed_ids,
-            });
-            eprintln!("{line}");
+            eprintln!("{}", event.json(lang()));
         }
     }
 }
