@@ -71,9 +71,6 @@ pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
     let settings = m.settings.net();
     let login = xmpp::LoginOptions::from_send_options(&settings, jid, &options)
         .map_err(|e| xmpp_error(args, e))?;
-    if login.bosh_url.is_some() {
-        return Err(xmpp_error(args, xmpp::Error::SessionNeedsTcp));
-    }
     // One session per object: a new XmppConnect replaces the old one, keeping what it
     // received and nobody took yet.
     let carry = match m.xmpp.take() {

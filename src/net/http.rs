@@ -6,39 +6,57 @@ use std::fmt;
 use super::tls::{self, Verification};
 use super::{Error, NetSettings};
 
+/// Both kinds of client get exactly the same configuration. The blocking and the async
+/// builders have the same methods but no common trait, hence a macro rather than a function.
+macro_rules! configure {
+    ($builder:expr, $settings:expr, $verification:expr) => {{
+        let settings: &NetSettings = $settings;
+        let mut tls_config = (*tls::client_config(&settings.trusted, $verification)?).clone();
+        tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let mut builder = $builder
+            .use_preconfigured_tls(tls_config)
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            // The Bot API and BOSH endpoints never redirect; following one would carry the bot
+            // token (it is in the path) or the XMPP session to wherever a proxy or a hijacked
+            // server points. A redirect is reported as the HTTP answer it is.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Messenger-1C/", env!("CARGO_PKG_VERSION")))
+            // An empty Proxy property means a direct connection, whatever the environment
+            // says: the same code must behave the same in every 1C process.
+            .no_proxy();
+        if let Some(proxy) = &settings.proxy {
+            let p = reqwest::Proxy::all(proxy.to_url()).map_err(|e| {
+                let e = e.without_url();
+                Error::InvalidProxy {
+                    reason_en: format!("the HTTP client refused it ({e})"),
+                    reason_ru: format!("HTTP-клиент его не принял ({e})"),
+                }
+            })?;
+            builder = builder.proxy(p);
+        }
+        builder.build().map_err(|e| Error::TlsConfig {
+            reason: e.without_url().to_string(),
+        })
+    }};
+}
+
 /// A blocking HTTP client for the given settings. Cheap enough to make per call (tens of
 /// microseconds plus a runtime thread); callers that make many requests keep one.
 pub fn client(
     settings: &NetSettings,
     verification: Verification,
 ) -> Result<reqwest::blocking::Client, Error> {
-    let mut tls_config = (*tls::client_config(&settings.trusted, verification)?).clone();
-    tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let mut builder = reqwest::blocking::Client::builder()
-        .use_preconfigured_tls(tls_config)
-        .timeout(settings.timeout)
-        .connect_timeout(settings.timeout)
-        // The Bot API and BOSH endpoints never redirect; following one would carry the bot
-        // token (it is in the path) or the XMPP session to wherever a proxy or a hijacked
-        // server points. A redirect is reported as the HTTP answer it is.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Messenger-1C/", env!("CARGO_PKG_VERSION")))
-        // An empty Proxy property means a direct connection, whatever the environment says:
-        // the same code must behave the same in every 1C process.
-        .no_proxy();
-    if let Some(proxy) = &settings.proxy {
-        let p = reqwest::Proxy::all(proxy.to_url()).map_err(|e| {
-            let e = e.without_url();
-            Error::InvalidProxy {
-                reason_en: format!("the HTTP client refused it ({e})"),
-                reason_ru: format!("HTTP-клиент его не принял ({e})"),
-            }
-        })?;
-        builder = builder.proxy(p);
-    }
-    builder.build().map_err(|e| Error::TlsConfig {
-        reason: e.without_url().to_string(),
-    })
+    configure!(reqwest::blocking::Client::builder(), settings, verification)
+}
+
+/// The same client for async code, which must run it inside a Tokio runtime of its own (the
+/// BOSH session does, so that a request held by the server can be abandoned at once).
+pub fn async_client(
+    settings: &NetSettings,
+    verification: Verification,
+) -> Result<reqwest::Client, Error> {
+    configure!(reqwest::Client::builder(), settings, verification)
 }
 
 /// What kind of failure a request met, so that messages can tell a refused connection from a

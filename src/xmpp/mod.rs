@@ -129,8 +129,6 @@ pub enum Error {
         condition: String,
         text: String,
     },
-    /// The persistent session runs over TCP only (BOSH would need a second request held open).
-    SessionNeedsTcp,
     /// XmppSend / XmppReceive without a live session.
     NotConnected,
     /// The connection broke after the message was written, and the server could not resume the
@@ -152,7 +150,6 @@ impl Error {
                 | Error::NoMechanism { .. }
                 | Error::Auth { .. }
                 | Error::ServerNotAuthenticated { .. }
-                | Error::SessionNeedsTcp
         )
     }
 
@@ -180,7 +177,6 @@ impl Error {
                 if condition == "not-authorized" { " — check the JID and the password" } else { "" }),
             Error::ServerNotAuthenticated { mechanism, reason } => format!("the server failed to prove it knows the password ({mechanism}: {reason}); connection refused"),
             Error::StanzaError { stanza, condition, text } => format!("the server refused the {stanza}: {condition}{}", tail(text)),
-            Error::SessionNeedsTcp => "the XMPP session works over TCP only; remove bosh_url (SendXmpp can use BOSH)".into(),
             Error::NotConnected => "no XMPP session: call XmppConnect first (or the session has ended, see the XmppState event)".into(),
             Error::NotDelivered => "the connection broke after the message was sent and the server could not resume the session: the message may not have arrived; send it again if needed".into(),
         }
@@ -212,7 +208,6 @@ impl Error {
             Error::ServerNotAuthenticated { mechanism, reason } => format!("сервер не доказал, что знает пароль ({mechanism}: {reason}); соединение отклонено"),
             Error::StanzaError { stanza, condition, text } => format!("сервер отклонил {}: {condition}{}", match *stanza {
                 "message" => "сообщение", "bind" => "привязку ресурса", "session" => "открытие сессии", _ => "присутствие" }, tail(text)),
-            Error::SessionNeedsTcp => "сеанс XMPP работает только по TCP; уберите bosh_url (ОтправитьXMPP умеет BOSH)".into(),
             Error::NotConnected => "нет сеанса XMPP: сначала вызовите ПодключитьXMPP (или сеанс завершился, см. событие XmppState)".into(),
             Error::NotDelivered => "соединение разорвалось после отправки сообщения, и сервер не смог восстановить сеанс: сообщение могло не дойти; при необходимости отправьте его снова".into(),
         }
@@ -283,7 +278,6 @@ impl Localized for Error {
             Error::Auth { .. } => "XMPP_AUTH_FAILED",
             Error::ServerNotAuthenticated { .. } => "XMPP_SERVER_NOT_AUTHENTICATED",
             Error::StanzaError { .. } => "XMPP_STANZA_ERROR",
-            Error::SessionNeedsTcp => "XMPP_SESSION_NEEDS_TCP",
             Error::NotConnected => "XMPP_NOT_CONNECTED",
             Error::NotDelivered => "XMPP_NOT_DELIVERED",
         }

@@ -21,8 +21,11 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use zeroize::Zeroizing;
+
 use super::login::{self, LoginOptions};
-use super::transport::tcp::{Interrupt, SplitReader, SplitWriter};
+use super::transport::tcp::Interrupt;
+use super::transport::{ReadHalf, WriteHalf};
 use super::xml::{xml_safe, Element};
 use super::{sasl, Error, Jid, NS_CLIENT, NS_MUC, NS_PING, NS_STANZAS};
 use crate::i18n::{render, Lang};
@@ -246,9 +249,6 @@ impl Client {
         observer: Option<Arc<dyn Observer>>,
         carry: VecDeque<Incoming>,
     ) -> Result<Client, Error> {
-        if config.login.bosh_url.is_some() {
-            return Err(Error::SessionNeedsTcp);
-        }
         let interrupt = Arc::new(Interrupt::default());
         config.login.interrupt = Some(interrupt.clone());
         let (tx, rx) = mpsc::channel();
@@ -263,7 +263,7 @@ impl Client {
         let timeout = config.settings.timeout;
         let mut worker = Worker {
             config,
-            password: password.to_owned(),
+            password: Zeroizing::new(password.to_owned()),
             rx,
             tx: tx.clone(),
             shared: shared.clone(),
@@ -283,6 +283,7 @@ impl Client {
             rooms: HashSet::new(),
             overflowing: false,
             info: None,
+            stanza_ns: NS_CLIENT,
         };
         let handle = std::thread::Builder::new()
             .name("messenger-xmpp".into())
@@ -505,6 +506,16 @@ struct Pending {
     element: Element,
     id: Option<String>,
     ticket: Option<Arc<Ticket>>,
+    room: Room,
+}
+
+/// What a pending stanza has to do with MUC rooms (see `Worker::rejoin_rooms`).
+enum Room {
+    None,
+    /// The presence that joins a room.
+    Join,
+    /// A groupchat message, sent as this occupant (`room/nick`).
+    Message(String),
 }
 
 struct StreamManagement {
@@ -513,7 +524,7 @@ struct StreamManagement {
 }
 
 struct Link {
-    writer: SplitWriter,
+    writer: Box<dyn WriteHalf>,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -538,7 +549,8 @@ enum End {
 
 struct Worker {
     config: Config,
-    password: String,
+    /// Kept for reconnections; overwritten with zeros when the worker ends.
+    password: Zeroizing<String>,
     rx: Receiver<Input>,
     tx: Sender<Input>,
     shared: Arc<Shared>,
@@ -565,6 +577,8 @@ struct Worker {
     rooms: HashSet<String>,
     overflowing: bool,
     info: Option<ConnectInfo>,
+    /// The namespace stanzas inherit where the link writes them (see `transport::Split`).
+    stanza_ns: &'static str,
 }
 
 impl Worker {
@@ -733,18 +747,23 @@ impl Worker {
             if again {
                 failed = self.fail_unacked();
             }
-            session.bind(deadline)?;
+            // What arrives before <enabled/> is not counted by the server; what follows it is.
+            let mut arrived: VecDeque<Element> = session.bind_for_session(deadline)?.into();
             self.jid = session.jid.clone();
             self.seq = 0;
             self.inbound = 0;
             self.sm = None;
             self.pings.clear();
-            self.rooms.clear();
+            self.rejoin_rooms();
             if offered {
-                let t = session.transport_mut();
-                t.send(&[Element::new("enable", NS_SM).attr("resume", "true")])?;
+                session
+                    .transport_mut()
+                    .send(&[Element::new("enable", NS_SM).attr("resume", "true")])?;
                 loop {
-                    let answer = t.recv()?;
+                    let answer = match arrived.pop_front() {
+                        Some(el) => el,
+                        None => session.transport_mut().recv()?,
+                    };
                     if answer.ns != NS_SM {
                         early.push((answer, false));
                         continue;
@@ -764,6 +783,7 @@ impl Worker {
                     }
                 }
             }
+            early.extend(arrived.into_iter().map(|el| (el, true)));
             // Available presence: without it the server keeps messages to the bare JID
             // offline. Put first, so it precedes everything queued.
             let mut presence = Element::new("presence", NS_CLIENT);
@@ -779,6 +799,7 @@ impl Worker {
                 element: presence,
                 id: None,
                 ticket: None,
+                room: Room::None,
             });
         }
         let transport = session.transport_name().to_owned();
@@ -793,7 +814,7 @@ impl Worker {
         self.generation += 1;
         let generation = self.generation;
         let tx = self.tx.clone();
-        let mut reader: SplitReader = split.reader;
+        let mut reader: Box<dyn ReadHalf> = split.reader;
         let handle = std::thread::Builder::new()
             .name("messenger-xmpp-read".into())
             .spawn(move || loop {
@@ -817,6 +838,7 @@ impl Worker {
             writer: split.writer,
             reader: Some(handle),
         });
+        self.stanza_ns = split.stanza_ns;
         self.ack_requested = false;
         self.probe_since = None;
         self.last_heard = Instant::now();
@@ -825,7 +847,7 @@ impl Worker {
             // counts on from the h it resumed with.
             let mut bytes = Vec::new();
             for u in &self.unacked {
-                bytes.extend(u.element.to_bytes(NS_CLIENT));
+                bytes.extend(u.element.to_bytes(self.stanza_ns));
             }
             if !bytes.is_empty() {
                 self.write(&bytes)?;
@@ -859,21 +881,46 @@ impl Worker {
         room: Option<String>,
         ticket: Arc<Ticket>,
     ) {
-        if let Some(occupant) = room {
-            let bare = occupant.split('/').next().unwrap_or_default().to_owned();
-            if self.rooms.insert(bare) {
-                self.outbox.push_back(Pending {
-                    element: muc_join(&occupant),
-                    id: None,
-                    ticket: None,
-                });
-            }
+        if let Some(occupant) = &room {
+            self.join_first(occupant);
         }
         self.outbox.push_back(Pending {
             element,
             id,
             ticket: Some(ticket),
+            room: room.map_or(Room::None, Room::Message),
         });
+    }
+
+    /// Queues the room's join presence unless this connection has joined it already.
+    fn join_first(&mut self, occupant: &str) {
+        let bare = occupant.split('/').next().unwrap_or_default().to_owned();
+        if self.rooms.insert(bare) {
+            self.outbox.push_back(Pending {
+                element: muc_join(occupant),
+                id: None,
+                ticket: None,
+                room: Room::Join,
+            });
+        }
+    }
+
+    /// A new session (not resumed) is in no room: groupchat messages still queued from the
+    /// old one join theirs again first. Joins queued for the old one are rebuilt the same way.
+    fn rejoin_rooms(&mut self) {
+        self.rooms.clear();
+        let queued = std::mem::take(&mut self.outbox);
+        for p in queued {
+            match &p.room {
+                Room::Join => continue,
+                Room::Message(occupant) => {
+                    let occupant = occupant.clone();
+                    self.join_first(&occupant);
+                }
+                Room::None => {}
+            }
+            self.outbox.push_back(p);
+        }
     }
 
     /// Writes what is queued, in batches, each followed by one ack request.
@@ -884,7 +931,7 @@ impl Worker {
                 let Some(p) = self.outbox.pop_front() else {
                     break;
                 };
-                bytes.extend(p.element.to_bytes(NS_CLIENT));
+                bytes.extend(p.element.to_bytes(self.stanza_ns));
                 self.seq = self.seq.wrapping_add(1);
                 self.unacked.push_back(Unacked {
                     seq: self.seq,
@@ -914,7 +961,7 @@ impl Worker {
                 .attr("type", "get")
                 .attr("id", &id)
                 .child(Element::new("ping", NS_PING));
-            self.write(&ping.to_bytes(NS_CLIENT))?;
+            self.write(&ping.to_bytes(self.stanza_ns))?;
             self.seq = self.seq.wrapping_add(1);
             self.pings.push_back((id, self.seq));
         }
@@ -1103,6 +1150,7 @@ impl Worker {
                     element: reply,
                     id: None,
                     ticket: None,
+                    room: Room::None,
                 });
             }
             "iq" if self.pings.front().is_some_and(|(p, _)| p == id) => {
@@ -1151,6 +1199,7 @@ impl Worker {
                 ),
                 id: None,
                 ticket: None,
+                room: Room::None,
             });
         }
         if !self.overflowing {
@@ -1177,7 +1226,9 @@ impl Worker {
             let a = format!("<a xmlns='{NS_SM}' h='{}'/>", self.inbound);
             let _ = self.write(a.as_bytes());
         }
-        let _ = self.write(b"</stream:stream>");
+        if let Some(link) = &self.link {
+            let _ = link.writer.end_stream();
+        }
         let deadline = Instant::now() + self.config.settings.timeout.min(Duration::from_secs(3));
         loop {
             let left = deadline.saturating_duration_since(Instant::now());

@@ -823,13 +823,14 @@ static int run_badinput(Library& lib) {
     cases.push_back({"LastError = x", [](Session& s) { return s.set("LastError", A_str("x")); }, "[PROP_READ_ONLY]"});
 
     // The session members without a session (the table never connects one): XmppSend and
-    // XmppReceive say so, XmppDisconnect answers False; a BOSH session is refused for now.
+    // XmppReceive say so, XmppDisconnect answers False; an unreachable BOSH endpoint is a
+    // network error.
     cases.push_back({"XmppSend without XmppConnect", [](Session& s) { return s.call("XmppSend", {A_str("bob@localhost"), A_str("текст")}); }, "[XMPP_NOT_CONNECTED]"});
     cases.push_back({"XmppSend with options without XmppConnect", [](Session& s) { return s.call("XmppSend", {A_str("bob@localhost"), A_str("x"), A_str("{\"type\":\"chat\",\"id\":\"m1\"}")}); }, "[XMPP_NOT_CONNECTED]"});
     cases.push_back({"XmppReceive(0) without XmppConnect", [](Session& s) { return s.call("XmppReceive", {A_i4(0)}); }, "[XMPP_NOT_CONNECTED]"});
     cases.push_back({"XmppReceive() without XmppConnect", [](Session& s) { return s.call("XmppReceive", {}); }, "[XMPP_NOT_CONNECTED]"});
     cases.push_back({"XmppDisconnect without XmppConnect", [](Session& s) { return s.call("XmppDisconnect", {}); }, "=false"});
-    cases.push_back({"XmppConnect over BOSH", [](Session& s) { return s.call("XmppConnect", {A_str("alice@localhost"), A_str("pw"), A_str("{\"bosh_url\":\"http://127.0.0.1:9/http-bind\"}")}); }, "[XMPP_SESSION_NEEDS_TCP]"});
+    cases.push_back({"XmppConnect over BOSH to a closed port", [](Session& s) { return s.call("XmppConnect", {A_str("alice@localhost"), A_str("pw"), A_str("{\"bosh_url\":\"http://127.0.0.1:9/http-bind\"}")}); }, "[XMPP_NETWORK]"});
     cases.push_back({"XmppConnect to a closed port", [](Session& s) { return s.call("XmppConnect", {A_str("alice@localhost"), A_str("pw"), A_str("{\"server\":\"127.0.0.1:9\"}")}); }, "[XMPP_"});
     cases.push_back({"XmppSend after a failed XmppConnect", [](Session& s) { return s.call("XmppSend", {A_str("bob@localhost"), A_str("x")}); }, "[XMPP_NOT_CONNECTED]"});
 
@@ -1094,7 +1095,9 @@ static std::string session_connect(Session& s, const std::string& who, const std
     bool ok = r.ok && json_string(r.value, "jid", full) && starts_with(full, jid + "/");
     check(ok, who + ": XmppConnect " + jid + " -> " + (r.ok ? r.value : r.error));
     std::string transport, mechanism;
-    check(ok && json_string(r.value, "transport", transport) && (transport == "tcp" || transport == "tls") &&
+    bool bosh = contains(opts, "bosh_url");
+    check(ok && json_string(r.value, "transport", transport) &&
+              (bosh ? transport == "bosh" : (transport == "tcp" || transport == "tls")) &&
               json_string(r.value, "mechanism", mechanism) && !mechanism.empty(),
           who + ": the answer names transport and mechanism");
     check(json_token(r.value, "stream_management") == "true", who + ": stream management is on (both test servers offer XEP-0198)");
@@ -1212,7 +1215,9 @@ static int run_session_bad(Library& lib, const std::string& jid, const std::stri
     r = s.call("XmppSend", {A_str(jid), A_str("текст")});
     check(!r.ok && starts_with(r.error, "[XMPP_NOT_CONNECTED]"), "still not connected after it: " + r.error);
     r = s.call("XmppConnect", {A_str(jid), A_str(wrong_pw), A_str("{\"bosh_url\":\"http://127.0.0.1:9/http-bind\"}")});
-    check(!r.ok && starts_with(r.error, "[XMPP_SESSION_NEEDS_TCP]"), "a BOSH session is refused for now: " + r.error);
+    check(!r.ok && starts_with(r.error, "[XMPP_NETWORK]") && !contains(r.error, wrong_pw), "a BOSH endpoint nobody listens on: " + r.error);
+    n = settled_thread_count();
+    check(n == 1, "no thread left after the failed BOSH XmppConnect (" + std::to_string(n) + ")");
     s.set("Timeout", A_i4(2));
     r = s.call("XmppConnect", {A_str(jid), A_str(wrong_pw), A_str("{\"server\":\"127.0.0.1:9\"}")});
     check(!r.ok && starts_with(r.error, "[XMPP_"), "a closed port: " + r.error);

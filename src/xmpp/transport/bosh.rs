@@ -3,26 +3,39 @@
 //! server answers at once.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::Transport;
+use super::{Split, Transport};
 use crate::net::http::FailureKind;
+use crate::net::tls::Verification;
+use crate::net::NetSettings;
 use crate::xmpp::xml::{Element, ReadError, StreamReader};
 use crate::xmpp::{Error, NS_CLIENT, NS_STREAM};
 
 pub const NS_HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
 const NS_XBOSH: &str = "urn:xmpp:xbosh";
 /// The longest a response may be; an endless body is refused, not buffered.
-const MAX_RESPONSE_BYTES: u64 = 1 << 20;
-/// We ask the server to hold an empty poll at most this long; it bounds the rare empty polls.
+pub(super) const MAX_RESPONSE_BYTES: u64 = 1 << 20;
+/// We ask the server to hold an empty poll at most this long (less with a short Timeout, see
+/// `connect`); it bounds the rare empty polls.
 const WAIT_SECONDS: u64 = 10;
 
 pub struct BoshTransport {
     client: reqwest::blocking::Client,
+    /// What the client was made from: the persistent session makes its async twin.
+    settings: NetSettings,
+    verification: Verification,
     url: String,
     domain: String,
     sid: String,
     rid: u64,
+    /// The session's terms as the server gave them (XEP-0124 §7.1): the longest it holds a
+    /// request, the pause it wants between empty polls, how many requests may be in flight.
+    wait: Duration,
+    polling: Duration,
+    max_requests: u32,
+    /// The quickest request so far: the round trip to the connection manager.
+    rtt: Option<Duration>,
     secure: bool,
     queue: VecDeque<Element>,
     features: Element,
@@ -36,17 +49,25 @@ pub struct BoshTransport {
 impl BoshTransport {
     /// Creates the BOSH session and reads the stream features (polling if they come late).
     pub fn connect(
-        client: reqwest::blocking::Client,
+        settings: &NetSettings,
+        verification: Verification,
         url: &str,
         domain: &str,
         deadline: Instant,
     ) -> Result<BoshTransport, Error> {
+        let client = crate::net::http::client(settings, verification).map_err(Error::Settings)?;
         let mut t = BoshTransport {
             client,
+            settings: settings.clone(),
+            verification,
             url: url.to_owned(),
             domain: domain.to_owned(),
             sid: String::new(),
             rid: first_rid(),
+            wait: Duration::from_secs(WAIT_SECONDS),
+            polling: Duration::from_secs(1),
+            max_requests: 2,
+            rtt: None,
             secure: url.len() >= 8 && url[..8].eq_ignore_ascii_case("https://"),
             queue: VecDeque::new(),
             features: Element::default(),
@@ -54,7 +75,11 @@ impl BoshTransport {
             closed: false,
             requests: 0,
         };
-        let wait = WAIT_SECONDS.to_string();
+        // A quarter of the Timeout at most: a request the server holds longer than the session's
+        // keep-alive allows for would be taken for a dead server (session.rs probes after half).
+        let wait = (settings.timeout.as_secs() / 4)
+            .clamp(1, WAIT_SECONDS)
+            .to_string();
         let create = t
             .body()
             .attr("to", domain)
@@ -72,6 +97,16 @@ impl BoshTransport {
                 detail: "BOSH session creation answered without sid".into(),
             })?
             .to_owned();
+        let number = |name: &str| response.get_attr(name).and_then(|v| v.parse::<u64>().ok());
+        if let Some(wait) = number("wait") {
+            t.wait = Duration::from_secs(wait.clamp(1, WAIT_SECONDS));
+        }
+        if let Some(polling) = number("polling") {
+            t.polling = Duration::from_secs(polling.min(WAIT_SECONDS));
+        }
+        if let Some(requests) = number("requests") {
+            t.max_requests = requests.clamp(1, 2) as u32;
+        }
         t.take(response);
         t.read_features()?;
         Ok(t)
@@ -133,6 +168,7 @@ impl BoshTransport {
         let bytes = body.to_bytes("");
         self.rid += 1;
         self.requests += 1;
+        let started = Instant::now();
         let response = self
             .client
             .post(&self.url)
@@ -140,29 +176,10 @@ impl BoshTransport {
             .timeout(left)
             .body(bytes)
             .send()
-            .map_err(|e| {
-                let f = crate::net::http::failure(e);
-                match f.kind {
-                    FailureKind::Tls => Error::Tls { detail: f.detail },
-                    kind => Error::Network {
-                        kind,
-                        detail: f.detail,
-                    },
-                }
-            })?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            // Legacy connection managers report errors as HTTP codes (XEP-0124 §17.1).
-            let condition = match status {
-                400 => "bad-request",
-                403 => "policy-violation",
-                404 => "item-not-found",
-                _ => "undefined-condition",
-            };
-            return Err(Error::BoshTerminated {
-                condition: format!("{condition} (HTTP {status})"),
-            });
-        }
+            .map_err(http_error)?;
+        http_status(response.status().as_u16())?;
+        let took = started.elapsed();
+        self.rtt = Some(self.rtt.map_or(took, |r| r.min(took)));
         let mut limited = std::io::Read::take(response, MAX_RESPONSE_BYTES + 1);
         let mut data = Vec::new();
         std::io::Read::read_to_end(&mut limited, &mut data).map_err(super::tcp::io_error)?;
@@ -171,16 +188,37 @@ impl BoshTransport {
                 limit: MAX_RESPONSE_BYTES as usize,
             });
         }
-        let body = parse_body(&data)?;
-        if body.get_attr("type") == Some("error") {
-            // Recoverable in theory (resend the unanswered requests); one request in flight and
-            // a short call make giving up the honest choice.
-            return Err(Error::BoshTerminated {
-                condition: "recoverable error (type='error')".into(),
-            });
-        }
-        Ok(body)
+        parse_body(&data)
     }
+}
+
+/// A failed request as our error (without the URL, which the failure never carries).
+pub(super) fn http_error(e: reqwest::Error) -> Error {
+    let f = crate::net::http::failure(e);
+    match f.kind {
+        FailureKind::Tls => Error::Tls { detail: f.detail },
+        kind => Error::Network {
+            kind,
+            detail: f.detail,
+        },
+    }
+}
+
+/// Anything but 200 ends the session: legacy connection managers report errors as HTTP codes
+/// (XEP-0124 §17.1).
+pub(super) fn http_status(status: u16) -> Result<(), Error> {
+    if status == 200 {
+        return Ok(());
+    }
+    let condition = match status {
+        400 => "bad-request",
+        403 => "policy-violation",
+        404 => "item-not-found",
+        _ => "undefined-condition",
+    };
+    Err(Error::BoshTerminated {
+        condition: format!("{condition} (HTTP {status})"),
+    })
 }
 
 /// A random first rid well below 2^53 so that it never reaches 2^53 − 1 however many requests
@@ -197,7 +235,10 @@ fn first_rid() -> u64 {
     (u64::from_le_bytes(bytes) % (1u64 << 52)) + 1
 }
 
-fn parse_body(data: &[u8]) -> Result<Element, Error> {
+/// Reads a response `<body/>`. A binding error (`type='error'`, XEP-0124 §17.3) is recoverable
+/// in theory by resending the unanswered requests; no client we serve needs that subtlety, so
+/// it ends the session.
+pub(super) fn parse_body(data: &[u8]) -> Result<Element, Error> {
     // A response is one XML document; read it as a "stream" of one element.
     let mut reader = StreamReader::new(data);
     let body = reader.read_element().map_err(|e| Error::Protocol {
@@ -209,6 +250,11 @@ fn parse_body(data: &[u8]) -> Result<Element, Error> {
     if !body.is("body", NS_HTTPBIND) {
         return Err(Error::Protocol {
             detail: format!("BOSH response is <{}>, not <body>", body.name),
+        });
+    }
+    if body.get_attr("type") == Some("error") {
+        return Err(Error::BoshTerminated {
+            condition: "recoverable error (type='error')".into(),
         });
     }
     Ok(body)
@@ -284,6 +330,23 @@ impl Transport for BoshTransport {
             Err(Error::BoshTerminated { .. }) => Ok(Vec::new()),
             Err(e) => Err(e),
         }
+    }
+
+    fn into_split(self: Box<Self>) -> Result<Split, Error> {
+        let client = crate::net::http::async_client(&self.settings, self.verification)
+            .map_err(Error::Settings)?;
+        super::bosh_stream::split(super::bosh_stream::Start {
+            client,
+            url: self.url,
+            sid: self.sid,
+            rid: self.rid,
+            wait: self.wait,
+            polling: self.polling,
+            requests: self.max_requests,
+            rtt: self.rtt.unwrap_or(Duration::from_millis(50)),
+            timeout: self.settings.timeout,
+            received: self.queue,
+        })
     }
 
     fn close(&mut self, _wait_for_peer: bool) -> Result<(), Error> {

@@ -1,8 +1,9 @@
 //! How stanzas travel: a TCP stream (STARTTLS, direct TLS, or plain when asked) or BOSH over
-//! HTTP. The login and the send code see only [`Transport`], so the persistent session of the
-//! next issue can reuse both.
+//! HTTP. The login and the send code see only [`Transport`]; the persistent session splits a
+//! logged-in transport into a [`ReadHalf`] and a [`WriteHalf`] and sees only those.
 
 pub mod bosh;
+mod bosh_stream;
 pub mod tcp;
 
 use super::xml::Element;
@@ -41,13 +42,43 @@ pub trait Transport {
         self.close(true)?;
         Ok(Vec::new())
     }
-    /// Splits a logged-in stream into a reader and a writer for the persistent session;
-    /// `None` for a transport that cannot (BOSH).
-    fn into_split(self: Box<Self>) -> Option<Result<tcp::Split, Error>> {
-        None
-    }
+    /// Splits a logged-in stream into a reader and a writer for the persistent session.
+    fn into_split(self: Box<Self>) -> Result<Split, Error>;
     /// Closes the stream cleanly. With `wait_for_peer` it waits (within the deadline) for the
     /// server's side of the close, which is what guarantees that everything sent was processed;
     /// without, it only says goodbye — for when an answered ping already proved that.
     fn close(&mut self, wait_for_peer: bool) -> Result<(), Error>;
+}
+
+/// The two halves of a logged-in stream, for the persistent session.
+pub struct Split {
+    pub reader: Box<dyn ReadHalf>,
+    pub writer: Box<dyn WriteHalf>,
+    /// The namespace a stanza inherits where it is written: `jabber:client` in a TCP stream
+    /// (so it is left out), none inside a BOSH `<body/>` (so every stanza carries it).
+    pub stanza_ns: &'static str,
+}
+
+/// Reads what the server sends; its owner gives it a thread of its own.
+pub trait ReadHalf: Send {
+    /// The next top-level element; blocks until one arrives or the stream ends.
+    /// `Err(Error::Closed)` is a clean end (the server's, or ours through the writer).
+    fn recv(&mut self) -> Result<Element, Error>;
+}
+
+/// Writes to the stream; shared by the session's worker and whoever must stop it.
+pub trait WriteHalf: Send + Sync {
+    /// Writes serialized top-level elements as they are, in order.
+    fn write_raw(&self, bytes: &[u8]) -> Result<(), Error>;
+    /// Bounds every write, so that a server that stops reading cannot block the writer longer.
+    fn set_write_timeout(&self, _timeout: std::time::Duration) -> Result<(), Error> {
+        Ok(())
+    }
+    /// Ends the stream politely (`</stream:stream>`, a BOSH terminate); the server's answer
+    /// and its own end arrive at the reader.
+    fn end_stream(&self) -> Result<(), Error>;
+    /// Lets the connection go after a polite end; wakes the reader. Safe to call twice.
+    fn shutdown(&self);
+    /// Drops the connection without a goodbye (it was found dead); wakes the reader.
+    fn abort(&self);
 }

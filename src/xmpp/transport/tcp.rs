@@ -10,7 +10,7 @@ use std::time::Instant;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
-use super::Transport;
+use super::{ReadHalf, Split, Transport, WriteHalf};
 use crate::xmpp::xml::{self, Element, StreamReader};
 use crate::xmpp::{Error, NS_STREAM, NS_TLS};
 
@@ -374,8 +374,8 @@ impl Transport for TcpTransport {
         self.open_stream()
     }
 
-    fn into_split(self: Box<Self>) -> Option<Result<Split, Error>> {
-        Some(TcpTransport::split(*self))
+    fn into_split(self: Box<Self>) -> Result<Split, Error> {
+        TcpTransport::split(*self)
     }
 
     fn close(&mut self, wait_for_peer: bool) -> Result<(), Error> {
@@ -452,8 +452,9 @@ impl TcpTransport {
         let mut stream = StreamReader::new(BufReader::new(source));
         stream.read_header().map_err(read_error)?;
         Ok(Split {
-            reader: SplitReader { stream },
-            writer: SplitWriter { wire },
+            reader: Box::new(SplitReader { stream }),
+            writer: Box::new(SplitWriter { wire }),
+            stanza_ns: crate::xmpp::NS_CLIENT,
         })
     }
 }
@@ -532,21 +533,13 @@ impl Read for WireReader {
     }
 }
 
-/// The two halves of a logged-in TCP stream (see [`TcpTransport::split`]).
-pub struct Split {
-    pub reader: SplitReader,
-    pub writer: SplitWriter,
-}
-
 /// Reads top-level elements; meant for a thread of its own.
 pub struct SplitReader {
     stream: StreamReader<BufReader<io::Chain<io::Cursor<Vec<u8>>, WireReader>>>,
 }
 
-impl SplitReader {
-    /// The next top-level element; blocks until one arrives or the connection ends.
-    /// `Err(Error::Closed)` is the server's clean end of the stream.
-    pub fn recv(&mut self) -> Result<Element, Error> {
+impl ReadHalf for SplitReader {
+    fn recv(&mut self) -> Result<Element, Error> {
         let inner = self.stream.get_mut();
         inner.get_mut().get_mut().1.used = inner.buffer().len();
         let el = self.stream.read_element().map_err(read_error)?;
@@ -563,25 +556,15 @@ pub struct SplitWriter {
     wire: Arc<Wire>,
 }
 
-impl SplitWriter {
-    /// Bounds every write: a server that stops reading cannot block the writer for longer.
-    pub fn set_write_timeout(&self, timeout: std::time::Duration) -> Result<(), Error> {
+impl WriteHalf for SplitWriter {
+    fn set_write_timeout(&self, timeout: std::time::Duration) -> Result<(), Error> {
         self.wire
             .socket
             .set_write_timeout(Some(timeout))
             .map_err(io_error)
     }
 
-    pub fn send(&self, elements: &[Element]) -> Result<(), Error> {
-        let mut bytes = Vec::new();
-        for e in elements {
-            bytes.extend(e.to_bytes(crate::xmpp::NS_CLIENT));
-        }
-        self.write_raw(&bytes)
-    }
-
-    /// Writes bytes as they are (stream-management nonzas, the closing tag, pre-built stanzas).
-    pub fn write_raw(&self, bytes: &[u8]) -> Result<(), Error> {
+    fn write_raw(&self, bytes: &[u8]) -> Result<(), Error> {
         let mut guard = self.wire.lock().map_err(io_error)?;
         let result = match guard.as_mut() {
             Some(conn) => conn
@@ -593,9 +576,13 @@ impl SplitWriter {
         result.map_err(io_error)
     }
 
+    fn end_stream(&self) -> Result<(), Error> {
+        self.write_raw(b"</stream:stream>")
+    }
+
     /// Says goodbye to TLS (close_notify) and shuts the socket down both ways, which also
-    /// wakes the reader thread. Safe to call more than once.
-    pub fn shutdown(&self) {
+    /// wakes the reader thread.
+    fn shutdown(&self) {
         if let Ok(mut guard) = self.wire.lock() {
             if let Some(conn) = guard.as_mut() {
                 conn.send_close_notify();
@@ -605,8 +592,7 @@ impl SplitWriter {
         let _ = self.wire.socket.shutdown(std::net::Shutdown::Both);
     }
 
-    /// Shuts the socket down without a goodbye (a connection found dead).
-    pub fn abort(&self) {
+    fn abort(&self) {
         let _ = self.wire.socket.shutdown(std::net::Shutdown::Both);
     }
 }
