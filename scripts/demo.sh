@@ -84,6 +84,10 @@ if bash scripts/xmpp/prosody-up.sh "$xdir" >"$work/prosody-up.log" 2>&1; then
     MESSENGER_TEST_PEM="$xdir/cert.pem" "$host" "$lib" session destroy alice@localhost alicepw \
         bob@localhost bobpw "{\"server\": \"127.0.0.1:$PR_C2S\"}" 2>&1 \
         | grep -E 'XmppConnect|XmppSend|returns the one|XmppMessage|thread|passed' | sed 's/^/  /'
+    step "The same session over BOSH (for networks where only HTTP(S) gets out)"
+    MESSENGER_TEST_PEM="$xdir/cert.pem" "$host" "$lib" session destroy alice@localhost alicepw \
+        bob@localhost bobpw "{\"bosh_url\": \"http://127.0.0.1:$PR_HTTP/http-bind\"}" 2>&1 \
+        | grep -E 'XmppConnect|returns the one|thread|passed' | sed 's/^/  /'
     bash scripts/xmpp/down.sh "$xdir"
 else
     echo "  Prosody did not start:"; tail -5 "$work/prosody-up.log"
