@@ -2,7 +2,8 @@
 """The raw limit for the session benchmark: logs in by hand (STARTTLS, SASL PLAIN, bind — no
 client library), then writes N pre-built <message/> stanzas and a ping in one go and times from
 the first byte written to the ping's answer (the server has then processed every message).
-Certificate not checked. Prints one JSON line: {"sent", "seconds", "rate", "login_seconds"}.
+Certificate not checked. Prints one JSON line: {"sent", "seconds", "rate", "login_seconds", "bytes", "started_at"}
+(started_at: wall-clock time of the first byte written).
   raw_flood.py --jid alice@localhost --password alicepw --port 5222 --to bob@localhost -n 1000 TEXT
 """
 import argparse, base64, json, re, socket, ssl, time
@@ -77,6 +78,7 @@ def main():
         f"<message to={to} type='chat' id='raw{i}'><body>{escape(f'{a.text} #{i}')}</body></message>"
         for i in range(1, a.n + 1))
     data = (stanzas + f"<iq type='get' id='ping1' to={quoteattr(domain)}><ping xmlns='urn:xmpp:ping'/></iq>").encode("utf-8")
+    started_at = time.time()
     t0 = time.perf_counter()
     s.sock.sendall(data)
     s.until(rb"<iq[^>]*id=['\"]ping1['\"]")
@@ -87,7 +89,8 @@ def main():
     except (EOFError, OSError):
         pass
     s.sock.close()
-    print(json.dumps({"sent": a.n, "seconds": t, "rate": a.n / t, "login_seconds": login, "bytes": len(data)}))
+    print(json.dumps({"sent": a.n, "seconds": t, "rate": a.n / t, "login_seconds": login, "bytes": len(data),
+                      "started_at": started_at}))
 
 
 if __name__ == "__main__":

@@ -153,10 +153,17 @@ fn send_many(
     pace: Duration,
 ) -> Result<ExitCode, String> {
     let states = Arc::new(StderrStates::default());
+    let login = Instant::now();
     let client = match open_session(settings, options, jid, password, states.clone()) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    let login_seconds = login.elapsed().as_secs_f64();
+    // Wall-clock time of the first submit, for benchmarks that time arrivals elsewhere.
+    let started_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
     let started = Instant::now();
     let mut tickets = Vec::with_capacity(count as usize);
     for i in 1..=count {
@@ -202,6 +209,8 @@ fn send_many(
         "unconfirmed": unconfirmed + (count - tickets.len() as u64),
         "seconds": seconds,
         "rate": if seconds > 0.0 { acked as f64 / seconds } else { 0.0 },
+        "login_seconds": login_seconds,
+        "started_at": started_at,
         "jid": client.info.jid,
         "stream_management": client.info.stream_management,
         "reconnects": states.reconnects.load(std::sync::atomic::Ordering::Relaxed),
