@@ -1,5 +1,6 @@
 //! SendXmpp over TCP (STARTTLS) through real proxies from Debian, to a real ejabberd on
-//! loopback: tinyproxy (HTTP CONNECT) and microsocks (SOCKS5 with a user name and password).
+//! loopback: tinyproxy (HTTP CONNECT) and microsocks (SOCKS5 with a user name and password);
+//! and the persistent session over BOSH through tinyproxy as a plain HTTP proxy.
 //! That the connection really went through each proxy is read from the proxy's own log.
 
 mod xmpp_common;
@@ -270,4 +271,58 @@ fn an_https_proxy_still_needs_bosh() {
     )
     .unwrap_err();
     assert_eq!(e.code(), "XMPP_PROXY_NEEDS_BOSH");
+}
+
+/// The reason for a BOSH session: a network where only an HTTP proxy gets out. XmppConnect's
+/// session over BOSH through tinyproxy sends (acked, received by a real client) and receives.
+#[test]
+fn a_bosh_session_through_an_http_proxy_sends_and_receives() {
+    use messenger::xmpp::{session, LoginOptions};
+    let s = Server::get(Kind::Ejabberd);
+    let proxy = tinyproxy(s.c2s);
+    let settings = via(s, &format!("http://127.0.0.1:{}", proxy.port));
+    let options = s.options("bosh-http", None);
+    let login = LoginOptions::from_send_options(&settings, "alice@localhost", &options).unwrap();
+    let config = session::Config {
+        settings: settings.clone(),
+        login,
+        status: None,
+        priority: None,
+    };
+    let mut client =
+        session::Client::connect(config, "alicepw", None, Default::default()).expect("connect");
+    assert_eq!(client.info.transport, "bosh");
+    assert!(
+        client.info.stream_management,
+        "ejabberd offers XEP-0198 over BOSH"
+    );
+    let text = body("сеанс через прокси");
+    let sent = client
+        .send(&session::Outgoing {
+            to: "bob@localhost".into(),
+            body: text.clone(),
+            ..session::Outgoing::default()
+        })
+        .unwrap();
+    assert!(sent.acked, "{sent:?}");
+    s.expect_body(&text);
+    // And the other way: a message to the session's own resource, sent directly.
+    let back = body("ответ в сеанс");
+    send_message(
+        &s.settings(),
+        "carol@localhost",
+        "pässwörd",
+        &client.info.jid,
+        &back,
+        &s.options("starttls", None),
+    )
+    .unwrap();
+    let got = client.receive(Duration::from_secs(10));
+    assert!(
+        got.iter().any(|m| m.body.as_deref() == Some(back.as_str())),
+        "{got:?}"
+    );
+    assert!(client.disconnect(), "the session was live");
+    // Not a CONNECT tunnel: tinyproxy forwarded each POST itself.
+    proxy.wait_log(&format!("POST http://127.0.0.1:{}/http-bind", s.http));
 }
