@@ -438,12 +438,14 @@ fn round_trip_between_two_sessions_on_prosody() {
 // ---- the session over BOSH ----------------------------------------------------------------------
 
 /// Both ends of the conversation hold a BOSH session: the listener's poll is what brings the
-/// message, the sender's acks come back through its own poll.
+/// message, the sender's acks come back through its own poll. The sender's goes over https,
+/// the server's certificate checked against the one given with --trusted.
 #[test]
 fn round_trip_between_two_bosh_sessions() {
     for kind in [Kind::Ejabberd, Kind::Prosody] {
         let s = server(kind);
         let url = bosh_url(s.http);
+        let secure_url = format!("https://127.0.0.1:{}/http-bind", s.https);
         let resource = format!("bosh-{}", unique());
         let (mut l, ljid) = listen(
             s,
@@ -460,7 +462,7 @@ fn round_trip_between_two_bosh_sessions() {
             &ljid,
             &text,
             3,
-            &["--timeout", "10", "--bosh", &url],
+            &["--timeout", "10", "--bosh", &secure_url],
         );
         let (status, sum) = summary(&mut p, Duration::from_secs(60));
         println!("{kind:?} BOSH -> BOSH: {sum}");
