@@ -378,6 +378,8 @@ impl Engine {
     ) -> Result<Option<InFlight>, Error> {
         let body = match answer {
             Ok(body) => body,
+            // A poll that fails once our goodbye is on its way is of no more use.
+            Err(_) if flight.kind == Kind::Poll && self.ending == Ending::Sent => return Ok(None),
             Err(e) => return self.retry(flight, e).map(Some),
         };
         let terminated = body.get_attr("type") == Some("terminate");
