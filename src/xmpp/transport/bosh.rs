@@ -142,16 +142,7 @@ impl BoshTransport {
     fn request(&mut self, body: Element) -> Result<Element, Error> {
         let response = self.request_raw(body)?;
         if response.get_attr("type") == Some("terminate") {
-            // The stream error may be wrapped or bare (XEP-0124 vs XEP-0206 examples).
-            if let Some(e) = response.find("error", NS_STREAM) {
-                return Err(super::tcp::stream_error(e));
-            }
-            let condition = response
-                .get_attr("condition")
-                .unwrap_or("undefined-condition");
-            return Err(Error::BoshTerminated {
-                condition: condition.to_owned(),
-            });
+            return Err(terminated(&response));
         }
         Ok(response)
     }
@@ -201,6 +192,20 @@ pub(super) fn http_error(e: reqwest::Error) -> Error {
             kind,
             detail: f.detail,
         },
+    }
+}
+
+/// The server ended the session (`type='terminate'`): its stream error if it gave one (wrapped
+/// or bare: XEP-0124 and XEP-0206 examples differ), else its condition.
+pub(super) fn terminated(body: &Element) -> Error {
+    if let Some(e) = body.find("error", NS_STREAM) {
+        return super::tcp::stream_error(e);
+    }
+    Error::BoshTerminated {
+        condition: body
+            .get_attr("condition")
+            .unwrap_or("undefined-condition")
+            .to_owned(),
     }
 }
 

@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use super::bosh::{http_error, http_status, parse_body, MAX_RESPONSE_BYTES, NS_HTTPBIND};
+use super::bosh::{
+    http_error, http_status, parse_body, terminated, MAX_RESPONSE_BYTES, NS_HTTPBIND,
+};
 use super::{ReadHalf, Split, WriteHalf};
 use crate::net::http::FailureKind;
 use crate::xmpp::xml::Element;
@@ -160,7 +162,7 @@ struct InFlight {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ending {
     Open,
-    /// The owner asked to end: the terminate goes as the next send.
+    /// The owner asked to end: the terminate goes in the next free slot.
     Wanted,
     /// The terminate is on its way.
     Sent,
@@ -382,7 +384,7 @@ impl Engine {
             Err(_) if flight.kind == Kind::Poll && self.ending == Ending::Sent => return Ok(None),
             Err(e) => return self.retry(flight, e).map(Some),
         };
-        let terminated = body.get_attr("type") == Some("terminate");
+        let ended_by_server = body.get_attr("type") == Some("terminate");
         let elements: Vec<Element> = body.elements().cloned().collect();
         match flight.kind {
             Kind::Terminate => {
@@ -395,8 +397,8 @@ impl Engine {
                 self.ended = true;
             }
             // A request let go because of our own terminate.
-            _ if terminated && self.ending == Ending::Sent => {}
-            _ if terminated => return Err(self.terminated(&body)),
+            _ if ended_by_server && self.ending == Ending::Sent => {}
+            _ if ended_by_server => return Err(terminated(&body)),
             Kind::Poll => {
                 let released_by_a_send = self.sends_started != flight.sends_before;
                 if elements.is_empty()
@@ -418,19 +420,6 @@ impl Engine {
             }
         }
         Ok(None)
-    }
-
-    /// The server ended the session: its stream error if it gave one, else its condition.
-    fn terminated(&self, body: &Element) -> Error {
-        if let Some(e) = body.find("error", NS_STREAM) {
-            return super::tcp::stream_error(e);
-        }
-        Error::BoshTerminated {
-            condition: body
-                .get_attr("condition")
-                .unwrap_or("undefined-condition")
-                .to_owned(),
-        }
     }
 }
 
