@@ -747,8 +747,10 @@ impl Worker {
             if again {
                 failed = self.fail_unacked();
             }
-            // What arrives before <enabled/> is not counted by the server; what follows it is.
-            let mut arrived: VecDeque<Element> = session.bind_for_session(deadline)?.into();
+            // Stanzas that came with the bind: before <enable/>, not counted by the server.
+            for el in session.bind_for_session(deadline)? {
+                early.push((el, false));
+            }
             self.jid = session.jid.clone();
             self.seq = 0;
             self.inbound = 0;
@@ -756,14 +758,10 @@ impl Worker {
             self.pings.clear();
             self.rejoin_rooms();
             if offered {
-                session
-                    .transport_mut()
-                    .send(&[Element::new("enable", NS_SM).attr("resume", "true")])?;
+                let t = session.transport_mut();
+                t.send(&[Element::new("enable", NS_SM).attr("resume", "true")])?;
                 loop {
-                    let answer = match arrived.pop_front() {
-                        Some(el) => el,
-                        None => session.transport_mut().recv()?,
-                    };
+                    let answer = t.recv()?;
                     if answer.ns != NS_SM {
                         early.push((answer, false));
                         continue;
@@ -783,7 +781,6 @@ impl Worker {
                     }
                 }
             }
-            early.extend(arrived.into_iter().map(|el| (el, true)));
             // Available presence: without it the server keeps messages to the bare JID
             // offline. Put first, so it precedes everything queued.
             let mut presence = Element::new("presence", NS_CLIENT);
