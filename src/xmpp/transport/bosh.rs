@@ -160,14 +160,24 @@ impl BoshTransport {
         self.rid += 1;
         self.requests += 1;
         let started = Instant::now();
-        let response = self
-            .client
-            .post(&self.url)
-            .header("Content-Type", "text/xml; charset=utf-8")
-            .timeout(left)
-            .body(bytes)
-            .send()
-            .map_err(http_error)?;
+        let post = |body: Vec<u8>| {
+            self.client
+                .post(&self.url)
+                .header("Content-Type", "text/xml; charset=utf-8")
+                .timeout(left)
+                .body(body)
+                .send()
+                .map_err(http_error)
+        };
+        // A kept-alive connection that a proxy closed meanwhile fails before any answer: the
+        // same body (same rid) goes once more, as XEP-0124 §14.3 allows.
+        let response = match post(bytes.clone()) {
+            Err(Error::Network {
+                kind: FailureKind::ConnectionReset | FailureKind::Other,
+                ..
+            }) => post(bytes)?,
+            other => other?,
+        };
         http_status(response.status().as_u16())?;
         let took = started.elapsed();
         self.rtt = Some(self.rtt.map_or(took, |r| r.min(took)));
