@@ -21,6 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use super::bosh::{
@@ -212,6 +213,15 @@ impl Engine {
             if self.ended {
                 return Err(Error::Closed);
             }
+            // Everything the owner has queued is taken before deciding what to send, so that
+            // writes go out together and an end or a stop is never behind a fresh poll.
+            loop {
+                match self.commands.try_recv() {
+                    Ok(command) => self.command(Some(command))?,
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => self.command(None)?,
+                }
+            }
             let pause = self.start_requests();
             let Engine {
                 commands,
@@ -220,17 +230,7 @@ impl Engine {
                 ..
             } = self;
             tokio::select! {
-                command = commands.recv() => match command {
-                    Some(Command::Write(bytes)) => self.outgoing.extend(bytes),
-                    Some(Command::End) => {
-                        if self.ending == Ending::Open {
-                            self.ending = Ending::Wanted;
-                        }
-                    }
-                    // The owner stopped the session (or is gone): whatever is in flight is
-                    // dropped here, which is the point of this design.
-                    Some(Command::Abort) | None => return Err(Error::Closed),
-                },
+                command = commands.recv() => self.command(command)?,
                 answer = answer_of(poll) => {
                     if let Some(flight) = self.poll.take() {
                         self.poll = self.answered(flight, answer)?;
@@ -253,6 +253,21 @@ impl Engine {
                 self.deliver_rid += 1;
             }
         }
+    }
+
+    fn command(&mut self, command: Option<Command>) -> Result<(), Error> {
+        match command {
+            Some(Command::Write(bytes)) => self.outgoing.extend(bytes),
+            Some(Command::End) => {
+                if self.ending == Ending::Open {
+                    self.ending = Ending::Wanted;
+                }
+            }
+            // The owner stopped the session (or is gone): whatever is in flight is dropped
+            // here, which is the point of this design.
+            Some(Command::Abort) | None => return Err(Error::Closed),
+        }
+        Ok(())
     }
 
     fn in_flight(&self) -> usize {
@@ -622,9 +637,11 @@ mod tests {
         let (_, _, mut poll) = requests.recv_timeout(wait).unwrap();
         writer.write_raw(b"<r xmlns='urn:xmpp:sm:3'/>").unwrap();
         let (_, _, _held_send) = requests.recv_timeout(wait).unwrap();
-        // As a server does: the send let the poll go, and the send itself is held.
-        answer(&mut poll, "");
+        // The owner says goodbye while both requests are held; then, as a server does, the
+        // older one (the poll) is let go. The send stays held: the terminate must take the
+        // poll's slot at once (rid 102), not wait for the send and not be preceded by a poll.
         writer.end_stream().unwrap();
+        answer(&mut poll, "");
         let (rid, body, mut terminate) = requests.recv_timeout(wait).unwrap();
         assert_eq!(rid, 102);
         assert!(
