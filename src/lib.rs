@@ -12,7 +12,8 @@
 //!   platform's memory manager, AddError/ExternalEvent, panics caught at every entry;
 //! - [`addin`]: the 1C object — member table, argument conversion, localized errors;
 //! - [`cert`], [`telegram`], [`xmpp`], [`net`]: the work itself, plain safe Rust with no
-//!   knowledge of 1C, usable from Rust directly (the `messenger` command-line tool does).
+//!   knowledge of 1C, usable from Rust directly (the `messenger` command-line tool does);
+//! - [`resident`] (private): pins the library in memory before a thread is left behind in it.
 #![deny(unsafe_code)]
 
 pub mod addin;
@@ -20,6 +21,7 @@ pub mod cert;
 mod ffi;
 pub mod i18n;
 pub mod net;
+mod resident;
 pub mod telegram;
 pub mod xmpp;
 

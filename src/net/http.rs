@@ -24,7 +24,9 @@ macro_rules! configure {
             .user_agent(concat!("Messenger-1C/", env!("CARGO_PKG_VERSION")))
             // An empty Proxy property means a direct connection, whatever the environment
             // says: the same code must behave the same in every 1C process.
-            .no_proxy();
+            .no_proxy()
+            // Lookups bounded by the timeout, never waited for when the client is dropped.
+            .dns_resolver(std::sync::Arc::new(super::dns::Resolver));
         if let Some(proxy) = &settings.proxy {
             let p = reqwest::Proxy::all(proxy.to_url()).map_err(|e| {
                 let e = e.without_url();

@@ -9,13 +9,12 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::mpsc;
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::Instant;
 
 use base64::Engine;
 
-use super::{Proxy, ProxyScheme};
+use super::{dns, Proxy, ProxyScheme};
 use crate::i18n::Lang;
 
 /// The longest proxy answer header we read before calling it garbage.
@@ -175,9 +174,7 @@ pub fn connect(
     }
 }
 
-/// Resolves `host` within the deadline. The system resolver cannot be interrupted, so it runs
-/// in a helper thread that we stop waiting for when time is up; that thread is left to finish
-/// on its own (it owns nothing but the name and a channel nobody reads any more).
+/// Resolves `host` within the deadline (see [`super::dns`]: a lookup that hangs is left behind).
 pub fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, ConnectError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
@@ -187,34 +184,13 @@ pub fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAdd
     if left.is_zero() {
         return Err(ConnectError::Timeout { stage: "resolving" });
     }
-    let dns = |detail: String| ConnectError::Dns {
-        host: host.to_owned(),
-        detail,
-    };
-    let (tx, rx) = mpsc::channel();
-    let name = host.to_owned();
-    let spawned = std::thread::Builder::new()
-        .name("messenger-dns".into())
-        .spawn(move || {
-            let result = (name.as_str(), port)
-                .to_socket_addrs()
-                .map(|a| a.collect::<Vec<_>>());
-            let _ = tx.send(result);
-        });
-    if spawned.is_err() {
-        // No thread to spare: resolve here, unbounded, rather than not at all.
-        return (host, port)
-            .to_socket_addrs()
-            .map(|a| a.collect())
-            .map_err(|e| dns(e.to_string()));
-    }
-    match rx.recv_timeout(left) {
-        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
-        Ok(Ok(_)) => Err(dns("no addresses".into())),
-        Ok(Err(e)) => Err(dns(e.to_string())),
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(ConnectError::Timeout { stage: "resolving" }),
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(dns("the resolver failed".into())),
-    }
+    dns::lookup(host, port, left).map_err(|e| match e {
+        dns::LookupError::Timeout => ConnectError::Timeout { stage: "resolving" },
+        dns::LookupError::Failed(detail) => ConnectError::Dns {
+            host: host.to_owned(),
+            detail,
+        },
+    })
 }
 
 /// The first address that accepts; `None` when the deadline passed before any answered.
