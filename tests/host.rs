@@ -142,3 +142,42 @@ fn the_header_compiles_as_c_with_its_layout_checks() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_hanging_name_lookup_ends_at_timeout_and_unloading_after_it_does_not_crash_the_host() {
+    // A DNS server that never answers: a UDP socket bound and never read (no ICMP "port
+    // unreachable" either, so the resolver waits out its full timeout). Port 53 needs root,
+    // which the CI machine has (it installs packages).
+    let address = format!("127.53.{}.1", std::process::id() % 250 + 1);
+    let silent = std::net::UdpSocket::bind((address.as_str(), 53))
+        .unwrap_or_else(|e| panic!("bind {address}:53 for the silent DNS server (needs root): {e}"));
+    // Only the host sees this resolver: its own mount namespace gets the file over
+    // /etc/resolv.conf. 10 s per lookup, against the calls' Timeout of 2 s.
+    let dir = common::temp_dir("dns-unload");
+    let conf = dir.join("resolv.conf");
+    std::fs::write(
+        &conf,
+        format!("nameserver {address}\noptions timeout:10 attempts:1\n"),
+    )
+    .expect("write resolv.conf");
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg("mount --bind \"$1\" /etc/resolv.conf && shift && exec \"$@\"")
+        .arg("sh")
+        .arg(&conf)
+        .arg(host())
+        .arg(library())
+        .args(["dns-unload", "xmpp.lookup-hangs.test", "11"])
+        .current_dir(&dir)
+        .output()
+        .expect("unshare (util-linux) is needed");
+    drop(silent);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
+    assert!(
+        out.status.success() && failures.is_empty() && stdout.contains("15 passed, 0 failed"),
+        "status {:?}\n{stdout}\n--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

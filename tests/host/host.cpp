@@ -18,6 +18,9 @@
 //                                  two objects with live XMPP sessions exchange messages, then
 //                                  are destroyed live and the library unloaded: one thread left.
 //                                  VARIANT: destroy | destroy-only | delete | disconnect
+//   host LIB dns-unload NAME LINGER_SECONDS
+//                                  network members with a name whose lookup hangs, then
+//                                  dlclose and LINGER_SECONDS alive: no crash, one thread
 //   host LIB session-bad JID WRONG_PASSWORD OPTIONS_JSON
 //                                  session members without a session, a wrong password, a
 //                                  BOSH session, an unreachable server: clear errors, no thread
@@ -1230,6 +1233,48 @@ static int run_session_bad(Library& lib, const std::string& jid, const std::stri
     return finish();
 }
 
+// A name lookup that hangs (the test points the resolver at a server that never answers):
+// each network member gives up within Timeout, the object is destroyed and the library
+// unloaded, and the host then lives on past the resolver's own timeout. A lookup thread left
+// running in an unmapped library would crash it here.
+static bool absent(const char* path);
+
+static int run_dns_unload(Library& lib, const char* path, const std::string& name, double linger_seconds) {
+    Session s(lib);
+    check(s.create("ru"), "object created");
+    s.set("Timeout", A_i4(2));
+    // Timeout is 2 s; the test's resolver gives up after far longer, so a call that waits
+    // for the lookup instead of its Timeout shows here (5 s is the bound, not a speed goal).
+    auto timed = [&](const std::string& what, const std::string& method, std::vector<Arg> args, const std::string& code) {
+        auto t = std::chrono::steady_clock::now();
+        auto r = s.call(method, std::move(args));
+        double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+        check(!r.ok && starts_with(r.error, code), what + ": " + r.error);
+        char line[64];
+        snprintf(line, sizeof line, "%.2f s", took);
+        check(took < 5.0, what + " returned within Timeout: " + line);
+    };
+    s.set("TelegramApiUrl", A_str("https://" + name));
+    timed("GetWebhookInfo through it", "GetWebhookInfo", {A_str("123:abc")}, "[TELEGRAM_");
+    std::string opts = "{\"server\":\"" + name + ":5222\"}";
+    timed("SendXmpp to a name that does not resolve in time", "SendXmpp",
+          {A_str("a@" + name), A_str("pw"), A_str("b@" + name), A_str("текст"), A_str(opts)}, "[XMPP_");
+    timed("XmppConnect to it", "XmppConnect", {A_str("a@" + name), A_str("pw"), A_str(opts)}, "[XMPP_");
+    std::string bosh = "{\"bosh_url\":\"https://" + name + "/http-bind\"}";
+    timed("SendXmpp over BOSH to it", "SendXmpp",
+          {A_str("a@" + name), A_str("pw"), A_str("b@" + name), A_str("текст"), A_str(bosh)}, "[XMPP_");
+    timed("XmppConnect over BOSH to it", "XmppConnect", {A_str("a@" + name), A_str("pw"), A_str(bosh)}, "[XMPP_");
+    s.destroy();
+    check(s.mem.outstanding() == 0 && s.mem.foreign_frees == 0, "memory manager balanced");
+    lib.close();
+    // The lookups still hang: the library must have pinned itself rather than be unmapped.
+    check(!absent(path), "dlclose left the library mapped while lookups still run in it");
+    std::this_thread::sleep_for(std::chrono::duration<double>(linger_seconds));
+    check(true, "the host lived on for " + std::to_string((int)linger_seconds) + " s after dlclose, past every lookup's end");
+    check(settled_thread_count() == 1, "exactly one thread is left");
+    return finish();
+}
+
 // ---- mode: call / members ------------------------------------------------------------------
 
 static bool parse_arg(const std::string& spec, Arg& out) {
@@ -1477,6 +1522,7 @@ int main(int argc, char** argv) {
     else if (mode == "members") rc = run_members(lib);
     else if (mode == "session" && argc >= 9) rc = run_session(lib, argv[3], argv[4], argv[5], argv[6], argv[7], argv[8]);
     else if (mode == "session-bad" && argc >= 6) rc = run_session_bad(lib, argv[3], argv[4], argv[5]);
+    else if (mode == "dns-unload" && argc >= 5) rc = run_dns_unload(lib, argv[1], argv[3], atof(argv[4]));
     else { fprintf(stderr, "unknown mode %s\n", mode.c_str()); rc = 2; }
     lib.close();
     return rc;
