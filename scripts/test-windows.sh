@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Windows test CI runs: builds both DLLs (scripts/build-windows.sh), builds the C test host
 # (tests/windows-host/host.c) for x86_64 and i686, runs the x86_64 host under wine against the
-# x86_64 DLL, and makes the bundle with the Windows libraries in it. Fails on any failed check.
+# x86_64 DLL (the full sequence, then a name lookup that hangs followed by FreeLibrary), and makes
+# the bundle with the Windows libraries in it. Fails on any failed check.
 # Prints the sizes of the libraries and of the ZIP (goals: each library <= 4 MB, ZIP <= 8 MB).
 #
 # Usage: scripts/test-windows.sh [-h]
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 case "${1:-}" in
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     "") ;;
     *) echo "test-windows: unknown argument $1" >&2; exit 2 ;;
 esac
@@ -53,6 +54,33 @@ if [ "$status" != 0 ] || [ -z "$summary" ] || ! grep -q ' 0 failed$' <<<"$summar
     exit 1
 fi
 
+# A name lookup that hangs, then FreeLibrary while the lookup's thread still runs in the DLL: the
+# DLL must have pinned itself (src/resident.rs), or the thread crashes the host when the lookup
+# returns. The resolver is a silent DNS server on loopback (a UDP socket never read: no answer,
+# no "port unreachable"), given to wine alone through its own mount namespace. Port 53: root.
+dns_ip=127.53.0.2
+rm -f "$work/dns.ready"
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 53))
+open(sys.argv[2], "w").close(); time.sleep(600)' "$dns_ip" "$work/dns.ready" &
+silent_dns=$!
+trap 'kill $silent_dns 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -f "$work/dns.ready" ] && break; sleep 0.1; done
+printf 'nameserver %s\noptions timeout:10 attempts:1\n' "$dns_ip" >"$work/resolv.conf"
+echo "test-windows: wine host.exe messenger.dll dns-unload (a lookup that hangs, then FreeLibrary)" >&2
+status=0
+(cd "$work/x86_64" && timeout 120 unshare --mount --propagation private \
+    sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh "$PWD/../resolv.conf" \
+    wine host.exe messenger.dll dns-unload xmpp.lookup-hangs.test 12 2>"$PWD/wine-dns.stderr") |
+    tr -d '\r' | tee "$work/x86_64/host-dns.out" || status=$?
+kill $silent_dns 2>/dev/null || true
+dns_summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/x86_64/host-dns.out" || true)
+if [ "$status" != 0 ] || [ -z "$dns_summary" ] || ! grep -q ' 0 failed$' <<<"$dns_summary"; then
+    echo "test-windows: the wine host failed in dns-unload (exit $status); wine's stderr:" >&2
+    tail -n 20 "$work/x86_64/wine-dns.stderr" >&2 || true
+    exit 1
+fi
+
 # The bundle with both Windows libraries (BUNDLE_WINDOWS=1 fails if either is missing).
 BUNDLE_WINDOWS=1 bash scripts/bundle.sh >/dev/null
 
@@ -63,4 +91,4 @@ for f in target/x86_64-pc-windows-gnu/release/messenger.dll target/i686-pc-windo
     printf '  %-50s %9d bytes (%s MiB)  %s\n' "$f" "$(size "$f")" \
         "$(awk -v b="$(size "$f")" 'BEGIN {printf "%.2f", b / 1048576}')" "$(file -b "$f" | cut -d, -f1)"
 done
-echo "test-windows: $summary (wine, x86_64); i686 built and checked statically; $(($(date +%s) - started)) s"
+echo "test-windows: $summary, dns-unload $dns_summary (wine, x86_64); i686 built and checked statically; $(($(date +%s) - started)) s"

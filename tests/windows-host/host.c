@@ -12,6 +12,7 @@
  * connection (IAddInDefBase) that records AddError and ExternalEvent.
  *
  *   host.exe PATH\TO\messenger.dll
+ *   host.exe PATH\TO\messenger.dll dns-unload NAME LINGER_SECONDS   (see run_dns_unload)
  *
  * Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed"; exit code 0 when all
  * passed. */
@@ -22,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -653,6 +655,48 @@ static void run(Library *lib) {
     }
 }
 
+/* ---- dns-unload ---------------------------------------------------------------------------
+ * A name lookup that hangs (scripts/test-windows.sh points the resolver at a server that never
+ * answers): SendXmpp gives up at its Timeout and leaves the lookup's thread behind; the object
+ * is destroyed and the DLL freed while that thread still runs in it. Without the DLL pinning
+ * itself, FreeLibrary unmaps it and the thread crashes the process when the lookup returns. */
+static void run_dns_unload(Library *lib, const char *name, int linger_seconds) {
+    MemoryManager mem;
+    Connection conn;
+    memory_init(&mem);
+    connection_init(&conn);
+    IComponentBase *obj = create(lib, &conn, &mem, false);
+    check(obj != NULL, "object created", NULL);
+    if (!obj) return;
+    tVariant two = v_i4(2);
+    long timeout = CALL_LE(obj, FindProp, L"Timeout");
+    long send = CALL_LE(obj, FindMethod, L"SendXmpp");
+    check(CALL_LE(obj, SetPropVal, timeout, &two), "Timeout set to 2", NULL);
+    WCHAR_T host[200], jid[220];
+    MultiByteToWideChar(CP_UTF8, 0, name, -1, host, 200);
+    swprintf(jid, 220, L"a@%ls", host);
+    WCHAR_T options[300];
+    swprintf(options, 300, L"{\"server\":\"%ls:5222\"}", host);
+    tVariant params[5] = {v_wstr(jid), v_wstr(L"pw"), v_wstr(jid), v_wstr(L"текст"), v_wstr(options)}, ret;
+    memset(&ret, 0, sizeof ret);
+    connection_clear(&conn);
+    DWORD started = GetTickCount();
+    bool ok = CALL_LE(obj, CallAsFunc, send, &ret, params, 5);
+    DWORD took = GetTickCount() - started;
+    release(&mem, &ret);
+    check(!ok && starts_with(conn.last_error, L"[XMPP_"), "SendXmpp to a name whose lookup hangs fails", conn.last_error);
+    /* Timeout is 2 s, the resolver's own timeout far longer: this is the bound, not a speed goal. */
+    check(took < 5000, "it returned within its Timeout", NULL);
+    CALL_ID(obj, Done);
+    check(lib->destroy_object(&obj) == 0, "object destroyed", NULL);
+    check(memory_balanced(&mem), "memory manager balanced", NULL);
+    FreeLibrary(lib->module);
+    lib->module = NULL;
+    check(GetModuleHandleW(L"messenger.dll") != NULL, "FreeLibrary left the DLL loaded while its lookup runs", NULL);
+    Sleep((DWORD)linger_seconds * 1000);
+    check(true, "the host lived on past the lookup's end", NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: host.exe PATH\\TO\\messenger.dll\n");
@@ -664,8 +708,12 @@ int main(int argc, char **argv) {
         check(false, "LoadLibrary and the five exports", NULL);
     } else {
         check(true, "LoadLibrary and the five exports", NULL);
-        run(&lib);
-        FreeLibrary(lib.module);
+        if (argc >= 5 && strcmp(argv[2], "dns-unload") == 0) {
+            run_dns_unload(&lib, argv[3], atoi(argv[4]));
+        } else {
+            run(&lib);
+            FreeLibrary(lib.module);
+        }
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
