@@ -149,8 +149,9 @@ fn a_hanging_name_lookup_ends_at_timeout_and_unloading_after_it_does_not_crash_t
     // unreachable" either, so the resolver waits out its full timeout). Port 53 needs root,
     // which the CI machine has (it installs packages).
     let address = format!("127.53.{}.1", std::process::id() % 250 + 1);
-    let silent = std::net::UdpSocket::bind((address.as_str(), 53))
-        .unwrap_or_else(|e| panic!("bind {address}:53 for the silent DNS server (needs root): {e}"));
+    let silent = std::net::UdpSocket::bind((address.as_str(), 53)).unwrap_or_else(|e| {
+        panic!("bind {address}:53 for the silent DNS server (needs root): {e}")
+    });
     // Only the host sees this resolver: its own mount namespace gets the file over
     // /etc/resolv.conf. 10 s per lookup, against the calls' Timeout of 2 s.
     let dir = common::temp_dir("dns-unload");

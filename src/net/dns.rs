@@ -115,7 +115,9 @@ impl reqwest::dns::Resolve for Resolver {
         Box::pin(async move {
             // Held across the wait: a request dropped at its timeout drops it here.
             let _pending = pending?;
-            let addrs = rx.await.map_err(|_| io::Error::other("the resolver failed"))??;
+            let addrs = rx
+                .await
+                .map_err(|_| io::Error::other("the resolver failed"))??;
             let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
             Ok(addrs)
         })
