@@ -10,10 +10,12 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use base64::Engine;
 
+use super::detached::{self, Abandoned};
 use super::{dns, Proxy, ProxyScheme};
 use crate::i18n::Lang;
 
@@ -32,6 +34,8 @@ pub enum ConnectError {
     Io(io::Error),
     /// The proxy could not be reached or did not let us through.
     Proxy(ProxyError),
+    /// The caller's cancel flag was set.
+    Cancelled,
 }
 
 /// A proxy failure, naming the proxy without its password.
@@ -107,20 +111,24 @@ impl fmt::Display for ProxyError {
     }
 }
 
-/// Connects to `host:port`, through `proxy` when given, within `deadline`.
+/// Connects to `host:port`, through `proxy` when given, within `deadline`. Setting `cancel`
+/// from another thread ends the name lookups and TCP connects at once (with
+/// [`ConnectError::Cancelled`]); the talk with a proxy is bounded by the deadline only.
 pub fn connect(
     host: &str,
     port: u16,
     proxy: Option<&Proxy>,
     deadline: Instant,
+    cancel: Option<&AtomicBool>,
 ) -> Result<TcpStream, ConnectError> {
     let Some(proxy) = proxy else {
-        let addrs = resolve(host, port, deadline)?;
-        return connect_any(&addrs, deadline).map_err(|e| match e {
-            None => ConnectError::Timeout {
+        let addrs = resolve(host, port, deadline, cancel)?;
+        return connect_any(&addrs, deadline, cancel).map_err(|e| match e {
+            ConnectFailure::Timeout => ConnectError::Timeout {
                 stage: "connecting",
             },
-            Some(e) => ConnectError::Io(e),
+            ConnectFailure::Cancelled => ConnectError::Cancelled,
+            ConnectFailure::Io(e) => ConnectError::Io(e),
         });
     };
     let named = proxy.to_string();
@@ -133,27 +141,28 @@ pub fn connect(
     if proxy.scheme == ProxyScheme::Https {
         return Err(fail(ProxyFailure::Unsupported));
     }
-    let proxy_addrs = resolve(&proxy.host, proxy.port, deadline).map_err(|e| match e {
+    let proxy_addrs = resolve(&proxy.host, proxy.port, deadline, cancel).map_err(|e| match e {
         ConnectError::Dns { detail, .. } => fail(ProxyFailure::Unreachable(format!(
             "{}: {detail}",
             proxy.host
         ))),
         other => other,
     })?;
-    let mut socket = connect_any(&proxy_addrs, deadline).map_err(|e| match e {
-        None => ConnectError::Timeout {
+    let mut socket = connect_any(&proxy_addrs, deadline, cancel).map_err(|e| match e {
+        ConnectFailure::Timeout => ConnectError::Timeout {
             stage: "connecting to the proxy",
         },
-        Some(e) if is_timeout(&e) => ConnectError::Timeout {
+        ConnectFailure::Cancelled => ConnectError::Cancelled,
+        ConnectFailure::Io(e) if is_timeout(&e) => ConnectError::Timeout {
             stage: "connecting to the proxy",
         },
-        Some(e) => fail(ProxyFailure::Unreachable(e.to_string())),
+        ConnectFailure::Io(e) => fail(ProxyFailure::Unreachable(e.to_string())),
     })?;
     let _ = socket.set_nodelay(true);
     let talk = match proxy.scheme {
         ProxyScheme::Http => http_connect(&mut socket, proxy, host, port, deadline),
         ProxyScheme::Socks5 | ProxyScheme::Socks5h => {
-            socks5_connect(&mut socket, proxy, host, port, deadline)
+            socks5_connect(&mut socket, proxy, host, port, deadline, cancel)
         }
         ProxyScheme::Https => Err(Step::Proxy(ProxyFailure::Unsupported)),
     };
@@ -171,21 +180,27 @@ pub fn connect(
         Err(Step::Timeout) => Err(ConnectError::Timeout {
             stage: "resolving the target for the proxy",
         }),
+        Err(Step::Cancelled) => Err(ConnectError::Cancelled),
     }
 }
 
 /// Resolves `host` within the deadline (see [`super::dns`]: a lookup that hangs is left behind).
-pub fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, ConnectError> {
+pub fn resolve(
+    host: &str,
+    port: u16,
+    deadline: Instant,
+    cancel: Option<&AtomicBool>,
+) -> Result<Vec<SocketAddr>, ConnectError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
+    if Instant::now() >= deadline {
         return Err(ConnectError::Timeout { stage: "resolving" });
     }
-    dns::lookup(host, port, left).map_err(|e| match e {
+    dns::lookup(host, port, deadline, cancel).map_err(|e| match e {
         dns::LookupError::Timeout => ConnectError::Timeout { stage: "resolving" },
+        dns::LookupError::Cancelled => ConnectError::Cancelled,
         dns::LookupError::Failed(detail) => ConnectError::Dns {
             host: host.to_owned(),
             detail,
@@ -193,20 +208,40 @@ pub fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAdd
     })
 }
 
-/// The first address that accepts; `None` when the deadline passed before any answered.
-fn connect_any(addrs: &[SocketAddr], deadline: Instant) -> Result<TcpStream, Option<io::Error>> {
+/// The first address that accepts; `Ok(None)` when the deadline passed before any answered.
+/// Each connect runs in a thread of its own ([`detached`]) so that a cancel need not wait for
+/// an address that never answers.
+fn connect_any(
+    addrs: &[SocketAddr],
+    deadline: Instant,
+    cancel: Option<&AtomicBool>,
+) -> Result<TcpStream, ConnectFailure> {
     let mut last = None;
-    for addr in addrs {
+    for &addr in addrs {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
         }
-        match TcpStream::connect_timeout(addr, left) {
-            Ok(s) => return Ok(s),
-            Err(e) => last = Some(e),
+        let work = move || TcpStream::connect_timeout(&addr, left);
+        match detached::run("messenger-connect", deadline, cancel, work) {
+            Ok(Ok(s)) => return Ok(s),
+            Ok(Err(e)) => last = Some(e),
+            Err(Abandoned::Timeout) => break,
+            Err(Abandoned::Cancelled) => return Err(ConnectFailure::Cancelled),
         }
     }
-    Err(last)
+    Err(match last {
+        Some(e) => ConnectFailure::Io(e),
+        None => ConnectFailure::Timeout,
+    })
+}
+
+/// Why [`connect_any`] gave no connection.
+enum ConnectFailure {
+    Timeout,
+    Cancelled,
+    /// The last address's error.
+    Io(io::Error),
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -222,6 +257,7 @@ enum Step {
     Io(io::Error),
     Dns(String, String),
     Timeout,
+    Cancelled,
 }
 
 impl From<io::Error> for Step {
@@ -325,6 +361,7 @@ fn socks5_connect(
     host: &str,
     port: u16,
     deadline: Instant,
+    cancel: Option<&AtomicBool>,
 ) -> Result<(), Step> {
     let credentials = proxy
         .username
@@ -380,8 +417,9 @@ fn socks5_connect(
     let ip = match bare.parse::<IpAddr>() {
         Ok(ip) => Some(ip),
         Err(_) if proxy.scheme == ProxyScheme::Socks5 => {
-            let addrs = resolve(bare, port, deadline).map_err(|e| match e {
+            let addrs = resolve(bare, port, deadline, cancel).map_err(|e| match e {
                 ConnectError::Dns { host, detail } => Step::Dns(host, detail),
+                ConnectError::Cancelled => Step::Cancelled,
                 _ => Step::Timeout,
             })?;
             addrs.first().map(SocketAddr::ip)
@@ -497,7 +535,7 @@ mod tests {
         let proxy = Proxy::parse(&format!("http://u:S3cret@127.0.0.1:{port}"))
             .unwrap()
             .unwrap();
-        let err = connect("example.org", 5222, Some(&proxy), soon()).unwrap_err();
+        let err = connect("example.org", 5222, Some(&proxy), soon(), None).unwrap_err();
         let sent = String::from_utf8(t.join().unwrap()).unwrap();
         assert!(
             sent.starts_with("CONNECT example.org:5222 HTTP/1.1\r\n"),
@@ -523,7 +561,7 @@ mod tests {
         let proxy = Proxy::parse(&format!("http://127.0.0.1:{port}"))
             .unwrap()
             .unwrap();
-        match connect("::1", 5222, Some(&proxy), soon()) {
+        match connect("::1", 5222, Some(&proxy), soon(), None) {
             Err(ConnectError::Proxy(ProxyError {
                 reason: ProxyFailure::Refused(s),
                 ..
@@ -539,7 +577,7 @@ mod tests {
         let proxy = Proxy::parse(&format!("socks5h://u:bad@127.0.0.1:{port}"))
             .unwrap()
             .unwrap();
-        match connect("localhost", 5222, Some(&proxy), soon()) {
+        match connect("localhost", 5222, Some(&proxy), soon(), None) {
             Err(ConnectError::Proxy(ProxyError {
                 reason: ProxyFailure::AuthFailed,
                 ..
@@ -561,6 +599,7 @@ mod tests {
             5222,
             Some(&proxy),
             Instant::now() + Duration::from_millis(300),
+            None,
         )
         .unwrap_err();
         assert!(matches!(err, ConnectError::Timeout { .. }), "{err:?}");
@@ -571,10 +610,10 @@ mod tests {
     #[test]
     fn resolution_gives_up_at_the_deadline() {
         // A deadline already past: no lookup at all, a timeout at once.
-        let err = resolve("example.invalid", 1, Instant::now()).unwrap_err();
+        let err = resolve("example.invalid", 1, Instant::now(), None).unwrap_err();
         assert!(matches!(err, ConnectError::Timeout { .. }), "{err:?}");
         assert_eq!(
-            resolve("[::1]", 7, Instant::now()).unwrap(),
+            resolve("[::1]", 7, Instant::now(), None).unwrap(),
             vec!["[::1]:7".parse().unwrap()]
         );
     }

@@ -44,8 +44,9 @@ pub const INBOX_LIMIT: usize = 100_000;
 /// The longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// The longest one reconnection attempt may take. Its login is cut when the owner stops the
-/// session ([`Interrupt`]), but not its TCP connect, name lookup or proxy handshake: Done may
+/// The longest one reconnection attempt may take. When the owner stops the session
+/// ([`Interrupt`]), a TCP attempt is cut at once — name lookup, TCP connect, login — except
+/// for the talk with a proxy; over BOSH the login's HTTP request in progress is not. Done may
 /// wait for those, at most this long.
 const RECONNECT_LIMIT: Duration = Duration::from_secs(15);
 
@@ -641,6 +642,19 @@ impl Worker {
         }
     }
 
+    fn stop_asked(&self) -> bool {
+        self.config
+            .login
+            .interrupt
+            .as_ref()
+            .is_some_and(|i| i.is_interrupted())
+    }
+
+    fn stopped_while_reconnecting(&mut self, attempt: u32) {
+        let failed = self.fail_all(|| Error::NotConnected);
+        self.state(State::Disconnected, attempt, None, &failed);
+    }
+
     /// Tries again with growing pauses until it works, a permanent error comes, or the owner
     /// stops the session. Returns whether the session goes on.
     fn reconnect(&mut self, mut error: Error) -> bool {
@@ -661,8 +675,7 @@ impl Worker {
                         self.queue(element, id, room, ticket)
                     }
                     Ok(Input::Stop) | Err(RecvTimeoutError::Disconnected) => {
-                        let failed = self.fail_all(|| Error::NotConnected);
-                        self.state(State::Disconnected, attempt, None, &failed);
+                        self.stopped_while_reconnecting(attempt);
                         return false;
                     }
                     Ok(Input::Incoming(..)) | Ok(Input::Lost(..)) => {}
@@ -682,6 +695,11 @@ impl Worker {
                 Err(e) if e.is_permanent() => {
                     let failed = self.fail_all(|| Error::NotDelivered);
                     self.state(State::Failed, attempt, Some(&e), &failed);
+                    return false;
+                }
+                // The owner's stop cut this attempt: no new attempt to announce.
+                Err(_) if self.stop_asked() => {
+                    self.stopped_while_reconnecting(attempt);
                     return false;
                 }
                 Err(e) => error = e,

@@ -59,8 +59,9 @@ impl Write for SendOnly<'_> {
 }
 
 /// Lets another thread cut a connection that is still logging in: the persistent session's
-/// owner stopping it must not wait for a login that hangs until its deadline. The socket is
-/// registered as soon as it exists; [`Interrupt::interrupt`] shuts it down and refuses new ones.
+/// owner stopping it must not wait for a login that hangs until its deadline. Until the socket
+/// exists, the name lookup and the TCP connect watch the flag; then the socket is registered
+/// and [`Interrupt::interrupt`] shuts it down. Later connections are refused.
 #[derive(Debug, Default)]
 pub struct Interrupt {
     stopped: std::sync::atomic::AtomicBool,
@@ -89,6 +90,11 @@ impl Interrupt {
         if let Ok(mut slot) = self.socket.lock() {
             *slot = None;
         }
+    }
+
+    /// Whether [`Interrupt::interrupt`] was called.
+    pub fn is_interrupted(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Cuts the login in progress, if any, and every later one.
@@ -205,7 +211,7 @@ impl TcpTransport {
         deadline: Instant,
         interrupt: Option<&Interrupt>,
     ) -> Result<TcpTransport, Error> {
-        let socket = connect_socket(host, port, proxy, deadline)?;
+        let socket = connect_socket(host, port, proxy, deadline, interrupt.map(|i| &i.stopped))?;
         if let Some(interrupt) = interrupt {
             interrupt.register(&socket)?;
         }
@@ -603,10 +609,13 @@ fn connect_socket(
     port: u16,
     proxy: Option<&crate::net::Proxy>,
     deadline: Instant,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<TcpStream, Error> {
     use crate::net::http::FailureKind as K;
     use crate::net::tunnel::{self, ConnectError};
-    tunnel::connect(host, port, proxy, deadline).map_err(|e| match e {
+    tunnel::connect(host, port, proxy, deadline, cancel).map_err(|e| match e {
+        // The owner stopped the session while it was connecting.
+        ConnectError::Cancelled => Error::Closed,
         ConnectError::Dns { host, detail } => Error::Network {
             kind: K::Dns,
             detail: format!("{host}: {detail}"),
