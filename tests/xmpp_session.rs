@@ -27,9 +27,9 @@ use xmpp_common::{Kind, Server};
 
 /// Accounts of this binary; each test uses its own, so that no message of one test (a late
 /// duplicate, an offline message) can reach another. Password: "pw-" + name.
-const USERS: [&str; 18] = [
+const USERS: [&str; 19] = [
     "hosta1", "hostb1", "hosta2", "hostb2", "hosta3", "hostb3", "s1000", "r1000", "silent", "twin",
-    "badauth", "again", "cutoff", "bosha", "boshb", "silentb", "hosta4", "hostb4",
+    "badauth", "again", "cutoff", "bosha", "boshb", "silentb", "hosta4", "hostb4", "hangconn",
 ];
 
 fn pw(user: &str) -> String {
@@ -1133,6 +1133,142 @@ fn silent_server(bosh: bool) {
         "the message after the silence did not arrive\n{}",
         l.dump()
     );
+}
+
+// ---- a reconnection that hangs in the TCP connect --------------------------------------------
+
+/// A TCP proxy in front of the server; `blackhole` closes every connection it forwarded and
+/// stops accepting: the listening socket stays open with its accept queue full, so a client's
+/// SYN is dropped and its connect waits, as behind a firewall that drops packets.
+struct HangProxy {
+    port: u16,
+    blackhole: Arc<std::sync::atomic::AtomicBool>,
+    forwarded: Arc<Mutex<Vec<TcpStream>>>,
+    acceptor: Option<std::thread::JoinHandle<TcpListener>>,
+    /// The connections that fill the accept queue (kept open).
+    fillers: Vec<TcpStream>,
+    listener: Option<TcpListener>,
+}
+
+impl HangProxy {
+    fn start(upstream: u16) -> HangProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let blackhole = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let forwarded = Arc::new(Mutex::new(Vec::new()));
+        let (bh, fw) = (blackhole.clone(), forwarded.clone());
+        let acceptor = std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if bh.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                fw.lock().unwrap().push(client.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+            listener
+        });
+        HangProxy {
+            port,
+            blackhole,
+            forwarded,
+            acceptor: Some(acceptor),
+            fillers: Vec::new(),
+            listener: None,
+        }
+    }
+
+    fn blackhole(&mut self) {
+        use std::os::fd::AsRawFd;
+        self.blackhole.store(true, Ordering::SeqCst);
+        // Wakes the acceptor, which sees the flag and hands the listener back unaccepting.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        let listener = self.acceptor.take().unwrap().join().unwrap();
+        // listen() again on a listening socket sets its backlog: 0 lets one connection queue.
+        // SAFETY: a valid listening socket we own; listen only changes its backlog.
+        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+        while self.fillers.len() < 8 {
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+            match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+                Ok(s) => self.fillers.push(s),
+                Err(_) => break,
+            }
+        }
+        self.listener = Some(listener);
+        for c in self.forwarded.lock().unwrap().drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn stopping_a_session_whose_reconnection_hangs_in_the_tcp_connect_does_not_wait_for_it() {
+    // Timeout 30 s: a reconnection's connect may take min(Timeout, 15 s). The listener stops
+    // (XmppDisconnect) 8 s after it started, while that connect still hangs.
+    const LISTEN_FOR: f64 = 8.0;
+    let s = server(Kind::Ejabberd);
+    let mut proxy = HangProxy::start(s.c2s);
+    let (mut l, _) = listen_at(
+        s,
+        proxy.port,
+        "hangconn@localhost",
+        &pw("hangconn"),
+        "hang",
+        &["--timeout", "30", "--for", "8"],
+    );
+    let from = l.err.len();
+    proxy.blackhole();
+    let cut = Instant::now();
+    let Some((idx, _, line)) = l.err.wait(from, Duration::from_secs(10), |line| {
+        is_state(line, &["reconnecting"])
+    }) else {
+        panic!("the listener did not notice the cut\n{}", l.dump());
+    };
+    println!("after the cut: {line}");
+    let Some(status) = l.wait_exit(Duration::from_secs(40)) else {
+        panic!("the listener did not end\n{}", l.dump());
+    };
+    let ended = l.started.elapsed().as_secs_f64();
+    for (t, line) in l.err.all() {
+        println!(
+            "  {:+.2} s after the cut: {line}",
+            t.duration_since(cut).as_secs_f64() - cut.duration_since(t).as_secs_f64()
+        );
+    }
+    let after_cut: Vec<String> = l.err.all()[idx + 1..]
+        .iter()
+        .map(|(_, l)| l.clone())
+        .filter(|l| l.contains("\"state\""))
+        .collect();
+    println!(
+        "listen-for {LISTEN_FOR} s, cut at {:.2} s, exited at {ended:.2} s; states after the cut: {after_cut:?}",
+        cut.duration_since(l.started).as_secs_f64()
+    );
+    // The point of the test: the stop came while the reconnection's connect was still pending
+    // (no other attempt, no success in between), and it did not wait for that connect (15 s).
+    assert!(
+        after_cut.iter().all(|l| is_state(l, &["disconnected"])),
+        "another attempt or a success came before the stop: the connect did not hang\n{}",
+        l.dump()
+    );
+    assert!(status.success(), "{status:?}\n{}", l.dump());
+    assert!(
+        ended < LISTEN_FOR + 3.0,
+        "the stop waited for the hanging connect: exited at {ended:.2} s\n{}",
+        l.dump()
+    );
+    drop(proxy);
 }
 
 // ---- two sessions of one account ----------------------------------------------------------------
