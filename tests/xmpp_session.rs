@@ -27,9 +27,10 @@ use xmpp_common::{Kind, Server};
 
 /// Accounts of this binary; each test uses its own, so that no message of one test (a late
 /// duplicate, an offline message) can reach another. Password: "pw-" + name.
-const USERS: [&str; 19] = [
+const USERS: [&str; 20] = [
     "hosta1", "hostb1", "hosta2", "hostb2", "hosta3", "hostb3", "s1000", "r1000", "silent", "twin",
     "badauth", "again", "cutoff", "bosha", "boshb", "silentb", "hosta4", "hostb4", "hangconn",
+    "hangbosh",
 ];
 
 fn pw(user: &str) -> String {
@@ -1216,21 +1217,38 @@ impl HangProxy {
 fn stopping_a_session_whose_reconnection_hangs_in_the_tcp_connect_does_not_wait_for_it() {
     // Timeout 30 s: a reconnection's connect may take min(Timeout, 15 s). The listener stops
     // (XmppDisconnect) 8 s after it started, while that connect still hangs.
-    const LISTEN_FOR: f64 = 8.0;
+    stop_while_the_reconnection_hangs(false, 30, 8.0);
+}
+
+#[test]
+fn stopping_a_bosh_session_whose_reconnection_hangs_in_its_login_request_does_not_wait_for_it() {
+    // The BOSH session notices the cut by its keep-alive (about half the Timeout); its login
+    // request then hangs for min(Timeout, 15 s) = 12 s. The stop comes 12 s after the start.
+    stop_while_the_reconnection_hangs(true, 12, 12.0);
+}
+
+fn stop_while_the_reconnection_hangs(bosh: bool, timeout: u32, listen_for: f64) {
     let s = server(Kind::Ejabberd);
-    let mut proxy = HangProxy::start(s.c2s);
+    let mut proxy = HangProxy::start(if bosh { s.http } else { s.c2s });
+    let url = bosh_url(proxy.port);
+    let (timeout, listen_for_arg) = (timeout.to_string(), format!("{listen_for}"));
+    let mut extra = vec!["--timeout", &timeout, "--for", &listen_for_arg];
+    if bosh {
+        extra.extend(["--bosh", url.as_str()]);
+    }
+    let user = if bosh { "hangbosh" } else { "hangconn" };
     let (mut l, _) = listen_at(
         s,
         proxy.port,
-        "hangconn@localhost",
-        &pw("hangconn"),
+        &format!("{user}@localhost"),
+        &pw(user),
         "hang",
-        &["--timeout", "30", "--for", "8"],
+        &extra,
     );
     let from = l.err.len();
     proxy.blackhole();
     let cut = Instant::now();
-    let Some((idx, _, line)) = l.err.wait(from, Duration::from_secs(10), |line| {
+    let Some((idx, _, line)) = l.err.wait(from, Duration::from_secs(30), |line| {
         is_state(line, &["reconnecting"])
     }) else {
         panic!("the listener did not notice the cut\n{}", l.dump());
@@ -1252,11 +1270,11 @@ fn stopping_a_session_whose_reconnection_hangs_in_the_tcp_connect_does_not_wait_
         .filter(|l| l.contains("\"state\""))
         .collect();
     println!(
-        "listen-for {LISTEN_FOR} s, cut at {:.2} s, exited at {ended:.2} s; states after the cut: {after_cut:?}",
+        "BOSH: {bosh}; listen-for {listen_for} s, cut at {:.2} s, exited at {ended:.2} s; states after the cut: {after_cut:?}",
         cut.duration_since(l.started).as_secs_f64()
     );
-    // The point of the test: the stop came while the reconnection's connect was still pending
-    // (no other attempt, no success in between), and it did not wait for that connect (15 s).
+    // The point of the test: the stop came while the reconnection's attempt was still pending
+    // (no other attempt, no success in between), and it did not wait for it.
     assert!(
         after_cut.iter().all(|l| is_state(l, &["disconnected"])),
         "another attempt or a success came before the stop: the connect did not hang\n{}",
@@ -1264,8 +1282,8 @@ fn stopping_a_session_whose_reconnection_hangs_in_the_tcp_connect_does_not_wait_
     );
     assert!(status.success(), "{status:?}\n{}", l.dump());
     assert!(
-        ended < LISTEN_FOR + 3.0,
-        "the stop waited for the hanging connect: exited at {ended:.2} s\n{}",
+        ended < listen_for + 3.0,
+        "the stop waited for the hanging attempt: exited at {ended:.2} s\n{}",
         l.dump()
     );
     drop(proxy);

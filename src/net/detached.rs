@@ -63,7 +63,7 @@ pub(super) fn start<T: 'static>(
 
 /// Why a call was left behind.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Abandoned {
+pub(crate) enum Abandoned {
     /// The deadline passed first.
     Timeout,
     /// The owner cancelled the wait.
@@ -71,7 +71,7 @@ pub(super) enum Abandoned {
 }
 
 /// Runs `work` (see [`start`]) and waits for it until `deadline`, or until `cancel` is set.
-pub(super) fn run<T: Send + 'static>(
+pub(crate) fn run<T: Send + 'static>(
     name: &str,
     deadline: Instant,
     cancel: Option<&AtomicBool>,

@@ -2,7 +2,7 @@
 //! TLS configuration (rustls with the ring provider) used by HTTP (Telegram, BOSH) and by XMPP
 //! over TCP alike, so that every target builds with the same crypto.
 
-mod detached;
+pub(crate) mod detached;
 mod dns;
 pub mod http;
 mod proxy;

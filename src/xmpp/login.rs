@@ -192,6 +192,7 @@ pub fn connect(
             url,
             &domain,
             deadline,
+            options.interrupt.clone(),
         )?),
         None => {
             let config = tls::client_config(&settings.trusted, options.verification)

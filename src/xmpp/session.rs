@@ -45,9 +45,9 @@ pub const INBOX_LIMIT: usize = 100_000;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// The longest one reconnection attempt may take. When the owner stops the session
-/// ([`Interrupt`]), a TCP attempt is cut at once — name lookup, TCP connect, login — except
-/// for the talk with a proxy; over BOSH the login's HTTP request in progress is not. Done may
-/// wait for those, at most this long.
+/// ([`Interrupt`]), an attempt is cut at once — name lookup, TCP connect, login, over BOSH the
+/// login's HTTP request — except for the talk with a proxy on the way to a TCP server. Done
+/// may wait for that, at most this long.
 const RECONNECT_LIMIT: Duration = Duration::from_secs(15);
 
 /// Stanzas written per batch before an ack is requested even if more are waiting.

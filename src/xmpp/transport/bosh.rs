@@ -3,9 +3,12 @@
 //! server answers at once.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::tcp::Interrupt;
 use super::{Split, Transport};
+use crate::net::detached::{self, Abandoned};
 use crate::net::http::FailureKind;
 use crate::net::tls::Verification;
 use crate::net::NetSettings;
@@ -40,6 +43,8 @@ pub struct BoshTransport {
     queue: VecDeque<Element>,
     features: Element,
     deadline: Instant,
+    /// The persistent session's stop: cuts a login request in progress.
+    interrupt: Option<Arc<Interrupt>>,
     /// The terminate request was sent; nothing more may be.
     closed: bool,
     /// How many HTTP requests this session made (the benchmark reports it).
@@ -48,12 +53,14 @@ pub struct BoshTransport {
 
 impl BoshTransport {
     /// Creates the BOSH session and reads the stream features (polling if they come late).
+    /// Setting `interrupt` ends a request in progress at once ([`Error::Closed`]).
     pub fn connect(
         settings: &NetSettings,
         verification: Verification,
         url: &str,
         domain: &str,
         deadline: Instant,
+        interrupt: Option<Arc<Interrupt>>,
     ) -> Result<BoshTransport, Error> {
         let client = crate::net::http::client(settings, verification).map_err(Error::Settings)?;
         let mut t = BoshTransport {
@@ -72,6 +79,7 @@ impl BoshTransport {
             queue: VecDeque::new(),
             features: Element::default(),
             deadline,
+            interrupt,
             closed: false,
             requests: 0,
         };
@@ -160,37 +168,68 @@ impl BoshTransport {
         self.rid += 1;
         self.requests += 1;
         let started = Instant::now();
-        let post = |body: Vec<u8>| {
-            self.client
-                .post(&self.url)
-                .header("Content-Type", "text/xml; charset=utf-8")
-                .timeout(left)
-                .body(body)
-                .send()
-                .map_err(http_error)
+        let (client, url) = (self.client.clone(), self.url.clone());
+        let exchange = move || exchange(&client, &url, bytes, left);
+        let data = match &self.interrupt {
+            None => exchange()?,
+            // The blocking client cannot abandon a request: it runs in a thread of its own so
+            // that the session's stop need not wait for a request that hangs (it is left to
+            // end at its timeout).
+            Some(interrupt) => {
+                let deadline = Instant::now() + left;
+                match detached::run("messenger-bosh", deadline, Some(interrupt.flag()), exchange) {
+                    Ok(data) => data?,
+                    Err(Abandoned::Cancelled) => return Err(Error::Closed),
+                    Err(Abandoned::Timeout) => {
+                        return Err(Error::Network {
+                            kind: FailureKind::Timeout,
+                            detail: "BOSH".into(),
+                        })
+                    }
+                }
+            }
         };
-        // A kept-alive connection that a proxy closed meanwhile fails before any answer: the
-        // same body (same rid) goes once more, as XEP-0124 §14.3 allows.
-        let response = match post(bytes.clone()) {
-            Err(Error::Network {
-                kind: FailureKind::ConnectionReset | FailureKind::Other,
-                ..
-            }) => post(bytes)?,
-            other => other?,
-        };
-        http_status(response.status().as_u16())?;
         let took = started.elapsed();
         self.rtt = Some(self.rtt.map_or(took, |r| r.min(took)));
-        let mut limited = std::io::Read::take(response, MAX_RESPONSE_BYTES + 1);
-        let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut limited, &mut data).map_err(super::tcp::io_error)?;
-        if data.len() as u64 > MAX_RESPONSE_BYTES {
-            return Err(Error::StanzaTooLarge {
-                limit: MAX_RESPONSE_BYTES as usize,
-            });
-        }
         parse_body(&data)
     }
+}
+
+/// One POST: its status checked, its body read (bounded).
+fn exchange(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    bytes: Vec<u8>,
+    left: Duration,
+) -> Result<Vec<u8>, Error> {
+    let post = |body: Vec<u8>| {
+        client
+            .post(url)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .timeout(left)
+            .body(body)
+            .send()
+            .map_err(http_error)
+    };
+    // A kept-alive connection that a proxy closed meanwhile fails before any answer: the
+    // same body (same rid) goes once more, as XEP-0124 §14.3 allows.
+    let response = match post(bytes.clone()) {
+        Err(Error::Network {
+            kind: FailureKind::ConnectionReset | FailureKind::Other,
+            ..
+        }) => post(bytes)?,
+        other => other?,
+    };
+    http_status(response.status().as_u16())?;
+    let mut limited = std::io::Read::take(response, MAX_RESPONSE_BYTES + 1);
+    let mut data = Vec::new();
+    std::io::Read::read_to_end(&mut limited, &mut data).map_err(super::tcp::io_error)?;
+    if data.len() as u64 > MAX_RESPONSE_BYTES {
+        return Err(Error::StanzaTooLarge {
+            limit: MAX_RESPONSE_BYTES as usize,
+        });
+    }
+    Ok(data)
 }
 
 /// A failed request as our error (without the URL, which the failure never carries).

@@ -92,6 +92,11 @@ impl Interrupt {
         }
     }
 
+    /// The flag that [`Interrupt::interrupt`] sets, for waits that watch it.
+    pub(super) fn flag(&self) -> &std::sync::atomic::AtomicBool {
+        &self.stopped
+    }
+
     /// Whether [`Interrupt::interrupt`] was called.
     pub fn is_interrupted(&self) -> bool {
         self.stopped.load(std::sync::atomic::Ordering::SeqCst)
