@@ -36,19 +36,19 @@ pub fn lookup(
     deadline: Instant,
     cancel: Option<&AtomicBool>,
 ) -> Result<Vec<SocketAddr>, LookupError> {
-    let name = host.to_owned();
-    let work = move || {
-        (name.as_str(), port)
-            .to_socket_addrs()
-            .map(|a| a.collect::<Vec<_>>())
-    };
-    match detached::run("messenger-dns", deadline, cancel, work) {
+    match detached::run("messenger-dns", deadline, cancel, system_lookup(host, port)) {
         Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
         Ok(Ok(_)) => Err(LookupError::Failed("no addresses".into())),
         Ok(Err(e)) => Err(LookupError::Failed(e.to_string())),
         Err(Abandoned::Timeout) => Err(LookupError::Timeout),
         Err(Abandoned::Cancelled) => Err(LookupError::Cancelled),
     }
+}
+
+/// The system resolver's answer for `host:port`, as a job for [`detached`].
+fn system_lookup(host: &str, port: u16) -> impl FnOnce() -> io::Result<Vec<SocketAddr>> + Send {
+    let name = host.to_owned();
+    move || (name.as_str(), port).to_socket_addrs().map(|a| a.collect())
 }
 
 /// reqwest's resolver replaced by ours: the request's own timeout then really bounds the
@@ -58,13 +58,8 @@ pub struct Resolver;
 impl reqwest::dns::Resolve for Resolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let host = name.as_str().to_owned();
         // The port is set by the connector afterwards.
-        let work = move || {
-            (host.as_str(), 0)
-                .to_socket_addrs()
-                .map(|a| a.collect::<Vec<_>>())
-        };
+        let work = system_lookup(name.as_str(), 0);
         let pending = detached::start("messenger-dns", work, move |r| {
             let _ = tx.send(r);
         });
