@@ -69,6 +69,12 @@ exec runuser -u ejabberd -- env HOME="$D" /usr/sbin/ejabberdctl --config-dir "$D
   --config "$D/conf/ejabberd.yml" --ctl-config "$D/conf/ejabberdctl.cfg" --logs "$D/log" --spool "$D/db" "\$@"
 CTL
 chmod 755 "$D/ctl.sh"
+# The Erlang cookie is written here, before any node starts. Otherwise the server node and the
+# first `ctl.sh status` node both find none and create it at the same moment; Erlang writes the
+# file first and makes it owner-only after, so the other node can read it in between and refuse
+# to start ("Cookie file ... must be accessible by owner only"), as a CI run did.
+( umask 077; openssl rand -hex 20 | tr -d '\n' > "$D/.erlang.cookie" )
+chmod 400 "$D/.erlang.cookie"
 chown -R ejabberd:ejabberd "$D"; chmod 711 "$(dirname "$D")" 2>/dev/null || true
 cd "$D"
 # its own session, so that one kill of the group stops beam and its helpers
