@@ -390,3 +390,136 @@ fn invalid_input_is_refused_before_any_connection() {
     let ok: SendOptions = serde_json::from_str(r#"{"type": "headline", "mechanisms": ["PLAIN"], "danger_accept_invalid_certificates": true}"#).unwrap();
     assert_eq!(ok.r#type.as_deref(), Some("headline"));
 }
+
+/// The `id` attribute of the `<iq>` that holds `marker` (a namespace) in what the client wrote.
+fn iq_id_around(text: &str, marker: &str) -> String {
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {text}"));
+    let start = text[..at]
+        .rfind("<iq")
+        .unwrap_or_else(|| panic!("no <iq> in {text}"));
+    let tag = &text[start..at];
+    let value = tag
+        .split("id=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no id in {tag}"));
+    let quote = &value[..1];
+    value[1..]
+        .split(quote)
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Takes a client through PLAIN and the stream restart, offering only resource binding (no
+/// XEP-0198, so the session confirms with pings). Returns what it wrote with its bind: the
+/// bind and the confirming ping come in one batch.
+fn log_in_to_bind(s: &mut TcpStream) -> String {
+    read_until(s, "version");
+    let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
+    read_until(s, "</auth>");
+    let _ = s.write_all(b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+    read_until(s, "version");
+    let _ = s.write_all(
+        format!(
+            "{HEADER}<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>\
+             </stream:features>"
+        )
+        .as_bytes(),
+    );
+    read_until(s, "urn:xmpp:ping")
+}
+
+fn bound(id: &str) -> String {
+    format!(
+        "<iq type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
+         <jid>alice@localhost/r</jid></bind></iq>"
+    )
+}
+
+/// A message the server writes to the session's resource while the session is still binding
+/// on a reconnection, just before that connection fails (a server going down, as in the
+/// ejabberd restart test), counts as delivered for the server: it will not send it again. The
+/// session must hand it on although it gives that connection up, never drop it.
+#[test]
+fn a_message_that_arrives_while_a_reconnection_binds_is_kept_when_that_connection_fails() {
+    use messenger::xmpp::{session, LoginOptions};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel::<&'static str>();
+    let server = std::thread::spawn(move || {
+        // 1: an ordinary connection, closed by the server a moment after the presence.
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let batch = log_in_to_bind(&mut s);
+        let bind = iq_id_around(&batch, "urn:ietf:params:xml:ns:xmpp-bind");
+        let ping = iq_id_around(&batch, "urn:xmpp:ping");
+        let _ = s.write_all(
+            format!(
+                "{}<iq type='result' id='{ping}' from='localhost'/>",
+                bound(&bind)
+            )
+            .as_bytes(),
+        );
+        read_until(&mut s, "<presence");
+        let _ = tx.send("first connection up");
+        std::thread::sleep(Duration::from_millis(300));
+        drop(s);
+        // 2: the reconnection binds, a message for the resource comes, and the connection
+        // ends before the confirming ping is answered.
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let batch = log_in_to_bind(&mut s);
+        let bind = iq_id_around(&batch, "urn:ietf:params:xml:ns:xmpp-bind");
+        let _ = s.write_all(
+            format!(
+                "{}<message type='chat' id='during-bind' from='carol@localhost/x' \
+                 to='alice@localhost/r'><body>Пришло во время привязки &lt;&amp;&gt;</body>\
+                 </message>",
+                bound(&bind)
+            )
+            .as_bytes(),
+        );
+        let _ = s.flush();
+        std::thread::sleep(Duration::from_millis(100));
+        drop(s);
+        let _ = tx.send("message written, connection closed");
+        // Later attempts find nobody listening.
+        drop(listener);
+    });
+    let settings = settings(5);
+    let options = SendOptions {
+        allow_plain_without_tls: Some(true),
+        resource: Some("r".into()),
+        ..plain_tcp(port, "PLAIN")
+    };
+    let login = LoginOptions::from_send_options(&settings, "alice@localhost", &options).unwrap();
+    let config = session::Config {
+        settings,
+        login,
+        status: None,
+        priority: None,
+    };
+    let mut client =
+        session::Client::connect(config, "secret", None, Default::default()).expect("connect");
+    assert_eq!(client.info.jid, "alice@localhost/r");
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)),
+        Ok("first connection up")
+    );
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(15)),
+        Ok("message written, connection closed")
+    );
+    let got = client.receive(Duration::from_secs(5));
+    let bodies: Vec<_> = got.iter().filter_map(|m| m.body.clone()).collect();
+    assert_eq!(
+        bodies,
+        ["Пришло во время привязки <&>"],
+        "the message written to the binding resource"
+    );
+    assert_eq!(got[0].from.as_deref(), Some("carol@localhost/x"));
+    client.disconnect();
+    server.join().unwrap();
+}

@@ -424,16 +424,22 @@ impl Session {
     }
 
     /// Binds the resource for the persistent session (and opens the session when required),
-    /// confirmed by a ping like every batch. Returns, in order, whatever else arrived before
-    /// the confirmation: a message already addressed to the new resource is handed to the
-    /// session, never dropped. The ping stays on purpose: an ejabberd that is shutting down
-    /// still binds resources but no longer answers it, and a session that took such a server
-    /// for live received messages the server then lost (seen in the restart tests).
-    pub fn bind_for_session(&mut self, deadline: Instant) -> Result<Vec<Element>, Error> {
+    /// confirmed by a ping like every batch. Whatever else arrived before the confirmation is
+    /// appended, in order, to `arrived`, also when the confirmation never comes: a message
+    /// already written to the new resource counts as delivered for the server, so the session
+    /// must hand it on even if it gives this connection up. The ping stays on purpose: an
+    /// ejabberd that is shutting down still binds resources but no longer answers it, and a
+    /// session that took such a server for live received messages the server then lost (seen
+    /// in the restart tests).
+    pub fn bind_for_session(
+        &mut self,
+        deadline: Instant,
+        arrived: &mut Vec<Element>,
+    ) -> Result<(), Error> {
         self.collected = Some(Vec::new());
         let confirmed = self.send_confirmed(Vec::new(), None, "", false, deadline);
-        let collected = self.collected.take().unwrap_or_default();
-        confirmed.map(|_| collected)
+        arrived.extend(self.collected.take().unwrap_or_default());
+        confirmed.map(|_| ())
     }
 
     /// Sends `before` (presences) and `message`, preceded by the resource binding if not done
