@@ -28,10 +28,28 @@ use xmpp_common::{Kind, Server};
 
 /// Accounts of this binary; each test uses its own, so that no message of one test (a late
 /// duplicate, an offline message) can reach another. Password: "pw-" + name.
-const USERS: [&str; 20] = [
-    "hosta1", "hostb1", "hosta2", "hostb2", "hosta3", "hostb3", "s1000", "r1000", "silent", "twin",
-    "badauth", "again", "cutoff", "bosha", "boshb", "silentb", "hosta4", "hostb4", "hangconn",
+const USERS: [&str; 21] = [
+    "hosta1",
+    "hostb1",
+    "hosta2",
+    "hostb2",
+    "hosta3",
+    "hostb3",
+    "s1000",
+    "r1000",
+    "silent",
+    "twin",
+    "badauth",
+    "again",
+    "cutoff",
+    "bosha",
+    "boshb",
+    "silentb",
+    "hosta4",
+    "hostb4",
+    "hangconn",
     "hangbosh",
+    "hangproxy",
 ];
 
 fn pw(user: &str) -> String {
@@ -1217,13 +1235,95 @@ impl HangProxy {
 #[test]
 fn stopping_a_session_whose_reconnection_hangs_in_the_tcp_connect_does_not_wait_for_it() {
     // Timeout 30 s: a reconnection's connect may take min(Timeout, 15 s).
-    stop_while_the_reconnection_hangs(false, 30);
+    stop_while_the_reconnection_hangs(Path::Tcp, 30);
 }
 
 #[test]
 fn stopping_a_bosh_session_whose_reconnection_hangs_in_its_login_request_does_not_wait_for_it() {
     // Timeout 12 s: the reconnection's first login request may take 12 s.
-    stop_while_the_reconnection_hangs(true, 12);
+    stop_while_the_reconnection_hangs(Path::Bosh, 12);
+}
+
+#[test]
+fn stopping_a_session_whose_reconnection_waits_for_a_silent_http_proxy_does_not_wait_for_it() {
+    stop_while_the_reconnection_hangs(Path::HttpProxy, 30);
+}
+
+/// How the session under test reaches the server.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Path {
+    /// TCP through [`HangProxy`]: the reconnection's connect hangs.
+    Tcp,
+    /// BOSH through [`HangProxy`]: the reconnection's login request hangs.
+    Bosh,
+    /// TCP through [`SilentConnectProxy`] set as the Proxy: the reconnection connects to the
+    /// proxy, which never answers its CONNECT.
+    HttpProxy,
+}
+
+/// An HTTP CONNECT proxy that forwards to one port until told to go silent; then it closes
+/// what it forwarded and accepts new clients without ever answering them.
+struct SilentConnectProxy {
+    port: u16,
+    silent: Arc<std::sync::atomic::AtomicBool>,
+    /// Forwarded client connections (closed on `go_silent`) and silently held ones.
+    clients: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl SilentConnectProxy {
+    fn start(upstream: u16) -> SilentConnectProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let silent = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let clients = Arc::new(Mutex::new(Vec::new()));
+        let (quiet, kept) = (silent.clone(), clients.clone());
+        // Ends with the test process (the listener is never dropped before).
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { continue };
+                kept.lock().unwrap().push(client.try_clone().unwrap());
+                if quiet.load(Ordering::SeqCst) {
+                    continue;
+                }
+                std::thread::spawn(move || {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match client.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    assert!(head.starts_with(b"CONNECT "), "{head:?}");
+                    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                        return;
+                    };
+                    let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                    for (mut from, mut to) in [
+                        (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                        (server, client),
+                    ] {
+                        std::thread::spawn(move || {
+                            let _ = std::io::copy(&mut from, &mut to);
+                            let _ = to.shutdown(std::net::Shutdown::Both);
+                        });
+                    }
+                });
+            }
+        });
+        SilentConnectProxy {
+            port,
+            silent,
+            clients,
+        }
+    }
+
+    fn go_silent(&self) {
+        self.silent.store(true, Ordering::SeqCst);
+        for c in self.clients.lock().unwrap().drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
 }
 
 /// The session's state changes, as they come, for a test that waits on them.
@@ -1244,18 +1344,33 @@ impl messenger::xmpp::session::Observer for States {
 /// reconnection and its attempt has had time to begin, and must not wait for that attempt.
 /// The stop follows what the session reports, not a fixed time, so a slow detection of the cut
 /// (BOSH notices it by its keep-alive) cannot make the test flaky.
-fn stop_while_the_reconnection_hangs(bosh: bool, timeout: u64) {
+fn stop_while_the_reconnection_hangs(path: Path, timeout: u64) {
     use messenger::xmpp::{session, LoginOptions, SendOptions};
     let s = server(Kind::Ejabberd);
-    let mut proxy = HangProxy::start(if bosh { s.http } else { s.c2s });
-    let user = if bosh { "hangbosh" } else { "hangconn" };
+    let bosh = path == Path::Bosh;
+    let (mut hang, silent) = match path {
+        Path::Tcp => (Some(HangProxy::start(s.c2s)), None),
+        Path::Bosh => (Some(HangProxy::start(s.http)), None),
+        Path::HttpProxy => (None, Some(SilentConnectProxy::start(s.c2s))),
+    };
+    let user = match path {
+        Path::Tcp => "hangconn",
+        Path::Bosh => "hangbosh",
+        Path::HttpProxy => "hangproxy",
+    };
     let settings = messenger::net::NetSettings {
         timeout: Duration::from_secs(timeout),
+        proxy: silent.as_ref().map(|p| {
+            messenger::net::Proxy::parse(&format!("http://127.0.0.1:{}", p.port))
+                .unwrap()
+                .unwrap()
+        }),
         ..s.settings()
     };
+    let port = hang.as_ref().map_or(s.c2s, |h| h.port);
     let options = SendOptions {
-        bosh_url: bosh.then(|| bosh_url(proxy.port)),
-        server: (!bosh).then(|| format!("127.0.0.1:{}", proxy.port)),
+        bosh_url: bosh.then(|| bosh_url(port)),
+        server: (!bosh).then(|| format!("127.0.0.1:{port}")),
         resource: Some("hang".into()),
         ..SendOptions::default()
     };
@@ -1272,7 +1387,11 @@ fn stop_while_the_reconnection_hangs(bosh: bool, timeout: u64) {
     let mut client =
         session::Client::connect(config, &pw(user), Some(observer), Default::default())
             .expect("connect through the proxy");
-    proxy.blackhole();
+    match (&mut hang, &silent) {
+        (Some(h), _) => h.blackhole(),
+        (_, Some(p)) => p.go_silent(),
+        _ => unreachable!(),
+    }
     let cut = Instant::now();
     let noticed = loop {
         match states.recv_timeout(Duration::from_secs(30)) {
@@ -1289,7 +1408,7 @@ fn stop_while_the_reconnection_hangs(bosh: bool, timeout: u64) {
     let took = asked.elapsed().as_secs_f64();
     let after: Vec<&str> = states.try_iter().map(|(_, state)| state).collect();
     println!(
-        "BOSH: {bosh}; cut noticed after {:.2} s, stop asked {:.2} s after that, took {took:.3} s; \
+        "{path:?}: cut noticed after {:.2} s, stop asked {:.2} s after that, took {took:.3} s; \
          states after the reconnecting: {after:?}",
         noticed.duration_since(cut).as_secs_f64(),
         asked.duration_since(noticed).as_secs_f64()
@@ -1305,7 +1424,7 @@ fn stop_while_the_reconnection_hangs(bosh: bool, timeout: u64) {
         took < 3.0,
         "the stop waited for the hanging attempt: {took:.2} s (Timeout {timeout} s)"
     );
-    drop(proxy);
+    drop(hang);
 }
 
 // ---- two sessions of one account ----------------------------------------------------------------

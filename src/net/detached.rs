@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often a waiting caller looks at its cancel flag.
-const CANCEL_CHECK: Duration = Duration::from_millis(50);
+pub(crate) const CANCEL_CHECK: Duration = Duration::from_millis(50);
 
 /// A call on its way; dropping it before the call returned pins the library.
 pub(super) struct Pending {

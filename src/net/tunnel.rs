@@ -10,8 +10,8 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::sync::atomic::AtomicBool;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 
@@ -112,8 +112,8 @@ impl fmt::Display for ProxyError {
 }
 
 /// Connects to `host:port`, through `proxy` when given, within `deadline`. Setting `cancel`
-/// from another thread ends the name lookups and TCP connects at once (with
-/// [`ConnectError::Cancelled`]); the talk with a proxy is bounded by the deadline only.
+/// from another thread ends the name lookups, the TCP connects and the wait for a proxy's
+/// answers at once (with [`ConnectError::Cancelled`]).
 pub fn connect(
     host: &str,
     port: u16,
@@ -160,7 +160,7 @@ pub fn connect(
     })?;
     let _ = socket.set_nodelay(true);
     let talk = match proxy.scheme {
-        ProxyScheme::Http => http_connect(&mut socket, proxy, host, port, deadline),
+        ProxyScheme::Http => http_connect(&mut socket, proxy, host, port, deadline, cancel),
         ProxyScheme::Socks5 | ProxyScheme::Socks5h => {
             socks5_connect(&mut socket, proxy, host, port, deadline, cancel)
         }
@@ -281,19 +281,39 @@ fn write_all(socket: &mut TcpStream, bytes: &[u8], deadline: Instant) -> io::Res
     socket.write_all(bytes)
 }
 
-fn read_exact(socket: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> io::Result<()> {
+/// Reads exactly `buf.len()` bytes by the deadline. With a cancel flag the wait is cut into
+/// short slices, so that a proxy that never answers does not hold up the flag's owner (a
+/// session being stopped).
+fn read_exact(
+    socket: &mut TcpStream,
+    buf: &mut [u8],
+    deadline: Instant,
+    cancel: Option<&AtomicBool>,
+) -> Result<(), Step> {
     let mut done = 0;
     while done < buf.len() {
+        if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
+            return Err(Step::Cancelled);
+        }
         arm(socket, deadline)?;
+        if cancel.is_some() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            socket.set_read_timeout(Some(left.min(detached::CANCEL_CHECK).max(MIN_SLICE)))?;
+        }
         match socket.read(&mut buf[done..]) {
-            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
             Ok(n) => done += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            // A slice ended: the loop checks the flag, and `arm` the deadline.
+            Err(e) if cancel.is_some() && is_timeout(&e) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())
 }
+
+/// A read timeout of zero means "none" to the system: never arm less than this.
+const MIN_SLICE: Duration = Duration::from_millis(1);
 
 fn authority(host: &str, port: u16) -> String {
     if host.contains(':') && !host.starts_with('[') {
@@ -311,6 +331,7 @@ fn http_connect(
     host: &str,
     port: u16,
     deadline: Instant,
+    cancel: Option<&AtomicBool>,
 ) -> Result<(), Step> {
     let target = authority(host.trim_start_matches('[').trim_end_matches(']'), port);
     let mut request = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
@@ -329,7 +350,7 @@ fn http_connect(
                 "an endless answer header".into(),
             )));
         }
-        read_exact(socket, &mut byte, deadline)?;
+        read_exact(socket, &mut byte, deadline, cancel)?;
         header.push(byte[0]);
     }
     let text = String::from_utf8_lossy(&header);
@@ -380,7 +401,7 @@ fn socks5_connect(
     };
     write_all(socket, greeting, deadline)?;
     let mut choice = [0u8; 2];
-    read_exact(socket, &mut choice, deadline)?;
+    read_exact(socket, &mut choice, deadline, cancel)?;
     if choice[0] != 5 {
         return Err(Step::Proxy(ProxyFailure::Malformed(
             "not a SOCKS5 answer".into(),
@@ -395,7 +416,7 @@ fn socks5_connect(
             auth.extend_from_slice(p.as_bytes());
             write_all(socket, &auth, deadline)?;
             let mut status = [0u8; 2];
-            read_exact(socket, &mut status, deadline)?;
+            read_exact(socket, &mut status, deadline, cancel)?;
             if status[1] != 0 {
                 return Err(Step::Proxy(ProxyFailure::AuthFailed));
             }
@@ -449,7 +470,7 @@ fn socks5_connect(
     request.extend_from_slice(&port.to_be_bytes());
     write_all(socket, &request, deadline)?;
     let mut head = [0u8; 4];
-    read_exact(socket, &mut head, deadline)?;
+    read_exact(socket, &mut head, deadline, cancel)?;
     if head[0] != 5 {
         return Err(Step::Proxy(ProxyFailure::Malformed(
             "not a SOCKS5 reply".into(),
@@ -466,7 +487,7 @@ fn socks5_connect(
         4 => 16 + 2,
         3 => {
             let mut len = [0u8; 1];
-            read_exact(socket, &mut len, deadline)?;
+            read_exact(socket, &mut len, deadline, cancel)?;
             len[0] as usize + 2
         }
         other => {
@@ -476,7 +497,7 @@ fn socks5_connect(
         }
     };
     let mut skip = vec![0u8; rest];
-    read_exact(socket, &mut skip, deadline)?;
+    read_exact(socket, &mut skip, deadline, cancel)?;
     Ok(())
 }
 
@@ -604,6 +625,53 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, ConnectError::Timeout { .. }), "{err:?}");
         assert!(start.elapsed() < Duration::from_secs(2));
+        drop(l);
+    }
+
+    #[test]
+    fn a_cancel_ends_the_wait_for_a_silent_proxy() {
+        for scheme in ["http", "socks5", "socks5h"] {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = l.local_addr().unwrap().port();
+            let proxy = Proxy::parse(&format!("{scheme}://127.0.0.1:{port}"))
+                .unwrap()
+                .unwrap();
+            let cancel = std::sync::Arc::new(AtomicBool::new(false));
+            let flag = cancel.clone();
+            // Accepts, and only then sets the flag: the client is waiting for the answer.
+            let held = std::thread::spawn(move || {
+                let held = l.accept().unwrap();
+                std::thread::sleep(Duration::from_millis(200));
+                flag.store(true, Ordering::SeqCst);
+                held
+            });
+            let far = Instant::now() + Duration::from_secs(30);
+            let err = connect("example.org", 5222, Some(&proxy), far, Some(&cancel)).unwrap_err();
+            // A timeout would have come only at the 30 s deadline.
+            assert!(matches!(err, ConnectError::Cancelled), "{scheme}: {err:?}");
+            drop(held.join().unwrap());
+        }
+    }
+
+    #[test]
+    fn a_silent_proxy_gives_a_timeout_also_when_a_cancel_flag_is_watched() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let proxy = Proxy::parse(&format!("http://127.0.0.1:{port}"))
+            .unwrap()
+            .unwrap();
+        let cancel = AtomicBool::new(false);
+        let soon = Instant::now() + Duration::from_millis(300);
+        let err = connect("example.org", 5222, Some(&proxy), soon, Some(&cancel)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConnectError::Timeout {
+                    stage: "talking to the proxy"
+                }
+            ),
+            "{err:?}"
+        );
         drop(l);
     }
 

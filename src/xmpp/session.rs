@@ -45,9 +45,8 @@ pub const INBOX_LIMIT: usize = 100_000;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// The longest one reconnection attempt may take. When the owner stops the session
-/// ([`Interrupt`]), an attempt is cut at once — name lookup, TCP connect, login, over BOSH the
-/// login's HTTP request — except for the talk with a proxy on the way to a TCP server. Done
-/// may wait for that, at most this long.
+/// ([`Interrupt`]), an attempt is cut at once: name lookup, TCP connect, the wait for a proxy's
+/// answer, login, over BOSH the login's HTTP request.
 const RECONNECT_LIMIT: Duration = Duration::from_secs(15);
 
 /// Stanzas written per batch before an ack is requested even if more are waiting.
@@ -741,8 +740,8 @@ impl Worker {
         again: bool,
         early: &mut Vec<(Element, bool)>,
     ) -> Result<(bool, Vec<String>), Error> {
-        // The owner's Done may have to wait for part of a reconnection attempt: it gets at
-        // most RECONNECT_LIMIT even when the Timeout is longer.
+        // A reconnection attempt gets at most RECONNECT_LIMIT even when the Timeout is longer,
+        // so that a dead path is tried again soon.
         let limit = match again {
             true => self.config.settings.timeout.min(RECONNECT_LIMIT),
             false => self.config.settings.timeout,
