@@ -412,22 +412,32 @@ fn iq_id_around(text: &str, marker: &str) -> String {
         .to_owned()
 }
 
-/// Takes a client through PLAIN and the stream restart, offering only resource binding (no
-/// XEP-0198, so the session confirms with pings). Returns what it wrote with its bind: the
-/// bind and the confirming ping come in one batch.
-fn log_in_to_bind(s: &mut TcpStream) -> String {
+/// Takes a client through PLAIN and the stream restart, offering resource binding and, with
+/// `sm`, XEP-0198 (without it the session confirms with pings).
+fn log_in(s: &mut TcpStream, sm: bool) {
     read_until(s, "version");
     let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
     read_until(s, "</auth>");
     let _ = s.write_all(b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
     read_until(s, "version");
+    let sm = if sm {
+        "<sm xmlns='urn:xmpp:sm:3'/>"
+    } else {
+        ""
+    };
     let _ = s.write_all(
         format!(
-            "{HEADER}<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>\
+            "{HEADER}<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>{sm}\
              </stream:features>"
         )
         .as_bytes(),
     );
+}
+
+/// [`log_in`] without XEP-0198; returns what the client wrote with its bind: the bind and the
+/// confirming ping come in one batch.
+fn log_in_to_bind(s: &mut TcpStream) -> String {
+    log_in(s, false);
     read_until(s, "urn:xmpp:ping")
 }
 
@@ -522,4 +532,131 @@ fn a_message_that_arrives_while_a_reconnection_binds_is_kept_when_that_connectio
     assert_eq!(got[0].from.as_deref(), Some("carol@localhost/x"));
     client.disconnect();
     server.join().unwrap();
+}
+
+/// The ids of messages that failed because a resume was impossible are reported with the next
+/// XmppState event, also when the attempt that found the resume impossible fails afterwards
+/// (here: the server refuses the resume, binds, and drops the connection before the bind's
+/// confirming ping), so the owner is not left with a message that was never reported.
+#[test]
+fn messages_failed_by_a_refused_resume_are_reported_even_when_that_attempt_fails() {
+    use messenger::xmpp::session;
+    use std::sync::{Arc, Mutex};
+    struct States(Mutex<Vec<(String, Vec<String>)>>);
+    impl session::Observer for States {
+        fn event(&self, event: session::Event<'_>) {
+            if let session::Event::State {
+                state, failed_ids, ..
+            } = event
+            {
+                let mut all = self.0.lock().unwrap();
+                all.push((state.name().to_owned(), failed_ids.to_vec()));
+            }
+        }
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel::<&'static str>();
+    let server = std::thread::spawn(move || {
+        let sm = "urn:xmpp:sm:3";
+        let answer_bind = |s: &mut TcpStream, batch: &str, ping_too: bool| {
+            let bind = iq_id_around(batch, "urn:ietf:params:xml:ns:xmpp-bind");
+            let mut out = bound(&bind);
+            if ping_too {
+                let ping = iq_id_around(batch, "urn:xmpp:ping");
+                out.push_str(&format!("<iq type='result' id='{ping}' from='localhost'/>"));
+            }
+            let _ = s.write_all(out.as_bytes());
+        };
+        // 1: XEP-0198 enabled (resumable); the message comes and is never acked.
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        log_in(&mut s, true);
+        let batch = read_until(&mut s, "urn:xmpp:ping");
+        answer_bind(&mut s, &batch, true);
+        read_until(&mut s, "<enable");
+        let _ = s.write_all(format!("<enabled xmlns='{sm}' id='s1' resume='true'/>").as_bytes());
+        let _ = tx.send("enabled");
+        let got = read_until(&mut s, "</message>");
+        assert!(got.contains("не дойдёт"), "{got}");
+        drop(s);
+        // 2: the resume is refused; the bind is answered, its ping never.
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        log_in(&mut s, true);
+        let resume = read_until(&mut s, "<resume");
+        assert!(resume.contains("<resume"), "{resume}");
+        let _ = s.write_all(format!("<failed xmlns='{sm}'/>").as_bytes());
+        let batch = read_until(&mut s, "urn:xmpp:ping");
+        answer_bind(&mut s, &batch, false);
+        let _ = s.flush();
+        std::thread::sleep(Duration::from_millis(100));
+        drop(s);
+        // 3: the client tries the old session once more (refused again), then a fresh one
+        // works.
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        log_in(&mut s, true);
+        let resume = read_until(&mut s, "<resume");
+        assert!(resume.contains("previd"), "{resume}");
+        let _ = s.write_all(format!("<failed xmlns='{sm}'/>").as_bytes());
+        let batch = read_until(&mut s, "urn:xmpp:ping");
+        answer_bind(&mut s, &batch, true);
+        read_until(&mut s, "<enable");
+        let _ = s.write_all(format!("<enabled xmlns='{sm}' id='s3' resume='true'/>").as_bytes());
+        // Held open until the client says goodbye.
+        read_until(&mut s, "</stream:stream>");
+    });
+    let settings = settings(5);
+    let options = SendOptions {
+        allow_plain_without_tls: Some(true),
+        resource: Some("r".into()),
+        ..plain_tcp(port, "PLAIN")
+    };
+    let login =
+        messenger::xmpp::LoginOptions::from_send_options(&settings, "alice@localhost", &options)
+            .unwrap();
+    let config = session::Config {
+        settings,
+        login,
+        status: None,
+        priority: None,
+    };
+    let states = Arc::new(States(Mutex::new(Vec::new())));
+    let mut client =
+        session::Client::connect(config, "secret", Some(states.clone()), Default::default())
+            .expect("connect");
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok("enabled"));
+    let (id, ticket) = client
+        .submit(&session::Outgoing {
+            to: "bob@localhost".into(),
+            body: "не дойдёт".into(),
+            ..session::Outgoing::default()
+        })
+        .unwrap();
+    let outcome = ticket.wait(Instant::now() + Duration::from_secs(20));
+    assert!(
+        matches!(outcome, Some(Err(Error::NotDelivered))),
+        "{outcome:?}"
+    );
+    // The third connection's "connected" carries the id.
+    let until = Instant::now() + Duration::from_secs(20);
+    let reported = loop {
+        let seen = states.0.lock().unwrap().clone();
+        let reported: Vec<String> = seen.iter().flat_map(|(_, ids)| ids.clone()).collect();
+        if seen.iter().filter(|(s, _)| s == "connected").count() >= 2 || Instant::now() > until {
+            break (seen, reported);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    client.disconnect();
+    server.join().unwrap();
+    assert_eq!(reported.1, [id.clone()], "states: {:?}", reported.0);
+    let last_connected = reported.0.iter().rev().find(|(s, _)| s == "connected");
+    assert_eq!(
+        last_connected.map(|(_, ids)| ids.clone()),
+        Some(vec![id]),
+        "states: {:?}",
+        reported.0
+    );
 }

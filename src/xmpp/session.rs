@@ -282,6 +282,7 @@ impl Client {
             pings: VecDeque::new(),
             rooms: HashSet::new(),
             overflowing: false,
+            unreported: Vec::new(),
             info: None,
             stanza_ns: NS_CLIENT,
         };
@@ -576,6 +577,10 @@ struct Worker {
     /// Rooms joined in this connection (groupchat messages join first).
     rooms: HashSet<String>,
     overflowing: bool,
+    /// Ids of messages already failed (a resume was impossible) whose XmppState event has not
+    /// gone out yet: the attempt that failed them may itself fail, and the ids must then come
+    /// with the next state the owner hears of, never be forgotten.
+    unreported: Vec<String>,
     info: Option<ConnectInfo>,
     /// The namespace stanzas inherit where the link writes them (see `transport::Split`).
     stanza_ns: &'static str,
@@ -728,18 +733,14 @@ impl Worker {
                 handled = handled.and(Err(e));
             }
         }
-        let (resumed, failed) = result?;
+        let resumed = result?;
         handled?;
         self.flush()?;
-        Ok((resumed, failed))
+        Ok((resumed, std::mem::take(&mut self.unreported)))
     }
 
     /// `establish` up to the start of the reading thread; see there for `early`.
-    fn set_up(
-        &mut self,
-        again: bool,
-        early: &mut Vec<(Element, bool)>,
-    ) -> Result<(bool, Vec<String>), Error> {
+    fn set_up(&mut self, again: bool, early: &mut Vec<(Element, bool)>) -> Result<bool, Error> {
         // A reconnection attempt gets at most RECONNECT_LIMIT even when the Timeout is longer,
         // so that a dead path is tried again soon.
         let limit = match again {
@@ -756,7 +757,6 @@ impl Worker {
         session.restart_stream()?;
         let offered = session.features().find("sm", NS_SM).is_some();
         let mut resumed = false;
-        let mut failed = Vec::new();
         let previous = self.sm.as_ref().and_then(|sm| sm.resume_id.clone());
         if let (true, true, Some(previd)) = (again, offered, previous) {
             let t = session.transport_mut();
@@ -789,7 +789,8 @@ impl Worker {
             session.set_bound(&self.jid);
         } else {
             if again {
-                failed = self.fail_unacked();
+                let failed = self.fail_unacked();
+                self.unreported.extend(failed);
             }
             // Stanzas that came with the bind: before <enable/>, not counted by the server.
             let mut bound_with = Vec::new();
@@ -902,7 +903,7 @@ impl Worker {
             mechanism,
             stream_management: self.sm.is_some(),
         });
-        Ok((resumed, failed))
+        Ok(resumed)
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
@@ -1037,7 +1038,8 @@ impl Worker {
 
     /// The session ends: everything not acked failed, whatever was queued too.
     fn fail_all(&mut self, why: impl Fn() -> Error) -> Vec<String> {
-        let mut failed = self.fail_unacked();
+        let mut failed = std::mem::take(&mut self.unreported);
+        failed.extend(self.fail_unacked());
         for p in self.outbox.drain(..) {
             if let Some(ticket) = p.ticket {
                 ticket.settle(Err(why()));
