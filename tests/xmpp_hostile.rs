@@ -651,7 +651,12 @@ fn messages_failed_by_a_refused_resume_are_reported_even_when_that_attempt_fails
     };
     client.disconnect();
     server.join().unwrap();
-    assert_eq!(reported.1, [id.clone()], "states: {:?}", reported.0);
+    assert_eq!(
+        reported.1,
+        std::slice::from_ref(&id),
+        "states: {:?}",
+        reported.0
+    );
     let last_connected = reported.0.iter().rev().find(|(s, _)| s == "connected");
     assert_eq!(
         last_connected.map(|(_, ids)| ids.clone()),

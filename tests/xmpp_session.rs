@@ -959,9 +959,11 @@ fn groupchat_messages_queued_across_a_lost_session_join_their_room_again() {
         "room@conference.localhost",
         &tag,
         N as usize,
-        &["--type", "groupchat", "--pace-ms", "20", "--timeout", "60"],
+        &["--type", "groupchat", "--pace-ms", "50", "--timeout", "60"],
     );
-    // 300 × 20 ms is 6 s: stop after 2, start again at once.
+    // 300 × 50 ms is 15 s: stop after 2, start again at once. The stop itself (ejabberdctl
+    // stop) can take several seconds on a loaded machine; with 20 ms between messages the
+    // sender once finished before the server went down (reconnects: 0).
     std::thread::sleep(Duration::from_secs(2));
     s.stop();
     s.restart();
