@@ -559,52 +559,55 @@ fn messages_failed_by_a_refused_resume_are_reported_even_when_that_attempt_fails
     let (tx, rx) = std::sync::mpsc::channel::<&'static str>();
     let server = std::thread::spawn(move || {
         let sm = "urn:xmpp:sm:3";
-        let answer_bind = |s: &mut TcpStream, batch: &str, ping_too: bool| {
-            let bind = iq_id_around(batch, "urn:ietf:params:xml:ns:xmpp-bind");
-            let mut out = bound(&bind);
-            if ping_too {
-                let ping = iq_id_around(batch, "urn:xmpp:ping");
+        let next = || {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            log_in(&mut s, true);
+            s
+        };
+        // Answers the bind (and its ping when `confirm`).
+        let bind = |s: &mut TcpStream, confirm: bool| {
+            let batch = read_until(s, "urn:xmpp:ping");
+            let mut out = bound(&iq_id_around(&batch, "urn:ietf:params:xml:ns:xmpp-bind"));
+            if confirm {
+                let ping = iq_id_around(&batch, "urn:xmpp:ping");
                 out.push_str(&format!("<iq type='result' id='{ping}' from='localhost'/>"));
             }
             let _ = s.write_all(out.as_bytes());
         };
+        let enable = |s: &mut TcpStream, id: &str| {
+            read_until(s, "<enable");
+            let _ =
+                s.write_all(format!("<enabled xmlns='{sm}' id='{id}' resume='true'/>").as_bytes());
+        };
+        let refuse_resume = |s: &mut TcpStream| {
+            let resume = read_until(s, "<resume");
+            assert!(
+                resume.contains("previd='s1'") || resume.contains("previd=\"s1\""),
+                "{resume}"
+            );
+            let _ = s.write_all(format!("<failed xmlns='{sm}'/>").as_bytes());
+        };
         // 1: XEP-0198 enabled (resumable); the message comes and is never acked.
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        log_in(&mut s, true);
-        let batch = read_until(&mut s, "urn:xmpp:ping");
-        answer_bind(&mut s, &batch, true);
-        read_until(&mut s, "<enable");
-        let _ = s.write_all(format!("<enabled xmlns='{sm}' id='s1' resume='true'/>").as_bytes());
+        let mut s = next();
+        bind(&mut s, true);
+        enable(&mut s, "s1");
         let _ = tx.send("enabled");
         let got = read_until(&mut s, "</message>");
         assert!(got.contains("не дойдёт"), "{got}");
         drop(s);
         // 2: the resume is refused; the bind is answered, its ping never.
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        log_in(&mut s, true);
-        let resume = read_until(&mut s, "<resume");
-        assert!(resume.contains("<resume"), "{resume}");
-        let _ = s.write_all(format!("<failed xmlns='{sm}'/>").as_bytes());
-        let batch = read_until(&mut s, "urn:xmpp:ping");
-        answer_bind(&mut s, &batch, false);
-        let _ = s.flush();
+        let mut s = next();
+        refuse_resume(&mut s);
+        bind(&mut s, false);
         std::thread::sleep(Duration::from_millis(100));
         drop(s);
         // 3: the client tries the old session once more (refused again), then a fresh one
-        // works.
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        log_in(&mut s, true);
-        let resume = read_until(&mut s, "<resume");
-        assert!(resume.contains("previd"), "{resume}");
-        let _ = s.write_all(format!("<failed xmlns='{sm}'/>").as_bytes());
-        let batch = read_until(&mut s, "urn:xmpp:ping");
-        answer_bind(&mut s, &batch, true);
-        read_until(&mut s, "<enable");
-        let _ = s.write_all(format!("<enabled xmlns='{sm}' id='s3' resume='true'/>").as_bytes());
-        // Held open until the client says goodbye.
+        // works; held open until the client says goodbye.
+        let mut s = next();
+        refuse_resume(&mut s);
+        bind(&mut s, true);
+        enable(&mut s, "s3");
         read_until(&mut s, "</stream:stream>");
     });
     let settings = settings(5);

@@ -1172,6 +1172,20 @@ struct HangProxy {
     listener: Option<TcpListener>,
 }
 
+/// Copies both ways between two connections, each way in a thread of its own; when one side
+/// ends, the other is shut down.
+fn splice(client: TcpStream, server: TcpStream) {
+    for (mut from, mut to) in [
+        (client.try_clone().unwrap(), server.try_clone().unwrap()),
+        (server, client),
+    ] {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = to.shutdown(std::net::Shutdown::Both);
+        });
+    }
+}
+
 impl HangProxy {
     fn start(upstream: u16) -> HangProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1189,15 +1203,7 @@ impl HangProxy {
                     continue;
                 };
                 fw.lock().unwrap().push(client.try_clone().unwrap());
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
+                splice(client, server);
             }
             listener
         });
@@ -1301,15 +1307,7 @@ impl SilentConnectProxy {
                         return;
                     };
                     let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-                    for (mut from, mut to) in [
-                        (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                        (server, client),
-                    ] {
-                        std::thread::spawn(move || {
-                            let _ = std::io::copy(&mut from, &mut to);
-                            let _ = to.shutdown(std::net::Shutdown::Both);
-                        });
-                    }
+                    splice(client, server);
                 });
             }
         });
