@@ -788,6 +788,10 @@ impl Worker {
         if resumed {
             session.set_bound(&self.jid);
         } else {
+            // Whatever came before a refused resume belongs to no stream we will count for.
+            for (_, counted) in early.iter_mut() {
+                *counted = false;
+            }
             if again {
                 let failed = self.fail_unacked();
                 self.unreported.extend(failed);
