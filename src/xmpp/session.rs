@@ -733,10 +733,18 @@ impl Worker {
                 handled = handled.and(Err(e));
             }
         }
-        let resumed = result?;
-        handled?;
-        self.flush()?;
-        Ok((resumed, std::mem::take(&mut self.unreported)))
+        let outcome = result.and_then(|resumed| handled.map(|()| resumed));
+        match outcome.and_then(|resumed| self.flush().map(|()| resumed)) {
+            Ok(resumed) => Ok((resumed, std::mem::take(&mut self.unreported))),
+            Err(e) => {
+                // A connection that failed after its reading thread started is closed here,
+                // so that the thread ends now and is joined, not left to the next attempt.
+                if let Some(link) = self.link.take() {
+                    link.close(false);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// `establish` up to the start of the reading thread; see there for `early`.
