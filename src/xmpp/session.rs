@@ -724,7 +724,8 @@ impl Worker {
         // Stanzas that arrive while we wait for an answer of stream management (`true`: they
         // count for XEP-0198's h). They are handled even when this attempt then fails: the
         // server took a message written to a bound resource as delivered and will not send it
-        // again, so dropping it here would lose it (a restart test lost one acked message so).
+        // again, so dropping it here would lose it (the likeliest cause of the one acked message
+        // a restart test once missed).
         let mut early: Vec<(Element, bool)> = Vec::new();
         let result = self.set_up(again, &mut early);
         let mut handled = Ok(());
