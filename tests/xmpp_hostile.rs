@@ -441,6 +441,28 @@ fn log_in_to_bind(s: &mut TcpStream) -> String {
     read_until(s, "urn:xmpp:ping")
 }
 
+/// A persistent session of alice/r (PLAIN without TLS, Timeout 5 s) with a fake server.
+fn fake_session(
+    port: u16,
+    observer: Option<std::sync::Arc<dyn messenger::xmpp::session::Observer>>,
+) -> messenger::xmpp::session::Client {
+    use messenger::xmpp::{session, LoginOptions};
+    let settings = settings(5);
+    let options = SendOptions {
+        allow_plain_without_tls: Some(true),
+        resource: Some("r".into()),
+        ..plain_tcp(port, "PLAIN")
+    };
+    let login = LoginOptions::from_send_options(&settings, "alice@localhost", &options).unwrap();
+    let config = session::Config {
+        settings,
+        login,
+        status: None,
+        priority: None,
+    };
+    session::Client::connect(config, "secret", observer, Default::default()).expect("connect")
+}
+
 fn bound(id: &str) -> String {
     format!(
         "<iq type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
@@ -454,7 +476,6 @@ fn bound(id: &str) -> String {
 /// session must hand it on although it gives that connection up, never drop it.
 #[test]
 fn a_message_that_arrives_while_a_reconnection_binds_is_kept_when_that_connection_fails() {
-    use messenger::xmpp::{session, LoginOptions};
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = std::sync::mpsc::channel::<&'static str>();
@@ -498,21 +519,7 @@ fn a_message_that_arrives_while_a_reconnection_binds_is_kept_when_that_connectio
         // Later attempts find nobody listening.
         drop(listener);
     });
-    let settings = settings(5);
-    let options = SendOptions {
-        allow_plain_without_tls: Some(true),
-        resource: Some("r".into()),
-        ..plain_tcp(port, "PLAIN")
-    };
-    let login = LoginOptions::from_send_options(&settings, "alice@localhost", &options).unwrap();
-    let config = session::Config {
-        settings,
-        login,
-        status: None,
-        priority: None,
-    };
-    let mut client =
-        session::Client::connect(config, "secret", None, Default::default()).expect("connect");
+    let mut client = fake_session(port, None);
     assert_eq!(client.info.jid, "alice@localhost/r");
     assert_eq!(
         rx.recv_timeout(Duration::from_secs(5)),
@@ -610,25 +617,8 @@ fn messages_failed_by_a_refused_resume_are_reported_even_when_that_attempt_fails
         enable(&mut s, "s3");
         read_until(&mut s, "</stream:stream>");
     });
-    let settings = settings(5);
-    let options = SendOptions {
-        allow_plain_without_tls: Some(true),
-        resource: Some("r".into()),
-        ..plain_tcp(port, "PLAIN")
-    };
-    let login =
-        messenger::xmpp::LoginOptions::from_send_options(&settings, "alice@localhost", &options)
-            .unwrap();
-    let config = session::Config {
-        settings,
-        login,
-        status: None,
-        priority: None,
-    };
     let states = Arc::new(States(Mutex::new(Vec::new())));
-    let mut client =
-        session::Client::connect(config, "secret", Some(states.clone()), Default::default())
-            .expect("connect");
+    let mut client = fake_session(port, Some(states.clone()));
     assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok("enabled"));
     let (id, ticket) = client
         .submit(&session::Outgoing {

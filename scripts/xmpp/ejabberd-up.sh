@@ -75,7 +75,8 @@ chmod 755 "$D/ctl.sh"
 # to start ("Cookie file ... must be accessible by owner only"), as a CI run did.
 ( umask 077; openssl rand -hex 20 | tr -d '\n' > "$D/.erlang.cookie" )
 chmod 400 "$D/.erlang.cookie"
-chown -R ejabberd:ejabberd "$D"; chmod o+x "$(dirname "$D")" 2>/dev/null || true  # the server user must pass through; nothing taken away (the parent may be /tmp)
+# The server user must pass through the parent; only add that (the parent may be /tmp).
+chown -R ejabberd:ejabberd "$D"; chmod o+x "$(dirname "$D")" 2>/dev/null || true
 cd "$D"
 # its own session, so that one kill of the group stops beam and its helpers
 setsid bash -c 'echo $$ > pgid; exec ./ctl.sh foreground' > "$D/log/console.log" 2>&1 < /dev/null &

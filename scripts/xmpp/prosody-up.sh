@@ -49,7 +49,8 @@ Component "conference.localhost" "muc"
   -- a room made by the receiver's join must be open to the sender at once
   muc_room_locking = false
 CFG
-chown -R prosody:prosody "$D"; chmod 700 "$D"; chmod o+x "$(dirname "$D")" 2>/dev/null || true  # the server user must pass through; nothing taken away (the parent may be /tmp)
+# The server user must pass through the parent; only add that (the parent may be /tmp).
+chown -R prosody:prosody "$D"; chmod 700 "$D"; chmod o+x "$(dirname "$D")" 2>/dev/null || true
 for u in "alice alicepw" "bob bobpw" "carol pässwörd" "тест тестпароль"; do
   set -- $u
   runuser -u prosody -- prosodyctl --config "$D/prosody.cfg.lua" register "$1" localhost "$2"
