@@ -17,6 +17,22 @@ fn the_platform_call_sequence_passes_for_every_member() {
         ],
     );
     assert!(out.passed >= 140, "too few checks ran: {}", out.passed);
+    // The caught panic of __ProbePanic: its location reaches the 1C text, and nothing is
+    // printed to the host's stderr (1C's server log).
+    let panic_line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("[INTERNAL_PANIC]"))
+        .expect("the panic check ran");
+    assert!(
+        panic_line.contains("(at src/addin/probes.rs:"),
+        "no location in: {panic_line}"
+    );
+    assert!(
+        !out.stderr.contains("panicked at"),
+        "the panic was printed to the host's stderr:\n{}",
+        out.stderr
+    );
 }
 
 #[test]

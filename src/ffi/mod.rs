@@ -4,6 +4,7 @@
 #![allow(unsafe_code)]
 
 mod object;
+mod panics;
 mod platform;
 mod sigpipe;
 mod strings;
@@ -51,6 +52,7 @@ pub unsafe fn get_class_object(name: *const WChar, out: *mut *mut c_void) -> c_l
             return 0;
         }
         sigpipe::keep_from_killing_the_host();
+        panics::install_quiet_hook();
         let object = object::Object::new_boxed();
         // SAFETY: checked non-null; the platform owns the object until DestroyObject.
         unsafe { *out = object.cast() };

@@ -114,7 +114,7 @@ fn call<const BASE: usize, R>(
         Ok(Ok(value)) => return value,
         Ok(Err(failure)) => failure,
         Err(payload) => Failure::Problem(InterfaceProblem::Panic {
-            message: panic_message(payload.as_ref()),
+            message: super::panics::describe(payload.as_ref()),
         }),
     };
     report(state, failure);
@@ -151,16 +151,6 @@ fn report(state: &mut State, failure: Failure) {
         }
     };
     state.connection.add_error("Messenger", &text);
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".to_owned()
-    }
 }
 
 fn component(state: &mut State) -> Result<&mut Messenger, Failure> {

@@ -57,6 +57,7 @@ pub fn host() -> PathBuf {
 
 pub struct HostRun {
     pub stdout: String,
+    pub stderr: String,
     pub passed: usize,
 }
 
@@ -71,7 +72,7 @@ pub fn run_host(args: &[&str], env: &[(&str, &str)]) -> HostRun {
     cmd.current_dir(temp_dir(args[0]));
     let out = cmd.output().expect("run the host");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
     assert!(
         out.status.success() && failures.is_empty(),
@@ -81,7 +82,11 @@ pub fn run_host(args: &[&str], env: &[(&str, &str)]) -> HostRun {
         stderr.lines().rev().take(20).collect::<Vec<_>>().join("\n")
     );
     let passed = stdout.lines().filter(|l| l.starts_with("ok")).count();
-    HostRun { stdout, passed }
+    HostRun {
+        stdout,
+        stderr,
+        passed,
+    }
 }
 
 /// A fresh directory for one test, under the target directory (not /tmp, which may be small).
