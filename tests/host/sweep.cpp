@@ -11,6 +11,9 @@
 //   wrong successes    a value that can never be right was accepted (the call succeeded, or a
 //                      network member went to the network with it),
 //   runaway errors     an error text longer than 2000 bytes (an input quoted whole),
+//   memory blowups     the child's peak resident memory passed 1 GB (the largest input is
+//                      50 MB of UTF-16: a call that reads /dev/zero until the limit stops it
+//                      fails "cleanly" with "out of memory", and is counted here),
 // and prints them as one line; the goal is 0 of each.
 //
 //   sweep LIB WORKDIR [FILTER]
@@ -37,6 +40,7 @@ struct Member { std::string name; std::vector<P> params; std::vector<Arg> base; 
 static const int kTimeout = 2;            // the Timeout property during the sweep, seconds
 static const int kHangMargin = 8;         // how far past Timeout a call may run before it hangs
 static const rlim_t kAddressLimit = 3ull << 30;  // per child
+static const long kBlowupKb = 1l << 20;           // peak RSS that counts as a blowup (1 GB)
 
 // Baseline values that pass every check, so that the one argument varied is what decides;
 // network members point at a closed local port and fail there.
@@ -59,13 +63,15 @@ static std::vector<Member> members(const std::string& work) {
     };
 }
 
-struct Kind { std::string name; Arg arg; bool is_string; size_t size; };
+// A kind of value; big strings are made in the child that uses them, so that the parent (and
+// every fork of it) stays small.
+struct Kind { std::string name; std::function<Arg()> make; int vt; bool is_string; size_t size; };
 
 static Arg A_error_code(int32_t code) { Arg a; a.v.vt = VTYPE_ERROR; a.v.v.lVal = code; return a; }
 
-struct Outcome { char what; std::string error; };
+struct Outcome { char what; std::string error; long peak_kb; };
 
-struct Counts { long cases = 0, crashes = 0, hangs = 0, imbalance = 0, wrong = 0, runaway = 0; };
+struct Counts { long cases = 0, crashes = 0, hangs = 0, imbalance = 0, wrong = 0, runaway = 0, blowups = 0; };
 
 struct Case {
     std::string name;
@@ -78,7 +84,7 @@ struct Case {
 // 'L' runaway error, 'X' no object.
 static Outcome run_child(Library& lib, const Case& c, const std::string& api_url) {
     int fds[2];
-    if (pipe(fds) != 0) return {'X', "pipe"};
+    if (pipe(fds) != 0) return {'X', "pipe", 0};
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
@@ -107,29 +113,32 @@ static Outcome run_child(Library& lib, const Case& c, const std::string& api_url
     auto start = std::chrono::steady_clock::now();
     int status = 0;
     bool hung = false;
+    struct rusage usage;
+    memset(&usage, 0, sizeof usage);
     for (;;) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
+        pid_t w = wait4(pid, &status, WNOHANG, &usage);
         if (w == pid) break;
         if (std::chrono::steady_clock::now() - start > std::chrono::seconds(kTimeout + kHangMargin)) {
             kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
+            wait4(pid, &status, 0, &usage);
             hung = true;
             break;
         }
         usleep(2000);
     }
+    long peak_kb = usage.ru_maxrss;
     std::string got;
     char buf[512];
     ssize_t n;
     while ((n = read(fds[0], buf, sizeof buf)) > 0) got.append(buf, (size_t)n);
     close(fds[0]);
-    if (hung) return {'H', ""};
+    if (hung) return {'H', "", peak_kb};
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got.empty()) {
         char d[64];
         snprintf(d, sizeof d, "status %d", status);
-        return {'C', d};
+        return {'C', d, peak_kb};
     }
-    return {got[0], got.substr(1)};
+    return {got[0], got.substr(1), peak_kb};
 }
 
 static int run(Library& lib, const std::string& work, const std::string& filter) {
@@ -144,17 +153,17 @@ static int run(Library& lib, const std::string& work, const std::string& filter)
     std::string api_url = "http://127.0.0.1:9";
 
     std::vector<Kind> kinds;
-    kinds.push_back({"Undefined", A_empty(), false, 0});
-    kinds.push_back({"Null", A_null(), false, 0});
-    kinds.push_back({"Boolean", A_bool(true), false, 0});
-    kinds.push_back({"Number", A_i4(7), false, 0});
-    kinds.push_back({"Number 1.5", A_r8(1.5), false, 0});
-    kinds.push_back({"Date", A_date(2020, 1, 1, 0, 0, 0), false, 0});
-    kinds.push_back({"BinaryData", A_blob("\x01\x02"), false, 0});
-    kinds.push_back({"error code", A_error_code(5), false, 0});
+    kinds.push_back({"Undefined", [] { return A_empty(); }, VTYPE_EMPTY, false, 0});
+    kinds.push_back({"Null", [] { return A_null(); }, VTYPE_NULL, false, 0});
+    kinds.push_back({"Boolean", [] { return A_bool(true); }, VTYPE_BOOL, false, 0});
+    kinds.push_back({"Number", [] { return A_i4(7); }, VTYPE_I4, false, 0});
+    kinds.push_back({"Number 1.5", [] { return A_r8(1.5); }, VTYPE_R8, false, 0});
+    kinds.push_back({"Date", [] { return A_date(2020, 1, 1, 0, 0, 0); }, VTYPE_TM, false, 0});
+    kinds.push_back({"BinaryData", [] { return A_blob("\x01\x02"); }, VTYPE_BLOB, false, 0});
+    kinds.push_back({"error code", [] { return A_error_code(5); }, VTYPE_ERROR, false, 0});
     for (size_t size : {(size_t)0, (size_t)1024, (size_t)1 << 20, (size_t)50 << 20}) {
         // ASCII digits: a valid-looking value of every size (a chat id, a port, a name).
-        kinds.push_back({"String " + std::to_string(size) + " B", A_wstr(u16(size, u'7')), true, size});
+        kinds.push_back({"String " + std::to_string(size) + " B", [size] { return A_wstr(u16(size, u'7')); }, VTYPE_PWSTR, true, size});
     }
     struct PathKind { std::string name; std::string path; bool a_directory; };
     std::vector<PathKind> paths = {
@@ -166,29 +175,33 @@ static int run(Library& lib, const std::string& work, const std::string& filter)
     for (auto& m : members(work)) {
         for (size_t p = 0; p < m.params.size(); ++p) {
             P type = m.params[p];
-            auto with = [&](const Arg& a) { std::vector<Arg> args = m.base; args[p] = a; return args; };
-            auto call = [name = m.name](std::vector<Arg> args) {
-                return [name, args](Session& s) mutable { return s.call_raw(s.method(name), args, true); };
+            auto call = [name = m.name, base = m.base, p](std::function<Arg()> make) {
+                return [name, base, p, make](Session& s) {
+                    std::vector<Arg> args = base;
+                    args[p] = make();
+                    return s.call_raw(s.method(name), args, true);
+                };
             };
             bool network = m.name != "MakeCert" && m.name.rfind("Xmpp", 0) != 0;
             for (auto& k : kinds) {
                 bool wrong_type;
                 switch (type) {
-                    case P::Num: wrong_type = k.arg.v.vt != VTYPE_I4 && k.arg.v.vt != VTYPE_R8; break;
-                    case P::Bool: wrong_type = k.arg.v.vt != VTYPE_BOOL; break;
-                    case P::Chat: wrong_type = !k.is_string && k.arg.v.vt != VTYPE_I4 && k.arg.v.vt != VTYPE_R8; break;
+                    case P::Num: wrong_type = k.vt != VTYPE_I4 && k.vt != VTYPE_R8; break;
+                    case P::Bool: wrong_type = k.vt != VTYPE_BOOL; break;
+                    case P::Chat: wrong_type = !k.is_string && k.vt != VTYPE_I4 && k.vt != VTYPE_R8; break;
                     default: wrong_type = !k.is_string;
                 }
                 // 50 MB is past every parameter's limit; 1 MB past every one but a text and
                 // the options (whose content then decides).
                 bool absurd = k.is_string && (k.size >= (50u << 20) || (k.size >= (1u << 20) && type != P::Text && type != P::Opts));
-                bool must_fail = wrong_type || absurd || (type == P::Num && k.arg.v.vt == VTYPE_R8);
-                cases.push_back({m.name + " p" + std::to_string(p + 1) + " = " + k.name, call(with(k.arg)), must_fail, must_fail && network});
+                bool must_fail = wrong_type || absurd || (type == P::Num && k.vt == VTYPE_R8);
+                cases.push_back({m.name + " p" + std::to_string(p + 1) + " = " + k.name, call(k.make), must_fail, must_fail && network});
             }
             if (type == P::Path || type == P::Dir) {
                 for (auto& pk : paths) {
                     bool ok_here = type == P::Dir && pk.a_directory;
-                    cases.push_back({m.name + " p" + std::to_string(p + 1) + " = " + pk.name, call(with(A_str(pk.path))), !ok_here, !ok_here && network});
+                    std::string path = pk.path;
+                    cases.push_back({m.name + " p" + std::to_string(p + 1) + " = " + pk.name, call([path] { return A_str(path); }), !ok_here, !ok_here && network});
                 }
             }
         }
@@ -197,13 +210,14 @@ static int run(Library& lib, const std::string& work, const std::string& filter)
         std::string pn = prop;
         for (auto& k : kinds) {
             bool wrong_type;
-            if (pn == "Timeout") wrong_type = k.arg.v.vt != VTYPE_I4 && k.arg.v.vt != VTYPE_R8;
-            else if (pn == "ThrowErrors") wrong_type = k.arg.v.vt != VTYPE_BOOL;
+            if (pn == "Timeout") wrong_type = k.vt != VTYPE_I4 && k.vt != VTYPE_R8;
+            else if (pn == "ThrowErrors") wrong_type = k.vt != VTYPE_BOOL;
             else wrong_type = !k.is_string;
             // "7" repeated is no proxy, address or certificate at any size but 0.
             bool bad_string = k.is_string && k.size > 0 && pn != "Timeout" && pn != "ThrowErrors";
-            Arg a = k.arg;
-            cases.push_back({pn + " = " + k.name, [pn, a](Session& s) { return s.set(pn, a); }, wrong_type || bad_string, false});
+            // Timeout = 7 and 1.5 are in range; 7 as an error code is not a Number.
+            auto make = k.make;
+            cases.push_back({pn + " = " + k.name, [pn, make](Session& s) { return s.set(pn, make()); }, wrong_type || bad_string, false});
         }
     }
 
@@ -224,6 +238,10 @@ static int run(Library& lib, const std::string& work, const std::string& filter)
             case 'L': ++n.runaway; verdict = "runaway error text"; break;
             default: ++n.crashes; verdict = "unknown outcome"; break;
         }
+        if (verdict.empty() && o.peak_kb > kBlowupKb) {
+            ++n.blowups;
+            verdict = "memory blowup (peak " + std::to_string(o.peak_kb / 1024) + " MB)";
+        }
         std::string err = o.error.size() > 160 ? o.error.substr(0, 160) + "…" : o.error;
         if (verdict.empty()) printf("ok - %s -> %s\n", c.name.c_str(), err.c_str());
         else printf("not ok - %s: %s %s\n", c.name.c_str(), verdict.c_str(), err.c_str());
@@ -231,9 +249,9 @@ static int run(Library& lib, const std::string& work, const std::string& filter)
     }
     unlink(fifo.c_str());
     unlink(sparse.c_str());
-    printf("sweep: %ld cases, crashes %ld, hangs %ld, memory imbalance %ld, wrong successes %ld, runaway errors %ld\n",
-           n.cases, n.crashes, n.hangs, n.imbalance, n.wrong, n.runaway);
-    return n.crashes + n.hangs + n.imbalance + n.wrong + n.runaway == 0 ? 0 : 1;
+    printf("sweep: %ld cases, crashes %ld, hangs %ld, memory imbalance %ld, wrong successes %ld, runaway errors %ld, memory blowups %ld\n",
+           n.cases, n.crashes, n.hangs, n.imbalance, n.wrong, n.runaway, n.blowups);
+    return n.crashes + n.hangs + n.imbalance + n.wrong + n.runaway + n.blowups == 0 ? 0 : 1;
 }
 
 }  // namespace sweep
