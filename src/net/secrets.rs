@@ -9,6 +9,9 @@
 
 use base64::Engine as _;
 
+/// The shortest secret looked for, in characters.
+pub const MIN_SECRET_CHARS: usize = 4;
+
 /// What replaces a secret.
 const HIDDEN: &str = "***";
 
@@ -47,9 +50,11 @@ impl Secrets {
         }
     }
 
-    /// A secret (a token, a password, a secret_token) in all its forms. Empty is ignored.
+    /// A secret (a token, a password, a secret_token) in all its forms. One shorter than
+    /// [`MIN_SECRET_CHARS`] is not looked for: it would match ordinary words and letters all
+    /// over a message, and hiding it would not protect it anyway.
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
+        if secret.chars().count() < MIN_SECRET_CHARS {
             return;
         }
         self.push(secret.to_owned());
@@ -69,6 +74,7 @@ impl Secrets {
             return;
         }
         self.add(password);
+        // Always long enough to look for, however short the password.
         for form in base64_forms(format!("{user}:{password}").as_bytes()) {
             self.push(form);
         }
@@ -153,5 +159,9 @@ mod tests {
             "{out}"
         );
         assert!(Secrets::new().scrub("nothing") == "nothing");
+        let mut short = Secrets::new();
+        short.add_credentials("u", "pw");
+        let basic = base64::engine::general_purpose::STANDARD.encode("u:pw");
+        assert_eq!(short.scrub(&format!("pwd {basic}")), "pwd ***");
     }
 }
