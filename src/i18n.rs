@@ -59,6 +59,17 @@ pub fn render(err: &dyn Localized, lang: Lang) -> String {
     format!("[{}] {}", err.code(), err.message(lang))
 }
 
+/// A value as an error shows it: whole when short, cut after 64 characters, so that a runaway
+/// string passed from 1C (or sent by a server) does not become a runaway message. Every module
+/// quotes outside values through this one helper.
+pub fn clip(value: &str) -> String {
+    const SHOWN: usize = 64;
+    match value.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@
 pub mod addin;
 pub mod cert;
 mod ffi;
+pub mod fsio;
 pub mod i18n;
 pub mod net;
 mod resident;

@@ -34,6 +34,14 @@ pub enum AddinError {
         min: i64,
         max: i64,
     },
+    /// A String parameter longer than that parameter can ever be (a 10 MB chat id): refused
+    /// before any work, with the limit.
+    ArgumentTooLong {
+        method: &'static Method,
+        index: usize,
+        length: usize,
+        limit: usize,
+    },
     /// The options parameter is not a JSON object, or has unknown or mistyped fields.
     Options {
         method: &'static Method,
@@ -49,6 +57,12 @@ pub enum AddinError {
     PropertyText {
         property: &'static Property,
         position: usize,
+    },
+    /// A String property value longer than the property can ever be.
+    PropertyTooLong {
+        property: &'static Property,
+        length: usize,
+        limit: usize,
     },
     /// Timeout outside 1..3600.
     PropertyRange {
@@ -98,6 +112,7 @@ impl AddinError {
             | AddinError::ArgumentType { method, .. }
             | AddinError::ArgumentText { method, .. }
             | AddinError::ArgumentRange { method, .. }
+            | AddinError::ArgumentTooLong { method, .. }
             | AddinError::Options { method, .. }
             | AddinError::Cert { method, .. }
             | AddinError::Telegram { method, .. }
@@ -106,6 +121,7 @@ impl AddinError {
             AddinError::PropertyType { property, .. }
             | AddinError::PropertyText { property, .. }
             | AddinError::PropertyRange { property, .. }
+            | AddinError::PropertyTooLong { property, .. }
             | AddinError::ReadOnly { property }
             | AddinError::ApiUrl { property, .. }
             | AddinError::Net { property, .. } => property.name.get(lang),
@@ -144,10 +160,12 @@ impl Localized for AddinError {
             AddinError::ArgumentType { .. } => "ARG_TYPE",
             AddinError::ArgumentText { .. } => "ARG_TEXT",
             AddinError::ArgumentRange { .. } => "ARG_RANGE",
+            AddinError::ArgumentTooLong { .. } => "ARG_TOO_LONG",
             AddinError::Options { .. } => "ARG_OPTIONS",
             AddinError::PropertyType { .. } => "PROP_TYPE",
             AddinError::PropertyText { .. } => "PROP_TEXT",
             AddinError::PropertyRange { .. } => "PROP_RANGE",
+            AddinError::PropertyTooLong { .. } => "PROP_TOO_LONG",
             AddinError::ReadOnly { .. } => "PROP_READ_ONLY",
             AddinError::ApiUrl { .. } => "PROP_API_URL",
             AddinError::Net { source, .. } => source.code(),
@@ -192,6 +210,14 @@ impl Localized for AddinError {
                 "{}: ожидается целое Число от {min} до {max}",
                 param_label(method, *index, lang)
             ),
+            (ArgumentTooLong { method, index, length, limit }, Lang::En) => format!(
+                "{}: the string is too long ({length} characters, the limit is {limit})",
+                param_label(method, *index, lang)
+            ),
+            (ArgumentTooLong { method, index, length, limit }, Lang::Ru) => format!(
+                "{}: строка слишком длинная (символов: {length}, предел {limit})",
+                param_label(method, *index, lang)
+            ),
             (Options { method, index, detail }, Lang::En) => format!(
                 "{}: {detail}. Pass a JSON object such as {{\"days\": 365}}, or an empty string",
                 param_label(method, *index, lang)
@@ -217,6 +243,12 @@ impl Localized for AddinError {
             }
             (PropertyRange { min, max, .. }, Lang::Ru) => {
                 format!("ожидается Число секунд от {min} до {max}")
+            }
+            (PropertyTooLong { length, limit, .. }, Lang::En) => {
+                format!("the string is too long ({length} characters, the limit is {limit})")
+            }
+            (PropertyTooLong { length, limit, .. }, Lang::Ru) => {
+                format!("строка слишком длинная (символов: {length}, предел {limit})")
             }
             (ReadOnly { .. }, Lang::En) => "the property is read-only".to_owned(),
             (ReadOnly { .. }, Lang::Ru) => "свойство только для чтения".to_owned(),

@@ -11,6 +11,10 @@ use crate::net::{NetSettings, Proxy, TrustedCertificates};
 
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 const TIMEOUT_RANGE: (f64, f64) = (1.0, 3600.0);
+/// The longest Proxy or TelegramApiUrl, in characters: refused before parsing.
+const MAX_ADDRESS: usize = 8192;
+/// The longest TrustedCertificates text: hundreds of certificates.
+const MAX_TRUSTED_PEM: usize = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -89,6 +93,20 @@ impl Settings {
             }
             other => return Err(type_error(&other)),
         };
+        let limit = match property.id {
+            PropId::TrustedCertificates => MAX_TRUSTED_PEM,
+            _ => MAX_ADDRESS,
+        };
+        if text.len() > limit {
+            let length = text.chars().count();
+            if length > limit {
+                return Err(AddinError::PropertyTooLong {
+                    property,
+                    length,
+                    limit,
+                });
+            }
+        }
         let net_error = |source| AddinError::Net { property, source };
         match property.id {
             PropId::Proxy => {
@@ -117,7 +135,8 @@ fn check_api_url(text: &str) -> Result<String, String> {
     if text.is_empty() {
         return Ok(DEFAULT_TELEGRAM_API_URL.to_owned());
     }
-    let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e})"))?;
+    let url = url::Url::parse(text)
+        .map_err(|e| format!("'{}' is not a URL ({e})", crate::i18n::clip(text)))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
             "the scheme '{}' is not http or https",
@@ -129,6 +148,9 @@ fn check_api_url(text: &str) -> Result<String, String> {
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err("a base address has no query or fragment".to_owned());
+    }
+    if url.port() == Some(0) {
+        return Err("port 0 is not a port one can connect to".to_owned());
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err("credentials do not belong in the base address".to_owned());
@@ -157,6 +179,7 @@ mod tests {
             "https://x/?a=1",
             "https://u:p@x",
             "https://",
+            "http://127.0.0.1:0",
         ] {
             assert!(check_api_url(bad).is_err(), "{bad}");
         }

@@ -135,10 +135,35 @@ impl<'a> Args<'a> {
         index >= self.values.len()
     }
 
+    /// Refuses a string longer than its parameter can ever be, counting characters only when
+    /// the byte length is over the limit.
+    fn check_length(&self, index: usize, s: &str) -> Result<(), AddinError> {
+        let limit = self
+            .method
+            .params
+            .get(index)
+            .map_or(DEFAULT_MAX_CHARS, |p| max_chars(p.name.en));
+        if s.len() > limit {
+            let length = s.chars().count();
+            if length > limit {
+                return Err(AddinError::ArgumentTooLong {
+                    method: self.method,
+                    index,
+                    length,
+                    limit,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// A String parameter.
     pub fn string(&self, index: usize) -> Result<&'a str, AddinError> {
         match self.value(index) {
-            Value::Str(s) => Ok(s),
+            Value::Str(s) => {
+                self.check_length(index, s)?;
+                Ok(s)
+            }
             Value::Empty if self.omitted(index) => Ok(""),
             Value::InvalidText { position } => Err(AddinError::ArgumentText {
                 method: self.method,
@@ -213,6 +238,7 @@ impl<'a> Args<'a> {
             }
             _ => return Err(self.type_error(index, Kind::JsonObject)),
         };
+        self.check_length(index, text)?;
         if text.trim().is_empty() {
             return Ok(T::default());
         }
@@ -221,7 +247,10 @@ impl<'a> Args<'a> {
             index,
             detail,
         };
-        let json: serde_json::Value = serde_json::from_str(text)
+        // serde_json keeps the last of two equal keys silently; {"days":1,"days":2} is a
+        // mistake to report, at any depth.
+        let json: serde_json::Value = serde_json::from_str::<Unique>(text)
+            .map(|u| u.0)
             .map_err(|e| options_error(format!("not valid JSON ({})", redact(&e.to_string()))))?;
         if !json.is_object() {
             return Err(options_error("not a JSON object".to_owned()));
@@ -251,6 +280,91 @@ impl Args<'_> {
             });
         }
         Ok(map)
+    }
+}
+
+/// The longest string any parameter without its own limit takes, in characters.
+const DEFAULT_MAX_CHARS: usize = 16 * 1024 * 1024;
+
+/// The longest value each parameter can sensibly hold, in characters, by its English name (the
+/// same name means the same thing in every method). A value past it is a mistake in the 1C
+/// code (a file read into a chat id), refused before any work with the limit in the message.
+fn max_chars(param: &str) -> usize {
+    match param {
+        "Token" | "ChatId" | "Method" => 256,
+        "CommonName" | "PfxPassword" | "Password" => 1024,
+        "JID" | "Recipient" => 3071,
+        "URL" => 8192,
+        "Directory" => crate::fsio::MAX_PATH_BYTES,
+        // PEM text or a path; a certificate file itself is capped at the same size.
+        "Certificate" => 256 * 1024,
+        "Options" => 1024 * 1024,
+        "Text" => 4 * 1024 * 1024,
+        _ => DEFAULT_MAX_CHARS,
+    }
+}
+
+/// A JSON value read with every object's keys checked to be distinct.
+struct Unique(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Unique {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Unique, D::Error> {
+        d.deserialize_any(UniqueVisitor).map(Unique)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Unique(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Unique(value) = map.next_value()?;
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "the key `{}` is given twice",
+                    crate::i18n::clip(&key)
+                )));
+            }
+            out.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(out))
     }
 }
 
@@ -346,6 +460,55 @@ mod tests {
         }
         let err = check("{\"secret_token\": \"hunter2\"}").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_at_any_depth() {
+        let check = |text: &str| {
+            let values = [
+                Value::Str("a".into()),
+                Value::Str("b".into()),
+                Value::Str("c".into()),
+                Value::Str(text.into()),
+            ];
+            Args::new(make_cert(), &values)
+                .unwrap()
+                .options::<serde_json::Map<String, serde_json::Value>>(3)
+        };
+        let err = check(r#"{"days":1,"days":2}"#).unwrap_err();
+        assert!(err.to_string().contains("`days` is given twice"), "{err}");
+        assert!(check(r#"{"a":[{"x":1,"x":1}]}"#).is_err());
+        assert!(check(r#"{"a":[{"x":1},{"x":1}], "b": 1.5, "c": null}"#).is_ok());
+    }
+
+    #[test]
+    fn absurd_lengths_are_refused_with_the_limit() {
+        let m = &METHODS[5];
+        let values = [
+            Value::Str("1:a".into()),
+            Value::Str("1".repeat(10 * 1024 * 1024)),
+            Value::Str("x".into()),
+        ];
+        let err = Args::new(m, &values)
+            .unwrap()
+            .string_or_number(1)
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("[ARG_TOO_LONG]"), "{text}");
+        assert!(
+            text.contains("10485760 characters, the limit is 256"),
+            "{text}"
+        );
+        let values = [
+            Value::Str("cn".into()),
+            Value::Str("d".repeat(50 * 1024 * 1024)),
+            Value::Str("p".into()),
+        ];
+        let err = Args::new(make_cert(), &values)
+            .unwrap()
+            .string(1)
+            .unwrap_err();
+        assert!(text.len() < 200 && matches!(err, AddinError::ArgumentTooLong { .. }));
     }
 
     #[test]

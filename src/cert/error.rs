@@ -7,15 +7,7 @@ use std::path::PathBuf;
 
 use crate::i18n::{Lang, Localized};
 
-/// A value as an error shows it: whole when short, cut after 64 characters, so that a runaway
-/// string passed from 1C does not become a runaway message.
-pub(crate) fn clip(value: &str) -> String {
-    const SHOWN: usize = 64;
-    match value.char_indices().nth(SHOWN) {
-        Some((cut, _)) => format!("{}…", &value[..cut]),
-        None => value.to_owned(),
-    }
-}
+pub(crate) use crate::i18n::clip;
 
 /// A field of the certificate request, named in messages as the caller named it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +190,8 @@ pub enum Error {
     FileExists { path: PathBuf },
     /// The directory cannot be created, or a path on the way is a file.
     CreateDirectory { path: PathBuf, source: io::Error },
+    /// The directory path is longer than any file system takes: refused before any work.
+    DirectoryTooLong { length: usize, limit: usize },
     /// A file cannot be written (or moved into place) in the directory.
     WriteFile { path: PathBuf, source: io::Error },
     /// The operating system's random number generator failed.
@@ -271,6 +265,7 @@ impl Localized for Error {
             Error::PfxPasswordCharacter => "CERT_PFX_PASSWORD_INVALID",
             Error::FileExists { .. } => "CERT_FILE_EXISTS",
             Error::CreateDirectory { .. } => "CERT_DIRECTORY_UNUSABLE",
+            Error::DirectoryTooLong { .. } => "CERT_DIRECTORY_TOO_LONG",
             Error::WriteFile { .. } => "CERT_FILE_WRITE_FAILED",
             Error::Random { .. } => "CERT_RANDOM_UNAVAILABLE",
             Error::KeyGeneration { .. } => "CERT_KEY_GENERATION_FAILED",
@@ -459,33 +454,39 @@ impl Localized for Error {
             (Error::FileExists { path }, Lang::Ru) => format!(
                 "файл {} уже существует. Укажите другой каталог или basename, либо \
                  разрешите перезапись параметром overwrite: true",
-                path.display()
+                clip(&path.to_string_lossy())
             ),
             (Error::FileExists { path }, Lang::En) => format!(
                 "file {} already exists. Choose another directory or basename, or allow \
                  replacing it with the option overwrite: true",
-                path.display()
+                clip(&path.to_string_lossy())
             ),
             (Error::CreateDirectory { path, source }, Lang::Ru) => format!(
                 "не удаётся создать или использовать каталог {}: {}. Укажите каталог, в \
                  который есть права записи",
-                path.display(),
+                clip(&path.to_string_lossy()),
                 io_reason(source, lang)
             ),
             (Error::CreateDirectory { path, source }, Lang::En) => format!(
                 "cannot create or use directory {}: {}. Give a directory you can write to",
-                path.display(),
+                clip(&path.to_string_lossy()),
                 io_reason(source, lang)
             ),
+            (Error::DirectoryTooLong { length, limit }, Lang::Ru) => {
+                format!("путь к каталогу слишком длинный: {length} байт, предел {limit}")
+            }
+            (Error::DirectoryTooLong { length, limit }, Lang::En) => {
+                format!("the directory path is too long: {length} bytes, the limit is {limit}")
+            }
             (Error::WriteFile { path, source }, Lang::Ru) => format!(
                 "не удаётся записать файл {}: {}. Ничего не записано; проверьте права и \
                  место на диске",
-                path.display(),
+                clip(&path.to_string_lossy()),
                 io_reason(source, lang)
             ),
             (Error::WriteFile { path, source }, Lang::En) => format!(
                 "cannot write file {}: {}. Nothing was written; check permissions and disk space",
-                path.display(),
+                clip(&path.to_string_lossy()),
                 io_reason(source, lang)
             ),
             (Error::Random { reason }, Lang::Ru) => {

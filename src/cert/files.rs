@@ -70,6 +70,74 @@ fn missing_dirs(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Creates `dir` and its missing parents (`created`, as [`missing_dirs`] found them). They
+/// will hold a private key: each one this call creates is made 0700, whatever the umask (a
+/// umask of 000 would otherwise leave them 0777).
+fn create_private_dirs(dir: &Path, created: &[PathBuf]) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir)?;
+        for d in created {
+            fs::set_permissions(d, fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = created;
+        builder.create(dir)?;
+    }
+    Ok(())
+}
+
+/// How old a temporary file of ours must be to count as left behind by a killed process: far
+/// longer than any key generation takes, so that a concurrent MakeCert's files are never taken.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether `name` is one of our temporaries for `target`: `.<target>.<12 hex digits>.tmp`.
+fn is_our_temporary(name: &str, target: &str) -> bool {
+    let Some(rest) = name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_prefix(target))
+        .and_then(|n| n.strip_prefix('.'))
+        .and_then(|n| n.strip_suffix(".tmp"))
+    else {
+        return false;
+    };
+    rest.len() == 12 && rest.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Removes temporaries a killed MakeCert left behind (empty hidden `.tmp` files named after
+/// these targets, older than [`STALE_AFTER`]). Best effort: a file that cannot be removed stays.
+fn remove_stale_temporaries(dir: &Path, targets: &[Target]) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let names: Vec<String> = targets
+        .iter()
+        .filter_map(|t| t.path.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !names.iter().any(|t| is_our_temporary(&name, t)) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if meta.is_file() && old {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Refuses to go on when a target exists and may not be replaced: cheap, and before the key.
 pub fn ensure_free(targets: &[Target]) -> Result<(), Error> {
     for target in targets {
@@ -90,7 +158,7 @@ pub fn stage(dir: &Path, targets: Vec<Target>) -> Result<Staged, Error> {
         created_dirs,
         committed: false,
     };
-    fs::create_dir_all(dir).map_err(|source| Error::CreateDirectory {
+    create_private_dirs(dir, &staged.created_dirs).map_err(|source| Error::CreateDirectory {
         path: dir.to_path_buf(),
         source,
     })?;
@@ -109,6 +177,7 @@ pub fn stage(dir: &Path, targets: Vec<Target>) -> Result<Staged, Error> {
             });
         }
     }
+    remove_stale_temporaries(dir, &targets);
     for target in targets {
         let temp = sibling(&target.path, "tmp");
         let file = create_file(&temp, target.private).map_err(|source| Error::WriteFile {
@@ -334,5 +403,45 @@ mod tests {
             Err(Error::WriteFile { .. })
         ));
         assert_eq!(listing(tmp.path()), ["a.key", "a.pem", "a.pfx"]);
+    }
+
+    #[test]
+    fn stale_temporaries_of_a_killed_run_are_removed_and_fresh_ones_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let stale = tmp.path().join(".a.key.0123456789ab.tmp");
+        let fresh = tmp.path().join(".a.pem.ba9876543210.tmp");
+        let theirs = tmp.path().join(".b.key.0123456789ab.tmp");
+        for p in [&stale, &fresh, &theirs] {
+            fs::write(p, b"").unwrap();
+        }
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        for p in [&stale, &theirs] {
+            File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(two_hours_ago)
+                .unwrap();
+        }
+        let staged = stage(tmp.path(), targets(tmp.path())).unwrap();
+        drop(staged);
+        assert_eq!(
+            listing(tmp.path()),
+            [".a.pem.ba9876543210.tmp", ".b.key.0123456789ab.tmp"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn created_directories_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("one").join("two");
+        let staged = stage(&dir, targets(&dir)).unwrap();
+        for d in [tmp.path().join("one"), dir.clone()] {
+            let mode = fs::metadata(&d).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", d.display());
+        }
+        drop(staged);
     }
 }

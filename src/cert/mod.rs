@@ -227,9 +227,10 @@ fn plan(req: &CertRequest) -> Result<(Plan, String), Error> {
     if !(1..=3650).contains(&days) {
         return Err(Error::DaysOutOfRange { days });
     }
+    // An empty "key" is a mistake like any other unknown value, not the default.
     let key = match &o.key {
-        Some(k) if !k.trim().is_empty() => k.parse()?,
-        _ => KeyType::default(),
+        Some(k) => k.parse()?,
+        None => KeyType::default(),
     };
     let country = names::country(o.country.as_deref())?;
     let state = names::text_field(Field::State, o.state.as_deref(), names::MAX_STATE)?;
@@ -297,6 +298,15 @@ fn rfc3339(t: time::OffsetDateTime) -> Result<String, Error> {
 /// Everything typed is checked first; an existing file (without `overwrite`) and an unusable
 /// directory are found before the key is generated, so such errors come at once.
 pub fn make_cert(req: &CertRequest) -> Result<CertOutput, Error> {
+    if let Some(dir) = &req.directory {
+        let length = dir.as_os_str().len();
+        if length > crate::fsio::MAX_PATH_BYTES {
+            return Err(Error::DirectoryTooLong {
+                length,
+                limit: crate::fsio::MAX_PATH_BYTES,
+            });
+        }
+    }
     let (plan, basename) = plan(req)?;
     let overwrite = req.options.overwrite.unwrap_or(false);
     let directory = req

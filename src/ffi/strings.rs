@@ -68,7 +68,8 @@ pub unsafe fn read_variant(var: &TVariant) -> Value {
             vtype::BOOL => Value::Bool(var.value.b_val),
             vtype::I1 => Value::Int(i64::from(var.value.i8_val)),
             vtype::I2 => Value::Int(i64::from(var.value.short_val)),
-            vtype::I4 | vtype::INT | vtype::ERROR => Value::Int(i64::from(var.value.l_val)),
+            // VTYPE_ERROR (an SCODE) is not a Number: it falls to Unsupported below.
+            vtype::I4 | vtype::INT => Value::Int(i64::from(var.value.l_val)),
             vtype::I8 => Value::Int(var.value.ll_val),
             vtype::UI1 => Value::Int(i64::from(var.value.ui8_val)),
             vtype::UI2 => Value::Int(i64::from(var.value.ushort_val)),

@@ -131,6 +131,64 @@ pub fn failure(err: reqwest::Error) -> Failure {
     }
 }
 
+/// Why an answer's body was not read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Longer than the caller allows (by its Content-Length, or counted while reading).
+    TooLarge { limit: u64 },
+    /// The connection failed while the body was read.
+    Failed(Failure),
+}
+
+/// Reads an answer's body, at most `limit` bytes: refused at once when Content-Length says it
+/// is longer, and counted while streaming otherwise, so that a runaway answer never takes more
+/// memory than the limit (`bytes()` would read it all first).
+pub fn read_body(
+    mut response: reqwest::blocking::Response,
+    limit: u64,
+) -> Result<Vec<u8>, BodyError> {
+    use std::io::Read;
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge { limit });
+    }
+    let mut body = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        let n = match response.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(BodyError::Failed(io_failure(e))),
+        };
+        if (body.len() + n) as u64 > limit {
+            return Err(BodyError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.shrink_to_fit();
+    Ok(body)
+}
+
+/// A read error of a blocking response: reqwest's own error inside when there is one.
+fn io_failure(e: std::io::Error) -> Failure {
+    if e.get_ref()
+        .is_some_and(|inner| inner.is::<reqwest::Error>())
+    {
+        if let Some(inner) = e.into_inner() {
+            if let Ok(err) = inner.downcast::<reqwest::Error>() {
+                return failure(*err);
+            }
+        }
+        return Failure {
+            kind: FailureKind::Other,
+            detail: "the answer could not be read".into(),
+        };
+    }
+    let text = e.to_string();
+    let kind = classify_one(&e, &text).unwrap_or(FailureKind::Other);
+    Failure { kind, detail: text }
+}
+
 fn classify_one(e: &(dyn std::error::Error + 'static), text: &str) -> Option<FailureKind> {
     if e.downcast_ref::<rustls::Error>().is_some() {
         return Some(FailureKind::Tls);

@@ -6,6 +6,7 @@ pub(crate) mod detached;
 mod dns;
 pub mod http;
 mod proxy;
+pub mod secrets;
 pub mod tls;
 mod trust;
 pub mod tunnel;

@@ -89,6 +89,12 @@ impl Proxy {
                 "не указан порт (у SOCKS нет порта по умолчанию)",
             )
         })?;
+        if port == 0 {
+            return Err(invalid(
+                "port 0 is not a port one can connect to",
+                "порт 0 — не порт, к которому можно подключиться",
+            ));
+        }
         if url.path() != "/" && !url.path().is_empty() {
             return Err(invalid(
                 "a proxy address has no path",
@@ -190,6 +196,8 @@ mod tests {
             "http://h:3128/path",
             "socks4://h:1080",
             "http://u:secret@h:99999",
+            "http://u:secret@h:0",
+            "socks5://h:0",
         ] {
             let err = Proxy::parse(bad).unwrap_err();
             let text = crate::i18n::Localized::message(&err, crate::i18n::Lang::En);

@@ -90,7 +90,8 @@ pub fn client_config(
 }
 
 /// The usual chain verification, plus one case it refuses: the server presents exactly a
-/// certificate the user put into TrustedCertificates. `openssl req -x509` marks a self-signed
+/// certificate the user put into TrustedCertificates (its name must still match the server's,
+/// unless it is self-signed). `openssl req -x509` marks a self-signed
 /// certificate CA:TRUE by default and often gives it no subjectAltName, and webpki then refuses
 /// it as the server's own ("CaUsedAsEndEntity", or a name mismatch): yet that exact certificate
 /// is what an administrator copies from a self-signed XMPP server or a local Bot API. Trusting
@@ -126,13 +127,19 @@ impl ServerCertVerifier for TrustedOrWebPki {
         {
             return verdict;
         }
-        if within_validity(end_entity, now) {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
+        if !within_validity(end_entity, now) {
+            return Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::Expired,
-            ))
+            ));
         }
+        // The name still has to match, except for a self-signed certificate: that one was
+        // copied from the very server, often reached by an address its name does not cover
+        // (an IP, a local name), and its exact bytes are the whole trust.
+        if !is_self_signed(end_entity) {
+            let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_name(&parsed, server_name)?;
+        }
+        Ok(ServerCertVerified::assertion())
     }
 
     // Handshake signatures are checked exactly as webpki checks them: the pin covers the
@@ -157,6 +164,18 @@ impl ServerCertVerifier for TrustedOrWebPki {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.webpki.supported_verify_schemes()
+    }
+}
+
+/// Issuer equal to subject and the signature made by the certificate's own key.
+fn is_self_signed(cert: &CertificateDer<'_>) -> bool {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    match X509Certificate::from_der(cert.as_ref()) {
+        Ok((_, parsed)) => {
+            parsed.subject().as_raw() == parsed.issuer().as_raw()
+                && parsed.verify_signature(None).is_ok()
+        }
+        Err(_) => false,
     }
 }
 

@@ -1,5 +1,10 @@
 //! The `TrustedCertificates` property: PEM certificates trusted in addition to the system roots
 //! (a self-signed XMPP server, a corporate proxy's CA, a local Bot API server).
+//!
+//! Each is a root (a chain leading to it is checked as usual, name included) and a pin: a server
+//! presenting exactly that certificate is accepted, without a name check only when the
+//! certificate is self-signed; any other pinned certificate must be for the server's name
+//! (see `tls::TrustedOrWebPki`, docs/en/limits.md).
 
 use rustls_pki_types::pem::{PemObject, SectionKind};
 use rustls_pki_types::CertificateDer;

@@ -8,6 +8,9 @@ use x509_parser::prelude::*;
 
 use super::Error;
 
+/// The largest certificate file read: a certificate is a few KB, a long chain some tens.
+pub const MAX_CERTIFICATE_FILE: u64 = 256 * 1024;
+
 /// A certificate ready for upload, with what the checks need.
 #[derive(Debug, Clone)]
 pub struct WebhookCertificate {
@@ -40,11 +43,9 @@ impl WebhookCertificate {
             return Self::from_bytes(source.as_bytes());
         }
         let path = source.trim();
-        let bytes = std::fs::read(path).map_err(|e| Error::CertificateUnreadable {
-            // Bounded: a long text that was meant as PEM but lacks its header ends up here.
-            path: path.chars().take(200).collect(),
-            reason: e.to_string(),
-        })?;
+        // Regular files only, size-capped, never blocking on a FIFO or reading a device.
+        let bytes = crate::fsio::read(std::path::Path::new(path), MAX_CERTIFICATE_FILE)
+            .map_err(Error::CertificateUnreadable)?;
         Self::from_bytes(&bytes)
     }
 

@@ -65,8 +65,9 @@ pub enum Error {
     WebhookHostReserved { ip: String },
     /// The webhook host is an IPv6 address; Telegram delivers over IPv4 only (real Telegram only).
     WebhookHostIpv6 { ip: String },
-    /// The certificate file could not be read.
-    CertificateUnreadable { path: String, reason: String },
+    /// The certificate file could not be read: missing, not a regular file (a device, a FIFO,
+    /// a directory), larger than [`super::certificate::MAX_CERTIFICATE_FILE`], unreadable.
+    CertificateUnreadable(crate::fsio::Error),
     /// A private key was given (alone or next to the certificate); it is never uploaded.
     CertificateIsPrivateKey,
     /// The text or file is not a certificate Telegram can use.
@@ -102,6 +103,9 @@ pub enum Error {
         status: u16,
         excerpt: String,
     },
+    /// The answer is longer than a Bot API answer can be ([`super::MAX_ANSWER`]); not read
+    /// past the limit.
+    AnswerTooLarge { url: String, limit: u64 },
     /// The request did not complete: refused, TLS, timeout, proxy, DNS, reset.
     Network {
         kind: FailureKind,
@@ -123,6 +127,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Settings(e) => Some(e),
+            Error::CertificateUnreadable(e) => Some(e),
             _ => None,
         }
     }
@@ -153,7 +158,7 @@ impl Localized for Error {
             Error::WebhookCredentialsReserved { .. } => "TELEGRAM_WEBHOOK_AUTH_RESERVED_CHAR",
             Error::WebhookHostReserved { .. } => "TELEGRAM_WEBHOOK_IP_RESERVED",
             Error::WebhookHostIpv6 { .. } => "TELEGRAM_WEBHOOK_IPV6",
-            Error::CertificateUnreadable { .. } => "TELEGRAM_CERT_UNREADABLE",
+            Error::CertificateUnreadable(_) => "TELEGRAM_CERT_UNREADABLE",
             Error::CertificateIsPrivateKey => "TELEGRAM_CERT_IS_PRIVATE_KEY",
             Error::CertificateInvalid { .. } => "TELEGRAM_CERT_INVALID",
             Error::CertificateHostMismatch { .. } => "TELEGRAM_CERT_HOST_MISMATCH",
@@ -168,6 +173,7 @@ impl Localized for Error {
             Error::Telegram { code: 429, .. } => "TELEGRAM_TOO_MANY_REQUESTS",
             Error::Telegram { .. } => "TELEGRAM_API_ERROR",
             Error::BadResponse { .. } => "TELEGRAM_BAD_RESPONSE",
+            Error::AnswerTooLarge { .. } => "TELEGRAM_ANSWER_TOO_LARGE",
             Error::Network { kind, .. } => match kind {
                 FailureKind::Timeout => "TELEGRAM_NET_TIMEOUT",
                 FailureKind::Dns => "TELEGRAM_NET_DNS",
@@ -370,16 +376,17 @@ impl Localized for Error {
                     )
                 }
             }
-            Error::CertificateUnreadable { path, reason } => {
+            Error::CertificateUnreadable(e) => {
+                let reason = e.message(lang);
                 if ru {
                     format!(
-                        "не удалось прочитать файл сертификата «{path}» ({reason}). Передайте путь к \
-                         файлу .pem или сам текст PEM"
+                        "сертификат не прочитан: {reason}. Передайте путь к файлу .pem или сам \
+                         текст PEM"
                     )
                 } else {
                     format!(
-                        "cannot read the certificate file '{path}' ({reason}). Pass the path to the \
-                         .pem file or the PEM text itself"
+                        "cannot read the certificate: {reason}. Pass the path to the .pem file or \
+                         the PEM text itself"
                     )
                 }
             }
@@ -569,6 +576,20 @@ impl Localized for Error {
                     format!(
                         "{url} answered HTTP {status}, but not with a Bot API answer ({excerpt}). \
                          Check TelegramApiUrl and the proxy"
+                    )
+                }
+            }
+            Error::AnswerTooLarge { url, limit } => {
+                let mb = limit / (1024 * 1024);
+                if ru {
+                    format!(
+                        "{url} прислал ответ длиннее {mb} МБ: это не ответ Bot API, он не \
+                         дочитан. Проверьте АдресTelegramAPI и прокси"
+                    )
+                } else {
+                    format!(
+                        "{url} sent an answer longer than {mb} MB: not a Bot API answer, it was \
+                         not read to the end. Check TelegramApiUrl and the proxy"
                     )
                 }
             }

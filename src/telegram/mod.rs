@@ -28,8 +28,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::i18n::Lang;
-use crate::net::http::{self, FailureKind};
+use crate::i18n::{clip, Lang};
+use crate::net::http::{self, BodyError, FailureKind};
+use crate::net::secrets::Secrets;
 use crate::net::tls::Verification;
 use crate::net::NetSettings;
 
@@ -37,6 +38,12 @@ pub use certificate::WebhookCertificate;
 pub use diagnose::{Finding, Severity};
 pub use error::{Credential, Error};
 pub use webhook::WebhookOptions;
+
+/// The largest Bot API answer read (JSON; a getUpdates of 100 long messages is well under 1 MB).
+pub const MAX_ANSWER: u64 = 8 * 1024 * 1024;
+
+/// The most of a server's error description shown, in characters.
+const MAX_DESCRIPTION: usize = 512;
 
 /// Telegram's own API host: against it, webhook hosts must be public IPv4 addresses or names.
 const TELEGRAM_HOST: &str = "api.telegram.org";
@@ -49,6 +56,8 @@ pub struct Api {
     real_telegram: bool,
     timeout: Duration,
     proxy: Option<String>,
+    /// The proxy's password (and its Basic form), scrubbed from every error.
+    proxy_secrets: Secrets,
 }
 
 /// Checks a `TelegramApiUrl` value: http(s), a host, no query, fragment or bot token in it.
@@ -90,6 +99,12 @@ fn parse_api_url(text: &str) -> Result<(String, bool), Error> {
         return Err(bad(
             "a base URL has no ?query or #fragment",
             "у основы адреса не бывает ?параметров и #фрагмента",
+        ));
+    }
+    if url.port() == Some(0) {
+        return Err(bad(
+            "port 0 is not a port one can connect to",
+            "порт 0 — не порт, к которому можно подключиться",
         ));
     }
     let base = url.as_str().trim_end_matches('/').to_owned();
@@ -174,6 +189,42 @@ pub fn redact(text: &str, token: &str) -> String {
     result
 }
 
+/// An error with every secret of the call taken out of the texts that came from outside.
+fn scrub(err: Error, secrets: &Secrets) -> Error {
+    match err {
+        Error::Telegram {
+            code,
+            description,
+            retry_after,
+        } => Error::Telegram {
+            code,
+            description: secrets.scrub(&description),
+            retry_after,
+        },
+        Error::BadResponse {
+            url,
+            status,
+            excerpt,
+        } => Error::BadResponse {
+            url,
+            status,
+            excerpt: secrets.scrub(&excerpt),
+        },
+        Error::Network {
+            kind,
+            url,
+            proxy,
+            detail,
+        } => Error::Network {
+            kind,
+            url,
+            proxy,
+            detail: secrets.scrub(&detail),
+        },
+        other => other,
+    }
+}
+
 /// Telegram's answer envelope.
 #[derive(Debug, Deserialize)]
 struct Envelope {
@@ -223,8 +274,8 @@ impl ChatId {
         let digits = t.strip_prefix('-').unwrap_or(t);
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::InvalidChatId {
-                reason_en: format!("{t} is too large for a chat id"),
-                reason_ru: format!("{t} слишком велико для идентификатора чата"),
+                reason_en: format!("{} is too large for a chat id", clip(t)),
+                reason_ru: format!("{} слишком велико для идентификатора чата", clip(t)),
             });
         }
         // Строка(Число) in 1C groups digits with (non-breaking) spaces: the commonest slip.
@@ -234,18 +285,20 @@ impl ChatId {
         if digits_and_spaces {
             return Err(Error::InvalidChatId {
                 reason_en: format!(
-                    "'{t}' looks like a number with group separators; in 1C convert it with \
-                     XMLString(Id) or Format(Id, \"NG=0\")"
+                    "'{}' looks like a number with group separators; in 1C convert it with \
+                     XMLString(Id) or Format(Id, \"NG=0\")",
+                    clip(t)
                 ),
                 reason_ru: format!(
-                    "«{t}» похоже на число с разделителями групп; в 1С преобразуйте его через \
-                     XMLСтрока(Ид) или Формат(Ид, \"ЧГ=0\")"
+                    "«{}» похоже на число с разделителями групп; в 1С преобразуйте его через \
+                     XMLСтрока(Ид) или Формат(Ид, \"ЧГ=0\")",
+                    clip(t)
                 ),
             });
         }
         Err(Error::InvalidChatId {
-            reason_en: format!("'{t}' is neither an integer nor @name"),
-            reason_ru: format!("«{t}» — не целое число и не @имя"),
+            reason_en: format!("'{}' is neither an integer nor @name", clip(t)),
+            reason_ru: format!("«{}» — не целое число и не @имя", clip(t)),
         })
     }
 }
@@ -288,6 +341,16 @@ impl Api {
             real_telegram,
             timeout: settings.timeout,
             proxy: settings.proxy.as_ref().map(ToString::to_string),
+            proxy_secrets: {
+                let mut secrets = Secrets::new();
+                if let Some(p) = &settings.proxy {
+                    secrets.add_credentials(
+                        p.username.as_deref().unwrap_or_default(),
+                        p.password.as_deref().unwrap_or_default(),
+                    );
+                }
+                secrets
+            },
         })
     }
 
@@ -422,9 +485,49 @@ impl Api {
         format!("{}/bot{}:***/{}", self.shown_base, bot_id(token), method)
     }
 
+    /// Every secret a request knows: the token, the proxy's credentials, and the request's own
+    /// `secret_token` and webhook URL password.
+    fn secrets(&self, token: &str, body: &Body<'_>) -> Secrets {
+        let mut secrets = self.proxy_secrets.clone();
+        secrets.add(token);
+        if let Some((_, secret)) = token.split_once(':') {
+            secrets.add(secret);
+        }
+        let mut field = |name: &str, value: &str| match name {
+            "secret_token" => secrets.add(value),
+            "url" => secrets.add_url(value),
+            _ => {}
+        };
+        match body {
+            Body::None => {}
+            Body::Json(v) => {
+                if let Some(map) = v.as_object() {
+                    for (k, v) in map {
+                        if let Some(text) = v.as_str() {
+                            field(k, text);
+                        }
+                    }
+                }
+            }
+            Body::Multipart { parts, .. } => {
+                for (k, v) in parts {
+                    field(k, v);
+                }
+            }
+        }
+        secrets
+    }
+
     /// One call, with the envelope handled once: `ok:false` → [`Error::Telegram`]; a 429 whose
-    /// `retry_after` fits in what is left of the timeout is waited out and retried once.
+    /// `retry_after` fits in what is left of the timeout is waited out and retried once. Texts
+    /// that came from outside have every secret of the call scrubbed from them.
     fn request(&self, token: &str, method: &str, body: Body<'_>) -> Result<Value, Error> {
+        let secrets = self.secrets(token, &body);
+        self.exchange(token, method, body)
+            .map_err(|e| scrub(e, &secrets))
+    }
+
+    fn exchange(&self, token: &str, method: &str, body: Body<'_>) -> Result<Value, Error> {
         let deadline = Instant::now() + self.timeout;
         let url = format!("{}/bot{}/{}", self.base, token, method);
         let mut retried = false;
@@ -461,9 +564,29 @@ impl Api {
             };
             let response = req.send().map_err(|e| self.failure(token, method, e))?;
             let status = response.status().as_u16();
-            let bytes = response
-                .bytes()
-                .map_err(|e| self.failure(token, method, e))?;
+            if status == 407 && self.proxy.is_some() {
+                // The proxy's own answer (an http:// API URL goes through it as a plain
+                // request): a proxy problem, and its page, which may quote our
+                // Proxy-Authorization, is not shown.
+                return Err(self.network(
+                    token,
+                    method,
+                    FailureKind::Proxy,
+                    "HTTP 407 Proxy Authentication Required".into(),
+                ));
+            }
+            let bytes = match http::read_body(response, MAX_ANSWER) {
+                Ok(bytes) => bytes,
+                Err(BodyError::TooLarge { limit }) => {
+                    return Err(Error::AnswerTooLarge {
+                        url: self.shown_url(token, method),
+                        limit,
+                    })
+                }
+                Err(BodyError::Failed(f)) => {
+                    return Err(self.network(token, method, f.kind, f.detail))
+                }
+            };
             let envelope: Envelope = match serde_json::from_slice(&bytes) {
                 Ok(e) => e,
                 Err(_) => {
@@ -500,15 +623,17 @@ impl Api {
                     }
                 }
             }
+            // Telegram's descriptions are a line; a server's may be anything.
+            let description: String = envelope
+                .description
+                .as_deref()
+                .unwrap_or("(no description)")
+                .chars()
+                .take(MAX_DESCRIPTION)
+                .collect();
             return Err(Error::Telegram {
                 code,
-                description: redact(
-                    envelope
-                        .description
-                        .as_deref()
-                        .unwrap_or("(no description)"),
-                    token,
-                ),
+                description: redact(&description, token),
                 retry_after,
             });
         }

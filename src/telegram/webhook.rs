@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::certificate::{self, WebhookCertificate};
 use super::{Credential, Error};
+use crate::i18n::clip;
 
 /// The optional setWebhook parameters; the 1C layer reads its JSON options string into it.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -57,12 +58,12 @@ impl WebhookOptions {
         }
         if let Some(ip) = &self.ip_address {
             let parsed: Ipv4Addr = ip.trim().parse().map_err(|_| Error::IpAddress {
-                value: ip.clone(),
+                value: clip(ip),
                 reserved: false,
             })?;
             if real_telegram && is_reserved_v4(parsed) {
                 return Err(Error::IpAddress {
-                    value: ip.clone(),
+                    value: clip(ip),
                     reserved: true,
                 });
             }
@@ -143,7 +144,9 @@ pub fn check_url(text: &str, real_telegram: bool) -> Result<CheckedUrl, Error> {
         }
     };
     if scheme != "https" {
-        return Err(Error::WebhookNotHttps { scheme });
+        return Err(Error::WebhookNotHttps {
+            scheme: clip(&scheme),
+        });
     }
     // The credentials are checked on the raw text: the URL parser would percent-encode a
     // Cyrillic user name, hiding exactly what Telegram would send.
@@ -178,7 +181,7 @@ pub fn check_url(text: &str, real_telegram: bool) -> Result<CheckedUrl, Error> {
                 || lower.ends_with(".local")
                 || !lower.contains('.');
             if real_telegram && local {
-                return Err(Error::WebhookHostReserved { ip: d.to_owned() });
+                return Err(Error::WebhookHostReserved { ip: clip(d) });
             }
             d.to_owned()
         }
@@ -222,7 +225,7 @@ fn check_credential(text: &str, part: Credential) -> Result<(), Error> {
 pub fn check_certificate(cert: &WebhookCertificate, url: &CheckedUrl) -> Result<(), Error> {
     if !cert.matches_host(&url.host) {
         return Err(Error::CertificateHostMismatch {
-            host: url.host.clone(),
+            host: clip(&url.host),
             names: cert.names(),
         });
     }

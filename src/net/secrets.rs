@@ -1,0 +1,167 @@
+//! Secrets a call knows, scrubbed from any text that came from outside before it reaches an
+//! error. A server or a proxy may echo what it was sent: a proxy's 407 page quoting the
+//! `Proxy-Authorization` header (base64 of `user:password`), a Bot API stand-in or a reverse
+//! proxy echoing the request's fields (`secret_token`, a webhook URL with a password).
+//!
+//! Each secret is looked for as written, percent-encoded (both the `%20` and the `+` forms) and
+//! in base64 (standard and URL-safe, with and without padding); a user name and password pair
+//! also as the base64 of `user:password`, the form HTTP Basic authentication sends.
+
+use base64::Engine as _;
+
+/// The shortest secret looked for, in characters.
+pub const MIN_SECRET_CHARS: usize = 4;
+
+/// What replaces a secret.
+const HIDDEN: &str = "***";
+
+/// The forms of every secret of one call, longest first so that a longer form is replaced
+/// before a shorter one inside it.
+#[derive(Clone, Debug, Default)]
+pub struct Secrets {
+    forms: Vec<String>,
+}
+
+fn percent_forms(s: &str) -> [String; 2] {
+    use url::form_urlencoded::byte_serialize;
+    let plus: String = byte_serialize(s.as_bytes()).collect();
+    let percent = plus.replace('+', "%20");
+    [plus, percent]
+}
+
+fn base64_forms(bytes: &[u8]) -> [String; 4] {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    [
+        STANDARD.encode(bytes),
+        STANDARD_NO_PAD.encode(bytes),
+        URL_SAFE.encode(bytes),
+        URL_SAFE_NO_PAD.encode(bytes),
+    ]
+}
+
+impl Secrets {
+    pub fn new() -> Secrets {
+        Secrets::default()
+    }
+
+    fn push(&mut self, form: String) {
+        if !form.is_empty() && !self.forms.contains(&form) {
+            self.forms.push(form);
+        }
+    }
+
+    /// A secret (a token, a password, a secret_token) in all its forms. One shorter than
+    /// [`MIN_SECRET_CHARS`] is not looked for: it would match ordinary words and letters all
+    /// over a message, and hiding it would not protect it anyway.
+    pub fn add(&mut self, secret: &str) {
+        if secret.chars().count() < MIN_SECRET_CHARS {
+            return;
+        }
+        self.push(secret.to_owned());
+        for form in percent_forms(secret) {
+            self.push(form);
+        }
+        for form in base64_forms(secret.as_bytes()) {
+            self.push(form);
+        }
+        self.sort();
+    }
+
+    /// A user name and password as HTTP Basic authentication sends them; the password alone is
+    /// added too. The user name by itself is not a secret.
+    pub fn add_credentials(&mut self, user: &str, password: &str) {
+        if password.is_empty() {
+            return;
+        }
+        self.add(password);
+        // Always long enough to look for, however short the password.
+        for form in base64_forms(format!("{user}:{password}").as_bytes()) {
+            self.push(form);
+        }
+        self.sort();
+    }
+
+    /// The password of a URL's `user:password@` (as written there and decoded), if it has one.
+    pub fn add_url(&mut self, text: &str) {
+        if let Ok(url) = url::Url::parse(text.trim()) {
+            if let Some(password) = url.password() {
+                let decoded = percent_decode(password);
+                let user = percent_decode(url.username());
+                self.add(password);
+                self.add_credentials(&user, &decoded);
+            }
+        }
+    }
+
+    fn sort(&mut self) {
+        self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    }
+
+    /// `text` with every form of every secret replaced by `***`.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for form in &self.forms {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), HIDDEN);
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_of_every_secret_is_hidden() {
+        let mut s = Secrets::new();
+        s.add_credentials("proxyuser", "pr0xy p@ss");
+        s.add("AAH-secret_X");
+        let basic = base64::engine::general_purpose::STANDARD.encode("proxyuser:pr0xy p@ss");
+        let text = format!(
+            "Proxy-Authorization: Basic {basic}; plain pr0xy p@ss; form pr0xy+p%40ss; \
+             pct pr0xy%20p%40ss; token AAH-secret_X; b64 {}",
+            base64::engine::general_purpose::STANDARD.encode("AAH-secret_X")
+        );
+        let out = s.scrub(&text);
+        for leak in [
+            "pr0xy",
+            "p@ss",
+            "p%40ss",
+            &basic,
+            "secret_X",
+            "QUFILXNlY3JldF9Y",
+        ] {
+            assert!(!out.contains(leak), "{leak} in {out}");
+        }
+        assert!(out.starts_with("Proxy-Authorization: Basic ***"), "{out}");
+    }
+
+    #[test]
+    fn a_url_password_is_taken_decoded_and_encoded() {
+        let mut s = Secrets::new();
+        s.add_url("https://tg:pa%24%24word@example.com/hs/bot");
+        let out = s.scrub("url=https://tg:pa%24%24word@example.com and pa$$word");
+        assert!(
+            !out.contains("pa%24%24word") && !out.contains("pa$$word"),
+            "{out}"
+        );
+        assert!(Secrets::new().scrub("nothing") == "nothing");
+        let mut short = Secrets::new();
+        short.add_credentials("u", "pw");
+        let basic = base64::engine::general_purpose::STANDARD.encode("u:pw");
+        assert_eq!(short.scrub(&format!("pwd {basic}")), "pwd ***");
+    }
+}
