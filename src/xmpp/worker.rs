@@ -241,13 +241,19 @@ impl Worker {
         self.finish();
     }
 
-    /// The server ended the stream while a large stanza of ours was alone in flight: it is
-    /// the cause (a server closes the stream on a stanza above its limit), so it fails alone
-    /// and is not written again; the messages after it go on in the next stream.
+    /// The stream ended while a large stanza of ours was alone in flight: it is the cause (a
+    /// server closes the stream on a stanza above its limit), so it fails alone and is not
+    /// written again; the messages after it go on in the next stream.
     fn blame_isolated(&mut self, error: &Error) {
-        let by_server = matches!(
+        // A server refusing a stanza as too large may end the stream with an error, close the
+        // connection, or make our write of it fail half-way (seen on ejabberd and Prosody):
+        // any end but a silent link (a timeout, which says nothing about the stanza) blames it.
+        let by_server = !matches!(
             error,
-            Error::StreamError { .. } | Error::Closed | Error::BoshTerminated { .. }
+            Error::Network {
+                kind: FailureKind::Timeout,
+                ..
+            }
         );
         if !by_server {
             return;
@@ -364,7 +370,11 @@ impl Worker {
                     self.stopped_while_reconnecting(attempt);
                     return false;
                 }
-                Err(e) => error = e,
+                Err(e) => {
+                    // The attempt may have died writing a large stanza again (after a resume).
+                    self.blame_isolated(&e);
+                    error = e;
+                }
             }
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
