@@ -6,7 +6,9 @@
 #   many    N messages (1000) in one session; ours waits until every one is acked
 #   close   XmppDisconnect on its own with nothing pending (the CLI's disconnect_seconds over
 #           RUNS sessions; goal <= 30 ms)
-# The receiver bob is offline (messages go to offline storage alike for both senders).
+# The receiver bob is online (our `xmpp listen`, output thrown away): with bob offline both
+# servers store every message offline first, and a sender that waits for acks (ours) then
+# measures the server's offline storage, not itself.
 #   scripts/bench-xmpp-vs-go.sh [N]     RUNS=10 by default
 # Needs root, ejabberd, prosody, go-sendxmpp, farm-bench; builds target/release/messenger.
 set -euo pipefail
@@ -22,7 +24,12 @@ $S/down.sh "$B/prosody" 2>/dev/null || true
 rm -rf "$B"; mkdir -p "$B"
 cargo build --release --bins --quiet
 M="$PWD/target/release/messenger"
-trap '$S/down.sh "$B/ejabberd"; $S/down.sh "$B/prosody"' EXIT
+LISTENERS=()
+cleanup() {
+  for p in "${LISTENERS[@]}"; do kill "$p" 2>/dev/null || true; done
+  $S/down.sh "$B/ejabberd"; $S/down.sh "$B/prosody"
+}
+trap cleanup EXIT
 $S/ejabberd-up.sh "$B/ejabberd" >/dev/null
 $S/prosody-up.sh "$B/prosody" >/dev/null
 TEXT='Привет, мир! <&>'
@@ -34,6 +41,9 @@ for server in ejabberd prosody; do
   if [ $server = ejabberd ]; then PORT=$EJ_C2S; else PORT=$PR_C2S; fi
   CERT="$B/$server/cert.pem"
   ours=("$M" xmpp send --jid alice@localhost --to bob@localhost --server 127.0.0.1:$PORT --trusted "$CERT")
+  XMPP_PASSWORD=bobpw "$M" xmpp listen --jid bob@localhost --server 127.0.0.1:$PORT --trusted "$CERT" \
+    --resource bench --timeout 30 > /dev/null 2> "$B/listen-$server.err" & LISTENERS+=($!)
+  for i in $(seq 1 100); do grep -q '"state":"connected"' "$B/listen-$server.err" && break; sleep 0.2; done
   go="go-sendxmpp -i -n -u alice@localhost -p alicepw -j 127.0.0.1:$PORT bob@localhost"
   echo "== $server: one message, new login (A = ours, B = go-sendxmpp -i)"
   farm-bench -n "$RUNS" --timeout 600 --vs "sh -c '$go < $B/one.txt'" -- "${ours[@]}" "$TEXT"
