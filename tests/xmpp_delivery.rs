@@ -107,7 +107,7 @@ fn collect(client: &Client, tag: &str, n: usize, limit: Duration) -> Vec<Incomin
 
 // ---- an oversized message ------------------------------------------------------------------
 
-/// 300,000 Cyrillic characters (600 KB; the servers here take at most 256 KiB per stanza)
+/// 300,000 Cyrillic characters (600 KB; more than either server here takes in one stanza)
 /// between small messages. Before the fix the server closed the stream, the session resumed
 /// and wrote it again, forever, and none of the messages after it was acked or arrived.
 fn oversized(kind: Kind, a: &str, b: &str) {
