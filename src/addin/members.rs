@@ -110,6 +110,7 @@ pub enum MethodId {
     XmppSend,
     XmppReceive,
     XmppDisconnect,
+    XmppSendStatus,
     /// Test probes, present only when MESSENGER_TEST_PROBES=1 at object creation.
     ProbePanic,
     ProbeEcho,
@@ -341,6 +342,17 @@ pub static METHODS: &[Method] = &[
         params: &[],
         returns: Returns::Boolean,
         id: MethodId::XmppDisconnect,
+    },
+    Method {
+        name: n("XmppSendStatus", "СостояниеXMPPОтправки"),
+        params: &[opt(
+            "Ids",
+            "Идентификаторы",
+            Kind::String,
+            Default::EmptyString,
+        )],
+        returns: Returns::Json,
+        id: MethodId::XmppSendStatus,
     },
 ];
 

@@ -334,6 +334,7 @@ impl Messenger {
             MethodId::XmppSend => xmpp::session_send(self, args),
             MethodId::XmppReceive => xmpp::receive(self, args),
             MethodId::XmppDisconnect => xmpp::disconnect(self, args),
+            MethodId::XmppSendStatus => xmpp::send_status(self, args),
             MethodId::ProbePanic | MethodId::ProbeEcho | MethodId::ProbeEvents => {
                 let events = self.events.clone();
                 self.probes.call(args, events)

@@ -1,5 +1,5 @@
 //! The XMPP members: SendXmpp, and the session XmppConnect, XmppSend, XmppReceive,
-//! XmppDisconnect with its XmppMessage / XmppState external events.
+//! XmppSendStatus, XmppDisconnect with its XmppMessage / XmppState external events.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -8,7 +8,8 @@ use std::time::Duration;
 use super::error::AddinError;
 use super::value::{Args, Value};
 use super::{EventSink, Messenger};
-use crate::i18n::Lang;
+use crate::i18n::{render, Lang};
+use crate::xmpp::ledger::Fate;
 use crate::xmpp::{self, session};
 
 /// The source name of our external events, as API.md gives it.
@@ -142,4 +143,51 @@ pub(super) fn disconnect(m: &mut Messenger, _args: &Args) -> Result<Value, Addin
         None => false,
     };
     Ok(Value::Bool(was_live))
+}
+
+/// One row of XmppSendStatus's answer (API.md).
+#[derive(serde::Serialize)]
+struct StatusRow {
+    id: String,
+    /// `acked`, `pending` or `failed`.
+    state: &'static str,
+    /// Why it failed, in the object's language; "" otherwise.
+    reason: String,
+}
+
+/// XmppSendStatus(Идентификаторы = ""): "" = every message not yet reported; otherwise a JSON
+/// array of ids or one id.
+pub(super) fn send_status(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
+    let text = args.string(0)?.trim();
+    let ids: Option<Vec<String>> = if text.is_empty() {
+        None
+    } else if text.starts_with('[') {
+        let list = serde_json::from_str(text).map_err(|_| AddinError::Options {
+            method: args.method,
+            index: 0,
+            detail: "expected a JSON array of message ids (strings), one id, or \"\"".into(),
+        })?;
+        Some(list)
+    } else {
+        Some(vec![text.to_owned()])
+    };
+    let client = m
+        .xmpp
+        .as_ref()
+        .ok_or_else(|| xmpp_error(args, xmpp::Error::NotConnected))?;
+    let lang = m.lang();
+    let rows: Vec<StatusRow> = client
+        .status(ids.as_deref())
+        .into_iter()
+        .map(|(id, fate)| {
+            let (state, reason) = match fate {
+                Some(Fate::Acked) => ("acked", String::new()),
+                Some(Fate::Pending) => ("pending", String::new()),
+                Some(Fate::Failed(why)) => ("failed", render(&xmpp::Error::from(why), lang)),
+                None => ("failed", render(&xmpp::Error::UnknownMessageId, lang)),
+            };
+            StatusRow { id, state, reason }
+        })
+        .collect();
+    super::json(args.method, &rows)
 }

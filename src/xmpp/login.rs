@@ -1,5 +1,5 @@
 //! From nothing to an authenticated stream: transport, TLS, SASL, stream restart; then resource
-//! binding, which [`Session::send_confirmed`] batches with the message so that one round trip
+//! binding, which [`Login::send_confirmed`] batches with the message so that one round trip
 //! (one BOSH request) does bind + message + confirmation.
 
 use std::time::Instant;
@@ -7,13 +7,12 @@ use std::time::Instant;
 use base64::Engine;
 
 use super::sasl::{self, SaslError};
+use super::stanza::{Iq, StanzaError};
 use super::transport::bosh::BoshTransport;
 use super::transport::tcp::{TcpTransport, TlsMode};
 use super::transport::Transport;
 use super::xml::Element;
-use super::{
-    Error, Jid, SendOptions, NS_BIND, NS_CLIENT, NS_PING, NS_SASL, NS_SESSION, NS_STANZAS,
-};
+use super::{Error, Jid, SendOptions, NS_BIND, NS_CLIENT, NS_SASL, NS_SESSION};
 use crate::net::tls::{self, Verification};
 use crate::net::NetSettings;
 
@@ -154,8 +153,9 @@ fn parse_server(server: &str, default_port: u16) -> Result<(String, u16), Error>
     }
 }
 
-/// What [`connect`] produced: an authenticated stream, resource not bound yet.
-pub struct Session {
+/// What [`connect`] produced: an authenticated stream, resource not bound yet. (The
+/// persistent session is [`super::session`]; this is only its login.)
+pub struct Login {
     transport: Box<dyn Transport>,
     /// The bound full JID once bound; the bare JID before.
     pub jid: String,
@@ -174,16 +174,13 @@ pub struct Session {
     collected: Option<Vec<Element>>,
 }
 
-/// Alias kept for readers looking for "the login".
-pub type Login = Session;
-
 /// Connects and authenticates as `options` say, within `deadline`.
 pub fn connect(
     settings: &NetSettings,
     options: &LoginOptions,
     password: &str,
     deadline: Instant,
-) -> Result<Session, Error> {
+) -> Result<Login, Error> {
     let domain = options.jid.domain.clone();
     let mut transport: Box<dyn Transport> = match &options.bosh_url {
         Some(url) => Box::new(BoshTransport::connect(
@@ -212,7 +209,7 @@ pub fn connect(
     let user = options.jid.local.clone().unwrap_or_default();
     let mechanism = authenticate(transport.as_mut(), options, &user, password, &domain)?;
     // The restart is left to the first batch, so that BOSH can carry it in the same request.
-    Ok(Session {
+    Ok(Login {
         transport,
         jid: options.jid.bare(),
         mechanism,
@@ -344,42 +341,13 @@ fn authenticate(
 }
 
 /// The condition and text of a stanza's `<error/>`.
-pub(super) fn stanza_error(el: &Element) -> (String, String) {
-    let error = el.find("error", NS_CLIENT);
-    let condition = error
-        .and_then(|e| {
-            e.elements()
-                .find(|c| c.ns == NS_STANZAS && c.name != "text")
-        })
-        .map(|c| c.name.clone())
-        .unwrap_or_else(|| "undefined-condition".into());
-    let text = error
-        .and_then(|e| e.find("text", NS_STANZAS))
-        .map(Element::text_content)
-        .unwrap_or_default();
-    (condition, text)
+fn stanza_error(el: &Element) -> (String, String) {
+    let e =
+        StanzaError::of(el).unwrap_or_else(|| StanzaError::new("cancel", "undefined-condition"));
+    (e.condition, e.text.unwrap_or_default())
 }
 
-/// The answer to an iq get/set from the server: servers ping clients (XEP-0199); anything else
-/// we do not serve (RFC 6120 §8.2.3: an iq request must be answered).
-pub(super) fn answer_iq(el: &Element) -> Element {
-    let reply = if el.find("ping", NS_PING).is_some() {
-        Element::new("iq", NS_CLIENT).attr("type", "result")
-    } else {
-        Element::new("iq", NS_CLIENT).attr("type", "error").child(
-            Element::new("error", NS_CLIENT)
-                .attr("type", "cancel")
-                .child(Element::new("service-unavailable", NS_STANZAS)),
-        )
-    };
-    let mut reply = reply.attr("id", el.get_attr("id").unwrap_or(""));
-    if let Some(from) = el.get_attr("from") {
-        reply = reply.attr("to", from);
-    }
-    reply
-}
-
-impl Session {
+impl Login {
     pub fn transport_name(&self) -> &'static str {
         self.transport.name()
     }
@@ -391,13 +359,7 @@ impl Session {
 
     fn bind_stanzas(&mut self) -> (Vec<Element>, String, Option<String>) {
         let bind_id = self.next_id("bind");
-        let mut out = vec![Element::new("iq", NS_CLIENT)
-            .attr("type", "set")
-            .attr("id", &bind_id)
-            .child(
-                Element::new("bind", NS_BIND)
-                    .child(Element::new("resource", NS_BIND).text(&self.resource)),
-            )];
+        let mut out = vec![Iq::bind(&bind_id, &self.resource).to_element()];
         // Session establishment when the server asks for it without <optional/> (RFC 6121
         // dropped it; old servers still require it). Before the restart the features are not
         // known yet, so it is sent anyway and a refusal is ignored unless it was required.
@@ -472,13 +434,7 @@ impl Session {
         batch.extend(before);
         batch.extend(message);
         let ping_id = self.next_id("ping");
-        batch.push(
-            Element::new("iq", NS_CLIENT)
-                .attr("type", "get")
-                .attr("id", &ping_id)
-                .attr("to", &self.domain)
-                .child(Element::new("ping", NS_PING)),
-        );
+        batch.push(Iq::ping(&ping_id, Some(&self.domain)).to_element());
         self.confirmed = false;
         self.transport.send(&batch)?;
         let mut leftover: Option<std::collections::VecDeque<Element>> = None;
@@ -541,7 +497,10 @@ impl Session {
                     return Ok(self.confirmed);
                 }
                 "iq" if kind == "get" || kind == "set" => {
-                    let reply = answer_iq(&el);
+                    let Ok(request) = Iq::try_from(&el) else {
+                        continue;
+                    };
+                    let reply = request.answer().to_element();
                     if !self.closed {
                         self.transport.send(&[reply])?;
                     }

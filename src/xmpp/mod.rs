@@ -6,10 +6,14 @@
 //! [`login`], [`sasl`]) are public for the persistent session that reuses them.
 
 pub mod jid;
+pub mod ledger;
 pub mod login;
+pub mod outgoing;
 pub mod sasl;
 pub mod session;
+pub mod stanza;
 pub mod transport;
+mod worker;
 pub mod xml;
 
 use std::fmt;
@@ -20,7 +24,7 @@ use crate::net::http::FailureKind;
 use crate::net::NetSettings;
 
 pub use jid::Jid;
-pub use login::{Login, LoginOptions, Session};
+pub use login::{Login, LoginOptions};
 pub use transport::tcp::TlsMode;
 
 pub const NS_CLIENT: &str = "jabber:client";
@@ -134,6 +138,42 @@ pub enum Error {
     /// The connection broke after the message was written, and the server could not resume the
     /// session: whether the message arrived is unknown.
     NotDelivered,
+    /// A message of `size` bytes is larger than the server accepts: `limit` when the server
+    /// announced it (XEP-0478; the message was not sent), `None` when the server closed the
+    /// stream on receiving it (it is not sent again).
+    MessageTooLarge { size: usize, limit: Option<usize> },
+    /// XmppSendStatus was asked about an id that no message of this session had, or whose
+    /// fate was reported long ago and forgotten (the memory for reported fates is bounded).
+    UnknownMessageId,
+}
+
+/// Why one message of a session failed: what its sender and XmppSendStatus are told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendFailure {
+    /// Written, not counted by the server, and the session could not be resumed.
+    NotDelivered,
+    /// The session ended (a disconnect, a permanent failure) before the message was written.
+    NotConnected,
+    /// The server refused it with a stanza error.
+    Refused { condition: String, text: String },
+    /// Larger than the server accepts (see [`Error::MessageTooLarge`]).
+    TooLarge { size: usize, limit: Option<usize> },
+}
+
+impl From<SendFailure> for Error {
+    fn from(f: SendFailure) -> Error {
+        match f {
+            SendFailure::NotDelivered => Error::NotDelivered,
+            SendFailure::NotConnected => Error::NotConnected,
+            SendFailure::Refused { condition, text } => Error::StanzaError {
+                stanza: "message",
+                condition,
+                text,
+            },
+            SendFailure::TooLarge { size, limit } => Error::MessageTooLarge { size, limit },
+        }
+    }
 }
 
 impl Error {
@@ -179,6 +219,9 @@ impl Error {
             Error::StanzaError { stanza, condition, text } => format!("the server refused the {stanza}: {condition}{}", tail(text)),
             Error::NotConnected => "no XMPP session: call XmppConnect first (or the session has ended, see the XmppState event)".into(),
             Error::NotDelivered => "the connection broke after the message was sent and the server could not resume the session: the message may not have arrived; send it again if needed".into(),
+            Error::UnknownMessageId => "no message with this id was sent in this session, or its fate was reported long ago and is forgotten".into(),
+            Error::MessageTooLarge { size, limit: Some(limit) } => format!("the message is {size} bytes, more than the server accepts ({limit} bytes); it was not sent"),
+            Error::MessageTooLarge { size, limit: None } => format!("the server closed the stream on receiving this message ({size} bytes): it is larger than the server accepts; it is not sent again, the messages after it go on"),
         }
     }
 
@@ -210,6 +253,9 @@ impl Error {
                 "message" => "сообщение", "bind" => "привязку ресурса", "session" => "открытие сессии", _ => "присутствие" }, tail(text)),
             Error::NotConnected => "нет сеанса XMPP: сначала вызовите ПодключитьXMPP (или сеанс завершился, см. событие XmppState)".into(),
             Error::NotDelivered => "соединение разорвалось после отправки сообщения, и сервер не смог восстановить сеанс: сообщение могло не дойти; при необходимости отправьте его снова".into(),
+            Error::UnknownMessageId => "сообщение с таким идентификатором в этом сеансе не отправлялось, или его судьба сообщена давно и забыта".into(),
+            Error::MessageTooLarge { size, limit: Some(limit) } => format!("сообщение занимает {size} байт, больше, чем принимает сервер ({limit} байт); оно не отправлено"),
+            Error::MessageTooLarge { size, limit: None } => format!("сервер закрыл поток, получив это сообщение ({size} байт): оно больше, чем сервер принимает; повторно оно не отправляется, следующие сообщения идут дальше"),
         }
     }
 }
@@ -280,6 +326,8 @@ impl Localized for Error {
             Error::StanzaError { .. } => "XMPP_STANZA_ERROR",
             Error::NotConnected => "XMPP_NOT_CONNECTED",
             Error::NotDelivered => "XMPP_NOT_DELIVERED",
+            Error::MessageTooLarge { .. } => "XMPP_MESSAGE_TOO_LARGE",
+            Error::UnknownMessageId => "XMPP_UNKNOWN_MESSAGE_ID",
         }
     }
 
@@ -301,28 +349,29 @@ pub fn send_message(
     options: &SendOptions,
 ) -> Result<SendResult, Error> {
     let deadline = Instant::now() + settings.timeout;
-    let outgoing = session::Outgoing {
+    let outgoing = outgoing::Outgoing {
         to: to.to_owned(),
         body: text.to_owned(),
         kind: options.r#type.clone(),
         subject: options.subject.clone(),
         nick: options.nick.clone(),
-        ..session::Outgoing::default()
+        ..outgoing::Outgoing::default()
     };
-    let (message, id, occupant) = session::message_element(&outgoing, jid)?;
+    let prepared = outgoing.prepare(jid)?;
+    let (message, id) = (prepared.element, prepared.id);
     let login = LoginOptions::from_send_options(settings, jid, options)?;
     let mut session = login::connect(settings, &login, password, deadline)?;
     let mut before = Vec::new();
     if let Some(status) = &options.status {
-        let mut p = xml::Element::new("presence", NS_CLIENT)
-            .child(xml::Element::new("status", NS_CLIENT).text(&xml::xml_safe(status)));
-        if let Some(prio) = options.priority {
-            p = p.child(xml::Element::new("priority", NS_CLIENT).text(&prio.to_string()));
-        }
-        before.push(p);
+        let presence = stanza::Presence {
+            status: Some(status.clone()),
+            priority: options.priority,
+            ..stanza::Presence::default()
+        };
+        before.push(presence.to_element());
     }
-    if let Some(occupant) = occupant {
-        before.push(session::muc_join(&occupant));
+    if let Some(occupant) = prepared.occupant {
+        before.push(stanza::Presence::muc_join(&occupant).to_element());
     }
     let result = session.send_confirmed(
         before, message, &id,

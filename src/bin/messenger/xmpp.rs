@@ -154,7 +154,7 @@ fn send_many(
 ) -> Result<ExitCode, String> {
     let states = Arc::new(StderrStates::default());
     let login = Instant::now();
-    let client = match open_session(settings, options, jid, password, states.clone()) {
+    let mut client = match open_session(settings, options, jid, password, states.clone()) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
@@ -202,6 +202,10 @@ fn send_many(
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    // Everything is settled: the close waits for nothing (XmppDisconnect's cost on its own).
+    let closing = Instant::now();
+    client.disconnect();
+    let disconnect_seconds = closing.elapsed().as_secs_f64();
     let summary = serde_json::json!({
         "sent": tickets.len(),
         "acked": acked,
@@ -210,6 +214,7 @@ fn send_many(
         "seconds": seconds,
         "rate": if seconds > 0.0 { acked as f64 / seconds } else { 0.0 },
         "login_seconds": login_seconds,
+        "disconnect_seconds": disconnect_seconds,
         "started_at": started_at,
         "jid": client.info.jid,
         "stream_management": client.info.stream_management,

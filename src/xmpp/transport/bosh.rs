@@ -6,19 +6,19 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use super::bosh_body::NS_HTTPBIND;
+use super::bosh_body::{http_error, http_status, parse_body, terminated, MAX_RESPONSE_BYTES};
 use super::tcp::Interrupt;
 use super::{Split, Transport};
 use crate::net::detached::{self, Abandoned};
 use crate::net::http::FailureKind;
 use crate::net::tls::Verification;
 use crate::net::NetSettings;
-use crate::xmpp::xml::{Element, ReadError, StreamReader};
+use crate::xmpp::xml::Element;
 use crate::xmpp::{Error, NS_CLIENT, NS_STREAM};
 
-pub const NS_HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
 const NS_XBOSH: &str = "urn:xmpp:xbosh";
-/// The longest a response may be; an endless body is refused, not buffered.
-pub(super) const MAX_RESPONSE_BYTES: u64 = 1 << 20;
+
 /// We ask the server to hold an empty poll at most this long (less with a short Timeout, see
 /// `connect`); it bounds the rare empty polls.
 const WAIT_SECONDS: u64 = 10;
@@ -232,49 +232,6 @@ fn exchange(
     Ok(data)
 }
 
-/// A failed request as our error (without the URL, which the failure never carries).
-pub(super) fn http_error(e: reqwest::Error) -> Error {
-    let f = crate::net::http::failure(e);
-    match f.kind {
-        FailureKind::Tls => Error::Tls { detail: f.detail },
-        kind => Error::Network {
-            kind,
-            detail: f.detail,
-        },
-    }
-}
-
-/// The server ended the session (`type='terminate'`): its stream error if it gave one (wrapped
-/// or bare: XEP-0124 and XEP-0206 examples differ), else its condition.
-pub(super) fn terminated(body: &Element) -> Error {
-    if let Some(e) = body.find("error", NS_STREAM) {
-        return super::tcp::stream_error(e);
-    }
-    Error::BoshTerminated {
-        condition: body
-            .get_attr("condition")
-            .unwrap_or("undefined-condition")
-            .to_owned(),
-    }
-}
-
-/// Anything but 200 ends the session: legacy connection managers report errors as HTTP codes
-/// (XEP-0124 §17.1).
-pub(super) fn http_status(status: u16) -> Result<(), Error> {
-    if status == 200 {
-        return Ok(());
-    }
-    let condition = match status {
-        400 => "bad-request",
-        403 => "policy-violation",
-        404 => "item-not-found",
-        _ => "undefined-condition",
-    };
-    Err(Error::BoshTerminated {
-        condition: format!("{condition} (HTTP {status})"),
-    })
-}
-
 /// A random first rid well below 2^53 so that it never reaches 2^53 − 1 however many requests
 /// follow (XEP-0124 §14.1, §19).
 fn first_rid() -> u64 {
@@ -287,31 +244,6 @@ fn first_rid() -> u64 {
         bytes = t.to_le_bytes();
     }
     (u64::from_le_bytes(bytes) % (1u64 << 52)) + 1
-}
-
-/// Reads a response `<body/>`. A binding error (`type='error'`, XEP-0124 §17.3) is recoverable
-/// in theory by resending the unanswered requests; no client we serve needs that subtlety, so
-/// it ends the session.
-pub(super) fn parse_body(data: &[u8]) -> Result<Element, Error> {
-    // A response is one XML document; read it as a "stream" of one element.
-    let mut reader = StreamReader::new(data);
-    let body = reader.read_element().map_err(|e| Error::Protocol {
-        detail: match e {
-            ReadError::Malformed(m) => format!("malformed BOSH response: {m}"),
-            _ => "truncated BOSH response".into(),
-        },
-    })?;
-    if !body.is("body", NS_HTTPBIND) {
-        return Err(Error::Protocol {
-            detail: format!("BOSH response is <{}>, not <body>", body.name),
-        });
-    }
-    if body.get_attr("type") == Some("error") {
-        return Err(Error::BoshTerminated {
-            condition: "recoverable error (type='error')".into(),
-        });
-    }
-    Ok(body)
 }
 
 impl Transport for BoshTransport {
@@ -420,12 +352,5 @@ mod tests {
         let (a, b) = (first_rid(), first_rid());
         assert_ne!(a, b);
         assert!(a > 0 && a < (1 << 52) + 1);
-    }
-
-    #[test]
-    fn terminate_body_is_parsed() {
-        let b = parse_body(b"<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='item-not-found'/>").unwrap();
-        assert_eq!(b.get_attr("condition"), Some("item-not-found"));
-        assert!(parse_body(b"not xml").is_err());
     }
 }

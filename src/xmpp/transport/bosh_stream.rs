@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use super::bosh::{
+use super::bosh_body::{
     http_error, http_status, parse_body, terminated, MAX_RESPONSE_BYTES, NS_HTTPBIND,
 };
 use super::{ReadHalf, Split, WriteHalf};

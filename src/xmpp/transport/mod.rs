@@ -3,6 +3,7 @@
 //! logged-in transport into a [`ReadHalf`] and a [`WriteHalf`] and sees only those.
 
 pub mod bosh;
+mod bosh_body;
 mod bosh_stream;
 pub mod tcp;
 

@@ -1,0 +1,177 @@
+//! Messages as the library's users give and take them: [`Outgoing`] (checked and turned into
+//! a [`stanza::Message`]) for SendXmpp and XmppSend alike, and [`Incoming`] (read from one)
+//! for XmppReceive and the XmppMessage event. Neither knows of sessions.
+
+use super::stanza::{self, Message};
+use super::xml::Element;
+use super::{sasl, Error, Jid};
+
+/// One message to send.
+#[derive(Clone, Debug, Default)]
+pub struct Outgoing {
+    pub to: String,
+    pub body: String,
+    /// chat (default), normal, headline, groupchat.
+    pub kind: Option<String>,
+    pub subject: Option<String>,
+    pub thread: Option<String>,
+    /// Nickname in the room for groupchat.
+    pub nick: Option<String>,
+    /// The message id; a random one when not given.
+    pub id: Option<String>,
+}
+
+/// An [`Outgoing`] checked and ready for the wire.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub element: Element,
+    pub id: String,
+    /// For groupchat: the occupant JID (`room/nick`) to join as first.
+    pub occupant: Option<String>,
+}
+
+impl Outgoing {
+    /// Checks the recipient and the options and builds the `<message/>`; `own_jid` gives the
+    /// default nickname in a room.
+    pub fn prepare(&self, own_jid: &str) -> Result<Prepared, Error> {
+        let to = Jid::parse(&self.to).ok_or(Error::InvalidJid { which: "recipient" })?;
+        let kind = self.kind.as_deref().unwrap_or("chat");
+        if !matches!(kind, "chat" | "normal" | "headline" | "groupchat") {
+            return Err(Error::InvalidOption {
+                name: "type",
+                reason: "expected chat, normal, headline or groupchat".into(),
+            });
+        }
+        let id = match &self.id {
+            Some(id) if !id.is_empty() && !id.chars().any(char::is_control) => id.clone(),
+            Some(_) => {
+                return Err(Error::InvalidOption {
+                    name: "id",
+                    reason: "empty or with control characters".into(),
+                })
+            }
+            None => format!("m-{}", &sasl::random_nonce()[..16]),
+        };
+        let (to_text, occupant) = if kind == "groupchat" {
+            let room = to.bare();
+            let nick = self
+                .nick
+                .clone()
+                .or_else(|| Jid::parse(own_jid).and_then(|j| j.local))
+                .unwrap_or_else(|| "messenger".into());
+            let occupant = format!("{room}/{nick}");
+            if Jid::parse(&occupant).is_none() {
+                return Err(Error::InvalidOption {
+                    name: "nick",
+                    reason: "not usable as a resource".into(),
+                });
+            }
+            (room, Some(occupant))
+        } else {
+            (to.to_string(), None)
+        };
+        let message = Message {
+            to: Some(to_text),
+            kind: Some(kind.to_owned()),
+            id: Some(id.clone()),
+            subject: self.subject.clone(),
+            body: Some(self.body.clone()),
+            thread: self.thread.clone(),
+            ..Message::default()
+        };
+        Ok(Prepared {
+            element: message.to_element(),
+            id,
+            occupant,
+        })
+    }
+}
+
+/// An incoming message as XmppReceive and the XmppMessage event give it (API.md).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Incoming {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub body: Option<String>,
+    pub subject: Option<String>,
+    pub thread: Option<String>,
+    pub id: Option<String>,
+    /// XEP-0203 delay stamp: when a message waited offline, the time it was sent.
+    pub stamp: Option<String>,
+}
+
+impl Incoming {
+    /// Reads an incoming `<message/>`; `None` for one without body or subject (chat states,
+    /// receipts and the like carry nothing for 1C) and for anything that is no message.
+    pub fn from_element(el: &Element) -> Option<Incoming> {
+        let m = stanza::Message::try_from(el).ok()?;
+        if m.body.is_none() && m.subject.is_none() {
+            return None;
+        }
+        Some(Incoming {
+            kind: m.kind_or_normal().to_owned(),
+            from: m.from,
+            to: m.to,
+            body: m.body,
+            subject: m.subject,
+            thread: m.thread,
+            id: m.id,
+            stamp: m.delay_stamp,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xmpp::stanza::NS_DELAY;
+    use crate::xmpp::NS_CLIENT;
+
+    #[test]
+    fn incoming_reads_delay_and_skips_empty() {
+        let el = Element::new("message", NS_CLIENT)
+            .attr("from", "a@x/r")
+            .attr("id", "1")
+            .child(Element::new("body", NS_CLIENT).text("Привет <&>"))
+            .child(Element::new("delay", NS_DELAY).attr("stamp", "2026-11-23T10:00:00Z"));
+        let m = Incoming::from_element(&el).expect("a message with a body");
+        assert_eq!(m.body.as_deref(), Some("Привет <&>"));
+        assert_eq!(m.kind, "normal");
+        assert_eq!(m.stamp.as_deref(), Some("2026-11-23T10:00:00Z"));
+        let state = Element::new("message", NS_CLIENT).child(Element::new(
+            "active",
+            "http://jabber.org/protocol/chatstates",
+        ));
+        assert!(Incoming::from_element(&state).is_none());
+    }
+
+    #[test]
+    fn outgoing_is_checked_before_queueing() {
+        let ok = Outgoing {
+            to: "bob@example.org".into(),
+            body: "x".into(),
+            ..Outgoing::default()
+        };
+        let p = ok.prepare("alice@example.org/r").expect("valid");
+        assert!(p.id.starts_with("m-"));
+        assert!(p.occupant.is_none());
+        assert_eq!(p.element.get_attr("type"), Some("chat"));
+        let bad = Outgoing {
+            to: "not a jid@".into(),
+            ..ok.clone()
+        };
+        assert!(matches!(bad.prepare(""), Err(Error::InvalidJid { .. })));
+        let room = Outgoing {
+            to: "room@conference.example.org".into(),
+            kind: Some("groupchat".into()),
+            ..ok
+        };
+        let p = room.prepare("alice@example.org/r").expect("valid");
+        assert_eq!(
+            p.occupant.as_deref(),
+            Some("room@conference.example.org/alice")
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! The BOSH body codec (XEP-0124): reading a response `<body/>` and turning what ends a BOSH
+//! session (a terminate, an HTTP status, a failed request) into our error. Shared by the
+//! login's transport ([`super::bosh`]) and the persistent session's ([`super::bosh_stream`]),
+//! so that neither imports the other.
+
+use crate::net::http::FailureKind;
+use crate::xmpp::xml::{Element, ReadError, StreamReader};
+use crate::xmpp::{Error, NS_STREAM};
+
+pub const NS_HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
+/// The longest a response may be; an endless body is refused, not buffered.
+pub(super) const MAX_RESPONSE_BYTES: u64 = 1 << 20;
+
+/// A failed request as our error (without the URL, which the failure never carries).
+pub(super) fn http_error(e: reqwest::Error) -> Error {
+    let f = crate::net::http::failure(e);
+    match f.kind {
+        FailureKind::Tls => Error::Tls { detail: f.detail },
+        kind => Error::Network {
+            kind,
+            detail: f.detail,
+        },
+    }
+}
+
+/// The server ended the session (`type='terminate'`): its stream error if it gave one (wrapped
+/// or bare: XEP-0124 and XEP-0206 examples differ), else its condition.
+pub(super) fn terminated(body: &Element) -> Error {
+    if let Some(e) = body.find("error", NS_STREAM) {
+        return super::tcp::stream_error(e);
+    }
+    Error::BoshTerminated {
+        condition: body
+            .get_attr("condition")
+            .unwrap_or("undefined-condition")
+            .to_owned(),
+    }
+}
+
+/// Anything but 200 ends the session: legacy connection managers report errors as HTTP codes
+/// (XEP-0124 §17.1).
+pub(super) fn http_status(status: u16) -> Result<(), Error> {
+    if status == 200 {
+        return Ok(());
+    }
+    let condition = match status {
+        400 => "bad-request",
+        403 => "policy-violation",
+        404 => "item-not-found",
+        _ => "undefined-condition",
+    };
+    Err(Error::BoshTerminated {
+        condition: format!("{condition} (HTTP {status})"),
+    })
+}
+
+/// Reads a response `<body/>`. A binding error (`type='error'`, XEP-0124 §17.3) is recoverable
+/// in theory by resending the unanswered requests; no client we serve needs that subtlety, so
+/// it ends the session.
+pub(super) fn parse_body(data: &[u8]) -> Result<Element, Error> {
+    // A response is one XML document; read it as a "stream" of one element.
+    let mut reader = StreamReader::new(data);
+    let body = reader.read_element().map_err(|e| Error::Protocol {
+        detail: match e {
+            ReadError::Malformed(m) => format!("malformed BOSH response: {m}"),
+            _ => "truncated BOSH response".into(),
+        },
+    })?;
+    if !body.is("body", NS_HTTPBIND) {
+        return Err(Error::Protocol {
+            detail: format!("BOSH response is <{}>, not <body>", body.name),
+        });
+    }
+    if body.get_attr("type") == Some("error") {
+        return Err(Error::BoshTerminated {
+            condition: "recoverable error (type='error')".into(),
+        });
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminate_body_is_parsed() {
+        let b = parse_body(b"<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='item-not-found'/>").unwrap();
+        assert_eq!(b.get_attr("condition"), Some("item-not-found"));
+        assert!(parse_body(b"not xml").is_err());
+    }
+}
