@@ -29,8 +29,9 @@ pub enum Value {
     Double(f64),
     Date(DateTime),
     Str(String),
-    /// ДвоичныеДанные.
-    Blob(Vec<u8>),
+    /// ДвоичныеДанные: copied once out of the platform's memory, then shared, never copied
+    /// again on the way to an upload.
+    Blob(bytes::Bytes),
     /// A string whose UTF-16 is broken at this code unit.
     InvalidText {
         position: usize,
@@ -182,6 +183,24 @@ impl<'a> Args<'a> {
             Ok(n)
         } else {
             Err(range)
+        }
+    }
+
+    /// A file: BinaryData (shared, not copied), or a String that is a path, an http(s) URL or a
+    /// file_id.
+    pub fn file(&self, index: usize) -> Result<crate::telegram::FileSource, AddinError> {
+        match self.value(index) {
+            Value::Blob(bytes) => Ok(crate::telegram::FileSource::Bytes(bytes.clone())),
+            Value::Str(_) | Value::InvalidText { .. } => {
+                let text = self.string(index)?;
+                crate::telegram::FileSource::from_text(text).map_err(|source| {
+                    AddinError::Telegram {
+                        method: self.method,
+                        source,
+                    }
+                })
+            }
+            _ => Err(self.type_error(index, Kind::File)),
         }
     }
 
