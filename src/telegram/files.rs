@@ -553,7 +553,13 @@ impl Api {
                     description,
                     ..
                 } if description.to_ascii_lowercase().contains("too big") => {
-                    TransferError::TooLarge { size: None, limit }.into()
+                    // Only Telegram's cloud refuses getFile for size (a local server has no
+                    // limit), even when it is reached through a reverse proxy's address.
+                    TransferError::TooLarge {
+                        size: None,
+                        limit: Limit::CloudDownload,
+                    }
+                    .into()
                 }
                 other => other,
             })?;
