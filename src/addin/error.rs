@@ -142,6 +142,27 @@ pub fn kind_name(kind: Kind, lang: Lang) -> &'static str {
         (Kind::StringOrNumber, Lang::Ru) => "Строка или целое Число",
         (Kind::JsonObject, Lang::En) => "a String with a JSON object",
         (Kind::JsonObject, Lang::Ru) => "Строка с объектом JSON",
+        (Kind::File, Lang::En) => "BinaryData or a String (a path, an http(s) URL or a file_id)",
+        (Kind::File, Lang::Ru) => "ДвоичныеДанные или Строка (путь, адрес http(s) или file_id)",
+    }
+}
+
+/// The next step of a Telegram error, naming the member to call in the caller's language.
+fn remedy_text(remedy: crate::telegram::Remedy, lang: Lang) -> String {
+    use super::members::{MethodId, METHODS};
+    let member = |id: MethodId| {
+        METHODS
+            .iter()
+            .find(|m| m.id == id)
+            .map_or("?", |m| m.name.get(lang))
+    };
+    match (remedy, lang) {
+        (crate::telegram::Remedy::DeleteWebhook, Lang::Ru) => {
+            format!("вызовите {}", member(MethodId::DeleteWebhook))
+        }
+        (crate::telegram::Remedy::DeleteWebhook, Lang::En) => {
+            format!("call {}", member(MethodId::DeleteWebhook))
+        }
     }
 }
 
@@ -260,7 +281,13 @@ impl Localized for AddinError {
             ),
             (Net { source, .. }, _) => source.message(lang),
             (Cert { source, .. }, _) => source.message(lang),
-            (Telegram { source, .. }, _) => source.message(lang),
+            (Telegram { source, .. }, _) => {
+                let message = source.message(lang);
+                match source.remedy() {
+                    Some(remedy) => format!("{message}: {}", remedy_text(remedy, lang)),
+                    None => message,
+                }
+            }
             (Xmpp { source, .. }, _) => source.message(lang),
             (Internal { detail, .. }, Lang::En) => format!("internal error, please report it: {detail}"),
             (Internal { detail, .. }, Lang::Ru) => {

@@ -68,6 +68,8 @@ pub enum Kind {
     StringOrNumber,
     /// A String holding a JSON object; empty means `{}`.
     JsonObject,
+    /// A file: BinaryData, or a String with a path, an http(s) URL or a file_id.
+    File,
 }
 
 /// The value an omitted trailing parameter takes (GetParamDefValue).
@@ -92,6 +94,8 @@ pub enum Returns {
     Json,
     /// A Boolean; False on failure without exceptions.
     Boolean,
+    /// BinaryData; Undefined on failure without exceptions.
+    Binary,
     /// Whatever the method produced (test probes).
     Any,
 }
@@ -105,6 +109,9 @@ pub enum MethodId {
     CheckWebhook,
     SendTelegram,
     CallTelegram,
+    SendTelegramFile,
+    DownloadTelegramFile,
+    GetTelegramUpdates,
     SendXmpp,
     XmppConnect,
     XmppSend,
@@ -295,6 +302,40 @@ pub static METHODS: &[Method] = &[
         id: MethodId::CallTelegram,
     },
     Method {
+        name: n("SendTelegramFile", "ОтправитьФайлTelegram"),
+        params: &[
+            TOKEN,
+            req("ChatId", "ИдентификаторЧата", Kind::StringOrNumber),
+            req("File", "Файл", Kind::File),
+            opt("FileName", "ИмяФайла", Kind::String, Default::EmptyString),
+            OPTIONS,
+        ],
+        returns: Returns::Json,
+        id: MethodId::SendTelegramFile,
+    },
+    Method {
+        name: n("DownloadTelegramFile", "СкачатьФайлTelegram"),
+        params: &[TOKEN, req("FileId", "ИдентификаторФайла", Kind::String)],
+        returns: Returns::Binary,
+        id: MethodId::DownloadTelegramFile,
+    },
+    Method {
+        name: n("GetTelegramUpdates", "ПолучитьОбновленияTelegram"),
+        params: &[
+            TOKEN,
+            opt("Offset", "Смещение", Kind::Number, Default::Zero),
+            opt(
+                "TimeoutSeconds",
+                "ТаймаутСекунд",
+                Kind::Number,
+                Default::Zero,
+            ),
+            OPTIONS,
+        ],
+        returns: Returns::Json,
+        id: MethodId::GetTelegramUpdates,
+    },
+    Method {
         name: n("SendXmpp", "ОтправитьXMPP"),
         params: &[
             req("JID", "JID", Kind::String),
@@ -390,7 +431,7 @@ mod tests {
 
     #[test]
     fn names_match_in_any_case_in_both_languages() {
-        let m = &METHODS[7].name;
+        let m = &METHODS[10].name;
         for s in [
             "SendXmpp",
             "sendxmpp",

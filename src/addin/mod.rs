@@ -313,7 +313,7 @@ impl Messenger {
                 } else {
                     Ok(match method.returns {
                         Returns::Boolean => Value::Bool(false),
-                        Returns::Json | Returns::Any => Value::Empty,
+                        Returns::Json | Returns::Binary | Returns::Any => Value::Empty,
                     })
                 }
             }
@@ -329,6 +329,9 @@ impl Messenger {
             MethodId::CheckWebhook => telegram::check_webhook(self, args),
             MethodId::SendTelegram => telegram::send(self, args),
             MethodId::CallTelegram => telegram::call(self, args),
+            MethodId::SendTelegramFile => telegram::send_file(self, args),
+            MethodId::DownloadTelegramFile => telegram::download_file(self, args),
+            MethodId::GetTelegramUpdates => telegram::get_updates(self, args),
             MethodId::SendXmpp => xmpp::send(self, args),
             MethodId::XmppConnect => xmpp::connect(self, args),
             MethodId::XmppSend => xmpp::session_send(self, args),

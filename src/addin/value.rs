@@ -29,8 +29,9 @@ pub enum Value {
     Double(f64),
     Date(DateTime),
     Str(String),
-    /// ДвоичныеДанные.
-    Blob(Vec<u8>),
+    /// ДвоичныеДанные: copied once out of the platform's memory, then shared, never copied
+    /// again on the way to an upload.
+    Blob(bytes::Bytes),
     /// A string whose UTF-16 is broken at this code unit.
     InvalidText {
         position: usize,
@@ -210,6 +211,24 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A file: BinaryData (shared, not copied), or a String that is a path, an http(s) URL or a
+    /// file_id.
+    pub fn file(&self, index: usize) -> Result<crate::telegram::FileSource, AddinError> {
+        match self.value(index) {
+            Value::Blob(bytes) => Ok(crate::telegram::FileSource::Bytes(bytes.clone())),
+            Value::Str(_) | Value::InvalidText { .. } => {
+                let text = self.string(index)?;
+                crate::telegram::FileSource::from_text(text).map_err(|source| {
+                    AddinError::Telegram {
+                        method: self.method,
+                        source,
+                    }
+                })
+            }
+            _ => Err(self.type_error(index, Kind::File)),
+        }
+    }
+
     /// A chat id: a String as given, or a whole Number written out in digits.
     pub fn string_or_number(&self, index: usize) -> Result<String, AddinError> {
         match self.value(index) {
@@ -295,7 +314,11 @@ fn max_chars(param: &str) -> usize {
         "CommonName" | "PfxPassword" | "Password" => 1024,
         "JID" | "Recipient" => 3071,
         "URL" => 8192,
-        "Directory" => crate::fsio::MAX_PATH_BYTES,
+        "FileName" | "FileId" => 1024,
+        // A path, a URL or a file_id; ДвоичныеДанные are not strings and are not counted here.
+        "Directory" | "File" => crate::fsio::MAX_PATH_BYTES,
+        // Message ids, comma-separated: thousands of them.
+        "Ids" => 256 * 1024,
         // PEM text or a path; a certificate file itself is capped at the same size.
         "Certificate" => 256 * 1024,
         "Options" => 1024 * 1024,

@@ -126,12 +126,16 @@ pub unsafe fn read_variant(var: &TVariant) -> Value {
                 let (ptr, len) = (var.value.str.ptr, var.value.str.len as usize);
                 if ptr.is_null() {
                     if len == 0 {
-                        Value::Blob(Vec::new())
+                        Value::Blob(bytes::Bytes::new())
                     } else {
                         Value::Unsupported(vt)
                     }
                 } else {
-                    Value::Blob(slice::from_raw_parts(ptr.cast::<u8>(), len).to_vec())
+                    // The one copy: out of the platform's block, which is freed after the call.
+                    Value::Blob(bytes::Bytes::copy_from_slice(slice::from_raw_parts(
+                        ptr.cast::<u8>(),
+                        len,
+                    )))
                 }
             }
             other => Value::Unsupported(other),

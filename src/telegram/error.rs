@@ -7,6 +7,8 @@ use std::fmt;
 use crate::i18n::{Lang, Localized};
 use crate::net::http::FailureKind;
 
+use super::transfer_error::TransferError;
+
 /// Which part of a webhook URL's `user:password@` is meant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Credential {
@@ -115,6 +117,8 @@ pub enum Error {
     },
     /// The network settings could not be turned into a client.
     Settings(crate::net::Error),
+    /// A file to send or to download, or a poll for updates, failed (see [`TransferError`]).
+    Transfer(TransferError),
 }
 
 impl fmt::Display for Error {
@@ -128,8 +132,15 @@ impl std::error::Error for Error {
         match self {
             Error::Settings(e) => Some(e),
             Error::CertificateUnreadable(e) => Some(e),
+            Error::Transfer(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl From<TransferError> for Error {
+    fn from(e: TransferError) -> Self {
+        Error::Transfer(e)
     }
 }
 
@@ -184,6 +195,7 @@ impl Localized for Error {
                 FailureKind::Other => "TELEGRAM_NET_OTHER",
             },
             Error::Settings(e) => e.code(),
+            Error::Transfer(e) => e.code(),
         }
     }
 
@@ -600,6 +612,7 @@ impl Localized for Error {
                 detail,
             } => network_message(*kind, url, proxy.as_deref(), detail, lang),
             Error::Settings(e) => e.message(lang),
+            Error::Transfer(e) => e.message(lang),
         }
     }
 }

@@ -21,6 +21,9 @@
 mod certificate;
 mod diagnose;
 mod error;
+mod files;
+mod transfer_error;
+mod updates;
 pub mod webhook;
 
 use std::time::{Duration, Instant};
@@ -37,6 +40,9 @@ use crate::net::NetSettings;
 pub use certificate::WebhookCertificate;
 pub use diagnose::{Finding, Severity};
 pub use error::{Credential, Error};
+pub use files::{content_type, FileSource};
+pub use transfer_error::{Limit, Remedy, TransferError};
+pub use updates::UpdatesOptions;
 pub use webhook::WebhookOptions;
 
 /// The largest Bot API answer read (JSON; a getUpdates of 100 long messages is well under 1 MB).
@@ -327,6 +333,8 @@ enum Body<'a> {
         parts: Vec<(String, String)>,
         file: Option<(&'static str, &'static str, String)>,
     },
+    /// Text fields and file parts (uploads, file values in parameters), built per attempt.
+    Upload(&'a files::UploadForm),
 }
 
 impl Api {
@@ -459,7 +467,9 @@ impl Api {
         self.request(token, "sendMessage", Body::Json(&body))
     }
 
-    /// Any Bot API method with a JSON object of parameters.
+    /// Any Bot API method with a JSON object of parameters. A parameter whose value is
+    /// `{"file": "path"}` or `{"file_base64": "…", "name": "…"}` is uploaded as a file part,
+    /// and `attach://name` references to such parts are checked.
     pub fn call(
         &self,
         token: &str,
@@ -476,8 +486,8 @@ impl Api {
                 method: redact(method, token).chars().take(64).collect(),
             });
         }
-        let body = Value::Object(params.clone());
-        self.request(token, method, Body::Json(&body))
+        // File values ({"file": …}, {"file_base64": …}) make it a multipart upload.
+        self.send_params(token, method, params, Vec::new())
     }
 
     /// The URL as errors show it: the token's secret replaced by `***`.
@@ -511,6 +521,11 @@ impl Api {
             }
             Body::Multipart { parts, .. } => {
                 for (k, v) in parts {
+                    field(k, v);
+                }
+            }
+            Body::Upload(form) => {
+                for (k, v) in form.texts() {
                     field(k, v);
                 }
             }
@@ -561,6 +576,7 @@ impl Api {
                     }
                     req.multipart(form)
                 }
+                Body::Upload(form) => req.multipart(form.build()?),
             };
             let response = req.send().map_err(|e| self.failure(token, method, e))?;
             let status = response.status().as_u16();

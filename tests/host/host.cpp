@@ -8,8 +8,9 @@
 //   host LIB badinput              a table of hostile calls; each must fail cleanly
 //   host LIB random SEED N SECONDS seeded random calls, bounded in count and time
 //   host LIB bench N               time per property read / method call, memory balance, RSS
-//   host LIB call [--lang L] [--set Prop=TYPE:VALUE]... Member [TYPE:VALUE]...
-//                                  one call (or property read) as 1C would make it; prints a JSON line
+//   host LIB call [--lang L] [--blob-out FILE] [--set Prop=TYPE:VALUE]... Member [TYPE:VALUE]...
+//                                  one call (or property read) as 1C would make it; prints a JSON line;
+//                                  a BinaryData result goes byte for byte to FILE
 //   host LIB members               the member table as 1C discovers it (JSON)
 //   host LIB load N [PEER]         load time: N fresh loads each of LIB and of PEER (default
 //                                  libssl.so.3), alternating, each in a forked child that has
@@ -27,7 +28,7 @@
 // MESSENGER_TEST_PEM=FILE: the certificate to trust (TrustedCertificates) in the session modes.
 //
 // TYPE:VALUE is s:text, S:@file (string from a file), n:42, d:1.5, b:true, u: (Undefined),
-// x:hex (BinaryData). Output ends with "N passed, M failed" for the test modes.
+// x:hex (BinaryData), X:@file (BinaryData from a file). Output ends with "N passed, M failed" for the test modes.
 
 #include "../../include/messenger_addin.h"
 
@@ -435,7 +436,9 @@ static const MethodSpec kMethods[] = {
     {"MakeCert", "СоздатьСертификат", 4, 3}, {"SetWebhook", "УстановитьWebhook", 4, 2},
     {"GetWebhookInfo", "ПолучитьИнформациюWebhook", 1, 1}, {"DeleteWebhook", "УдалитьWebhook", 2, 1},
     {"CheckWebhook", "ПроверитьWebhook", 2, 1}, {"SendTelegram", "ОтправитьTelegram", 4, 3},
-    {"CallTelegram", "ВызватьTelegram", 3, 2}, {"SendXmpp", "ОтправитьXMPP", 5, 4},
+    {"CallTelegram", "ВызватьTelegram", 3, 2}, {"SendTelegramFile", "ОтправитьФайлTelegram", 5, 3},
+    {"DownloadTelegramFile", "СкачатьФайлTelegram", 2, 2}, {"GetTelegramUpdates", "ПолучитьОбновленияTelegram", 4, 1},
+    {"SendXmpp", "ОтправитьXMPP", 5, 4},
     {"XmppConnect", "ПодключитьXMPP", 3, 2}, {"XmppSend", "ОтправитьXMPPСообщение", 3, 2},
     {"XmppReceive", "ПолучитьXMPPСообщения", 1, 0}, {"XmppDisconnect", "ОтключитьXMPP", 0, 0},
 };
@@ -722,15 +725,19 @@ static int run_badinput(Library& lib) {
             s.conn.take_error(); bool ok = s.obj->CallAsFunc(i, nullptr, v.empty() ? nullptr : v.data(), m.params); return Session::Result{ok, "", 0, s.conn.take_error()}; }, "[HOST_NULL_POINTER]"});
         // Each parameter with each wrong type, a broken string, an empty and a huge one.
         for (int p = 0; p < m.params; ++p) {
-            auto with = [&](Arg bad) { std::vector<Arg> a(m.params, A_str("x")); if (en == "XmppReceive") a[0] = A_i4(0); if (en == "DeleteWebhook") a[1] = A_bool(false); a[p] = bad; return a; };
+            bool updates = en == "GetTelegramUpdates";
+            auto with = [&](Arg bad) { std::vector<Arg> a(m.params, A_str("x")); if (en == "XmppReceive") a[0] = A_i4(0); if (en == "DeleteWebhook") a[1] = A_bool(false);
+                if (updates) { a[1] = A_i4(0); a[2] = A_i4(0); } a[p] = bad; return a; };
             std::string pn = en + " p" + std::to_string(p + 1);
-            bool is_number = en == "XmppReceive";
+            bool is_number = en == "XmppReceive" || (updates && (p == 1 || p == 2));
             bool is_bool = en == "DeleteWebhook" && p == 1;
-            bool is_chat = en == "SendTelegram" && p == 1;
+            bool is_chat = (en == "SendTelegram" || en == "SendTelegramFile") && p == 1;
+            // SendTelegramFile's file (p3) takes BinaryData as well as a String.
+            bool is_file = en == "SendTelegramFile" && p == 2;
             if (!is_number && !is_bool) {
                 if (!is_chat) cases.push_back({pn + ": Number instead of String", raw(with(A_i4(7))), "[ARG_TYPE]"});
                 cases.push_back({pn + ": Boolean instead of String", raw(with(A_bool(true))), "[ARG_TYPE]"});
-                cases.push_back({pn + ": BinaryData instead of String", raw(with(A_blob("\x01"))), "[ARG_TYPE]"});
+                if (!is_file) cases.push_back({pn + ": BinaryData instead of String", raw(with(A_blob("\x01"))), "[ARG_TYPE]"});
                 cases.push_back({pn + ": Date instead of String", raw(with(A_date(2020, 1, 1, 0, 0, 0))), "[ARG_TYPE]"});
                 cases.push_back({pn + ": Undefined instead of String", raw(with(A_empty())), "[ARG_TYPE]"});
                 cases.push_back({pn + ": lone surrogate", raw(with(A_wstr(lone))), "[ARG_TEXT]"});
@@ -739,8 +746,10 @@ static int run_badinput(Library& lib) {
                 if (p < m.required) cases.push_back({pn + ": empty string", raw(with(A_str(""))), ""});
             } else if (is_number) {
                 cases.push_back({pn + ": String instead of Number", raw(with(A_str("5"))), "[ARG_TYPE]"});
-                cases.push_back({pn + ": negative", raw(with(A_i4(-1))), "[ARG_RANGE]"});
-                cases.push_back({pn + ": too large", raw(with(A_r8(1e12))), "[ARG_RANGE]"});
+                // An offset may be negative (the last N updates) and large; a wait may not.
+                bool offset = updates && p == 1;
+                if (!offset) cases.push_back({pn + ": negative", raw(with(A_i4(-1))), "[ARG_RANGE]"});
+                cases.push_back({pn + ": too large", raw(with(A_r8(offset ? 1e17 : 1e12))), "[ARG_RANGE]"});
                 cases.push_back({pn + ": fractional", raw(with(A_r8(0.5))), "[ARG_RANGE]"});
                 cases.push_back({pn + ": NaN", raw(with(A_r8(NAN))), "[ARG_RANGE]"});
             } else {
@@ -750,14 +759,16 @@ static int run_badinput(Library& lib) {
         }
         // Options that are not a JSON object, where the method has them.
         int opt = -1;
-        for (int p = 0; p < m.params; ++p) if (p == m.params - 1 && (en == "MakeCert" || en == "SetWebhook" || en == "SendTelegram" || en == "CallTelegram" || en == "SendXmpp" || en == "XmppConnect" || en == "XmppSend")) opt = p;
+        for (int p = 0; p < m.params; ++p) if (p == m.params - 1 && (en == "MakeCert" || en == "SetWebhook" || en == "SendTelegram" || en == "CallTelegram" || en == "SendXmpp" || en == "XmppConnect" || en == "XmppSend" || en == "SendTelegramFile" || en == "GetTelegramUpdates")) opt = p;
         if (opt >= 0) {
-            // SendTelegram and CallTelegram pass any key on to the Bot API; the others know theirs.
-            bool passthrough = en == "SendTelegram" || en == "CallTelegram";
+            // SendTelegram, CallTelegram and SendTelegramFile pass any key on to the Bot API; the
+            // others know theirs.
+            bool passthrough = en == "SendTelegram" || en == "CallTelegram" || en == "SendTelegramFile";
             for (const char* bad : {"{", "[1,2]", "42", "\"text\"", "{\"no_such_option\": 1}", "{\"a\":}", "null", "{\"x\": 1"}) {
                 if (passthrough && strcmp(bad, "{\"no_such_option\": 1}") == 0) continue;
                 std::vector<Arg> a(m.params, A_str("x"));
-                if (en == "SendTelegram") a[1] = A_str("12345");
+                if (en == "SendTelegram" || en == "SendTelegramFile") a[1] = A_str("12345");
+                if (en == "GetTelegramUpdates") { a[1] = A_i4(0); a[2] = A_i4(0); }
                 a[opt] = A_str(bad);
                 cases.push_back({en + ": options " + bad, raw(a), "[ARG_OPTIONS]"});
             }
@@ -1287,6 +1298,7 @@ static bool parse_arg(const std::string& spec, Arg& out) {
     else if (t == "d") out = A_r8(atof(v.c_str()));
     else if (t == "b") out = A_bool(v == "true" || v == "1");
     else if (t == "u") out = A_empty();
+    else if (t == "X") out = A_blob(read_file(v.size() && v[0] == '@' ? v.substr(1) : v));
     else if (t == "x") {
         std::string bytes;
         for (size_t i = 0; i + 1 < v.size(); i += 2) bytes += (char)strtol(v.substr(i, 2).c_str(), nullptr, 16);
@@ -1296,12 +1308,13 @@ static bool parse_arg(const std::string& spec, Arg& out) {
 }
 
 static int run_call(Library& lib, int argc, char** argv) {
-    std::string lang = "en";
+    std::string lang = "en", blob_out;
     std::vector<std::pair<std::string, Arg>> sets;
     int i = 0;
     for (; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--lang" && i + 1 < argc) { lang = argv[++i]; continue; }
+        if (a == "--blob-out" && i + 1 < argc) { blob_out = argv[++i]; continue; }
         if (a == "--set" && i + 1 < argc) {
             std::string kv = argv[++i];
             size_t eq = kv.find('=');
@@ -1333,6 +1346,13 @@ static int run_call(Library& lib, int argc, char** argv) {
     std::string last = s.get("LastError").value;
     s.destroy();
     bool balanced = s.mem.outstanding() == 0 && s.mem.foreign_frees == 0;
+    // A BinaryData result (already freed through the memory manager, as 1C frees it) is
+    // written out byte for byte and shown by its size.
+    if (!blob_out.empty() && r.ok && r.vt == VTYPE_BLOB) {
+        std::ofstream f(blob_out, std::ios::binary);
+        f.write(r.value.data(), (std::streamsize)r.value.size());
+        r.value = "<" + std::to_string(r.value.size()) + " bytes>";
+    }
     printf("{\"ok\":%s,\"vt\":%d,\"value\":%s,\"error\":%s,\"last_error\":%s,\"memory_balanced\":%s}\n", r.ok ? "true" : "false", r.vt,
            json_escape(r.value).c_str(), json_escape(r.error).c_str(), json_escape(last).c_str(), balanced ? "true" : "false");
     return r.ok && balanced ? 0 : 1;

@@ -8,6 +8,13 @@
       uploaded certificate, with Basic Auth from the URL (as written, not percent-decoded) and
       the X-Telegram-Bot-Api-Secret-Token header, and getWebhookInfo then reports the outcome.
       The secret part of the bot token selects a misbehaviour (see BEHAVIOURS).
+      Files: the eight send methods (sendDocument, sendPhoto, ...) and sendMediaGroup take
+      multipart uploads, checked as the Bot API documents them (the file in the method's own
+      field or referenced by attach://, raw UTF-8 file names, no filename*); getFile and
+      GET /file/bot<token>/<file_path> give them back. getUpdates has Telegram's offset
+      semantics, long polling and the 409 while a webhook is set.
+      Test-only paths (not Bot API): POST /seed?name=N stores the body as a file and answers
+      its file_id; POST /inject?token=T queues the JSON list of updates for that bot.
 
   standin.py webhook --cert C --key K --user U --password P --log FILE [--secret S]
       An HTTPS webhook endpoint requiring Basic Auth, on a free address 127.a.b.c port 8443
@@ -26,6 +33,7 @@ from leaving servers behind.
 """
 import base64
 import datetime
+import hashlib
 import ipaddress
 import json
 import os
@@ -40,8 +48,6 @@ import threading
 import time
 import http.client
 import http.server
-from email.parser import BytesParser
-from email.policy import HTTP as HTTP_POLICY
 from urllib.parse import parse_qs, urlsplit
 
 BEHAVIOURS = """
@@ -53,6 +59,8 @@ token secret starts with   behaviour
   html502                  a 502 HTML page (not an envelope)
   stall                    no answer for 30 s
   drop                     the connection is closed without an answer
+  local                    getFile answers an absolute file_path on disk, as a local Bot API
+                           server (--local) does, and the file is not served over HTTP
 """
 
 
@@ -92,14 +100,40 @@ class Bot:
         self.delivery = None     # thread
         self.last_error = None   # (date, message)
         self.pending = 0
+        self.updates = []        # unconfirmed updates, oldest first
+        self.next_update_id = 1000
+        self.polling = False     # a getUpdates is waiting
+
+
+SEND_FIELDS = {"senddocument": "document", "sendphoto": "photo", "sendaudio": "audio",
+               "sendvideo": "video", "sendanimation": "animation", "sendvoice": "voice",
+               "sendvideonote": "video_note", "sendsticker": "sticker"}
+CLOUD_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 
 
 class State:
-    def __init__(self, log):
+    def __init__(self, log, files_dir):
         self.log = log
         self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
         self.bots = {}
         self.calls = {}
+        self.files_dir = files_dir
+        self.files = {}          # file_id -> {"path": disk path, "name": ..., "size": ...}
+        self.file_seq = 0
+
+    def store_file(self, data, name):
+        with self.lock:
+            self.file_seq += 1
+            n = self.file_seq
+        file_id = f"BQACAgIAAx{n:06d}_standin-file"
+        path = os.path.join(self.files_dir, f"file_{n}")
+        with open(path, "wb") as f:
+            f.write(data)
+        with self.lock:
+            self.files[file_id] = {"path": path, "name": name, "size": len(data),
+                                   "file_path": f"documents/file_{n}"}
+        return file_id
 
     def bot(self, token):
         with self.lock:
@@ -112,20 +146,47 @@ class State:
             return self.calls[key]
 
 
+DISPOSITION_PARAM = re.compile(rb'\s*;\s*([A-Za-z*]+)="((?:[^"\\\r\n]|\\.)*)"')
+
+
 def parse_multipart(content_type, body):
-    msg = BytesParser(policy=HTTP_POLICY).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
-    if not msg.is_multipart():
-        raise ValueError("not a multipart body")
+    """multipart/form-data read by hand, strictly, as RFC 7578 has it: every part has a
+    Content-Disposition of form-data with a name; a file name is a quoted string of raw UTF-8
+    (filename* is not allowed, §4.2); the body ends with the closing delimiter."""
+    m = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not m:
+        raise ValueError("multipart without a boundary")
+    delim = b"--" + m.group(1).encode()
+    if not body.startswith(delim + b"\r\n"):
+        raise ValueError("the body does not start with the boundary")
+    end = body.rfind(b"\r\n" + delim + b"--")
+    if end < 0:
+        raise ValueError("no closing boundary")
     fields, files = {}, {}
-    for part in msg.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if name is None:
+    for chunk in body[len(delim) + 2:end].split(b"\r\n" + delim + b"\r\n"):
+        head, sep, data = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            raise ValueError("a part without a header end")
+        headers = {}
+        for line in head.split(b"\r\n"):
+            k, _, v = line.partition(b":")
+            headers[k.strip().lower()] = v.strip()
+        cd = headers.get(b"content-disposition", b"")
+        if not cd.startswith(b"form-data"):
+            raise ValueError("a part without Content-Disposition: form-data")
+        params = {k.decode().lower(): v for k, v in DISPOSITION_PARAM.findall(cd[len(b"form-data"):])}
+        if "filename*" in params or b"filename*" in cd:
+            raise ValueError("filename* is not allowed in multipart/form-data (RFC 7578)")
+        if "name" not in params:
             raise ValueError("a part without a name")
-        data = part.get_payload(decode=True) or b""
-        filename = part.get_filename()
+        try:
+            name = params["name"].decode("utf-8")
+            filename = params["filename"].decode("utf-8") if "filename" in params else None
+        except UnicodeDecodeError:
+            raise ValueError("a part name or file name that is not UTF-8")
         if filename is not None:
-            files[name] = {"filename": filename, "content_type": part.get_content_type(),
+            ct = headers.get(b"content-type", b"application/octet-stream").decode("latin-1")
+            files[name] = {"filename": filename, "content_type": ct.split(";")[0].strip(),
                            "data": data}
         else:
             fields[name] = data.decode("utf-8")
@@ -215,11 +276,51 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         self.answer(200, body)
 
     def do_GET(self):
+        if self.path.startswith("/file/"):
+            return self.serve_file()
         self.handle_call(b"")
 
     def do_POST(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            self.state.log.write({"event": "request", "error": "chunked"})
+            return self.fail(400, "Bad Request: a body without Content-Length")
         length = int(self.headers.get("Content-Length") or 0)
-        self.handle_call(self.rfile.read(length) if length else b"")
+        body = self.rfile.read(length) if length else b""
+        if self.path.startswith("/seed"):
+            name = parse_qs(urlsplit(self.path).query).get("name", ["file"])[0]
+            return self.answer(200, {"file_id": self.state.store_file(body, name)})
+        if self.path.startswith("/inject"):
+            token = parse_qs(urlsplit(self.path).query)["token"][0]
+            bot = self.state.bot(token)
+            with self.state.cond:
+                for payload in json.loads(body):
+                    bot.updates.append(dict(payload, update_id=bot.next_update_id))
+                    bot.next_update_id += 1
+                self.state.cond.notify_all()
+            return self.answer(200, {"queued": len(bot.updates)})
+        self.handle_call(body)
+
+    def serve_file(self):
+        m = re.match(r"^/file/bot(\d+):([A-Za-z0-9_-]+)/(.+)$", self.path)
+        entry = None
+        if m:
+            with self.state.lock:
+                entry = next((f for f in self.state.files.values()
+                              if f["file_path"] == m.group(3)), None)
+        self.state.log.write({"event": "download", "found": entry is not None,
+                              "token": f"{m.group(1)}:{m.group(2)}" if m else None})
+        if entry is None or (m and m.group(2).startswith("local")):
+            return self.fail(404, "Not Found")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(entry["size"]))
+        self.end_headers()
+        with open(entry["path"], "rb") as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
 
     def handle_call(self, body):
         state = self.state
@@ -242,7 +343,9 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             return self.fail(400, f"Bad Request: {e}")
         record["params"] = params
         record["files"] = {k: {"filename": v["filename"], "content_type": v["content_type"],
-                               "text": v["data"].decode("utf-8", "replace")}
+                               "size": len(v["data"]),
+                               "sha256": hashlib.sha256(v["data"]).hexdigest(),
+                               "text": v["data"][:65536].decode("utf-8", "replace")}
                            for k, v in files.items()}
         state.log.write(record)
 
@@ -265,9 +368,12 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        if method.lower() in SEND_FIELDS:
+            return self.send_file(state.bot(token), SEND_FIELDS[method.lower()], params, files)
         handler = getattr(self, "m_" + method.lower(), None)
         if handler is None:
             return self.fail(404, "Not Found: method not found")
+        self.secret = secret
         return handler(state.bot(token), params, files)
 
     def read_params(self, content_type, body):
@@ -355,6 +461,158 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         t.start()
         self.ok(True, "Webhook was set")
 
+    # --- files
+
+    def input_file(self, field, params, files, used):
+        """The InputFile in `field`: an uploaded part, or a file_id / URL string. Returns
+        (kind, data, filename, content_type) or raises ValueError."""
+        if field in files:
+            used.add(field)
+            f = files[field]
+            if not f["filename"]:
+                raise ValueError(f"the file part {field} has no file name")
+            return "upload", f["data"], f["filename"], f["content_type"]
+        value = params.get(field)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"there is no file in the request ({field})")
+        if value.startswith("attach://"):
+            name = value[len("attach://"):]
+            if name not in files:
+                raise ValueError(f"can't find attached file {name}")
+            used.add(name)
+            f = files[name]
+            return "upload", f["data"], f["filename"], f["content_type"]
+        if value.startswith(("http://", "https://")):
+            return "url", b"", value.rsplit("/", 1)[-1], None
+        with self.state.lock:
+            entry = self.state.files.get(value)
+        if entry is None:
+            raise ValueError("wrong file identifier/HTTP URL specified")
+        with open(entry["path"], "rb") as fh:
+            return "file_id", fh.read(), entry["name"], None
+
+    def message_with(self, params):
+        chat_id = params.get("chat_id")
+        if chat_id in (None, ""):
+            raise ValueError("chat_id is empty")
+        if isinstance(chat_id, str) and not chat_id.startswith("@"):
+            chat_id = int(chat_id)
+        msg = {"message_id": 8, "date": int(time.time()),
+               "chat": {"id": chat_id, "type": "private"}}
+        if "caption" in params:
+            msg["caption"] = params["caption"]
+        if "reply_markup" in params:
+            rm = params["reply_markup"]
+            msg["reply_markup"] = json.loads(rm) if isinstance(rm, str) else rm
+        return msg
+
+    def described(self, kind, data, filename, content_type):
+        if kind == "url":
+            return {"file_id": "BQACAgIAAxURL_standin", "file_unique_id": "url", "file_size": 0,
+                    "file_name": filename}
+        file_id = self.state.store_file(data, filename)
+        d = {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": len(data),
+             "file_name": filename, "sha256": hashlib.sha256(data).hexdigest(), "via": kind}
+        if content_type:
+            d["mime_type"] = content_type
+        return d
+
+    def send_file(self, bot, field, params, files):
+        used = set()
+        try:
+            msg = self.message_with(params)
+            kind, data, filename, ct = self.input_file(field, params, files, used)
+            if "thumbnail" in params or "thumbnail" in files:
+                self.input_file("thumbnail", params, files, used)
+        except ValueError as e:
+            return self.fail(400, f"Bad Request: {e}")
+        unused = sorted(set(files) - used)
+        if unused:
+            return self.fail(400, f"Bad Request: file parts nobody refers to: {unused}")
+        msg[field] = self.described(kind, data, filename, ct)
+        self.ok(msg)
+
+    def m_sendmediagroup(self, bot, params, files):
+        used = set()
+        try:
+            msg = self.message_with(params)
+            media = params.get("media")
+            media = json.loads(media) if isinstance(media, str) else media
+            if not isinstance(media, list) or not 2 <= len(media) <= 10:
+                raise ValueError("media must be an array of 2-10 items")
+            out = []
+            for i, item in enumerate(media):
+                if not isinstance(item, dict) or "type" not in item:
+                    raise ValueError(f"media item {i} has no type")
+                kind, data, filename, ct = self.input_file("media", item, files, used)
+                out.append(dict(msg, message_id=100 + i,
+                                **{item["type"]: self.described(kind, data, filename, ct)}))
+        except ValueError as e:
+            return self.fail(400, f"Bad Request: {e}")
+        unused = sorted(set(files) - used)
+        if unused:
+            return self.fail(400, f"Bad Request: file parts nobody refers to: {unused}")
+        self.ok(out)
+
+    def m_getfile(self, bot, params, files):
+        with self.state.lock:
+            entry = self.state.files.get(params.get("file_id"))
+        if entry is None:
+            return self.fail(400, "Bad Request: invalid file_id")
+        local = self.secret.startswith("local")
+        if entry["size"] > CLOUD_DOWNLOAD_LIMIT and not local:
+            return self.fail(400, "Bad Request: file is too big")
+        self.ok({"file_id": params["file_id"], "file_unique_id": params["file_id"][-12:],
+                 "file_size": entry["size"],
+                 "file_path": os.path.abspath(entry["path"]) if local else entry["file_path"]})
+
+    # --- polling
+
+    def m_getupdates(self, bot, params, files):
+        def integer(name, default):
+            v = params.get(name, default)
+            if isinstance(v, bool) or not isinstance(v, (int, str)):
+                raise ValueError(f"{name} must be an Integer")
+            return int(v)
+        try:
+            offset = integer("offset", 0)
+            limit = integer("limit", 100)
+            timeout = integer("timeout", 0)
+        except ValueError as e:
+            return self.fail(400, f"Bad Request: {e}")
+        if not 1 <= limit <= 100:
+            limit = 100 if limit > 100 else 1
+        allowed = params.get("allowed_updates")
+        if allowed is not None and (not isinstance(allowed, list)
+                                    or not all(isinstance(x, str) for x in allowed)):
+            return self.fail(400, "Bad Request: can't parse allowed updates JSON array")
+        if bot.webhook:
+            return self.fail(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                  "use deleteWebhook to delete the webhook first")
+        deadline = time.time() + timeout
+        with self.state.cond:
+            if bot.polling:
+                return self.fail(409, "Conflict: terminated by other getUpdates request; make "
+                                      "sure that only one bot instance is running")
+            bot.polling = True
+            try:
+                # Confirmation: an offset above an update's id drops it for good; a negative
+                # one keeps only the last -offset updates.
+                if offset > 0:
+                    bot.updates = [u for u in bot.updates if u["update_id"] >= offset]
+                elif offset < 0:
+                    bot.updates = bot.updates[offset:]
+                while not bot.updates and time.time() < deadline:
+                    self.state.cond.wait(timeout=max(0.0, deadline - time.time()))
+                batch = [u for u in bot.updates
+                         if allowed is None or len(allowed) == 0
+                         or any(k in u for k in allowed)][:limit]
+            finally:
+                bot.polling = False
+        self.state.log.write({"event": "updates", "offset": offset, "timeout": timeout,
+                              "ids": [u["update_id"] for u in batch]})
+        self.ok(batch)
+
     def m_getwebhookinfo(self, bot, params, files):
         if bot.delivery is not None:
             bot.delivery.join(timeout=10)
@@ -402,7 +660,9 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
 
 def run_api(args):
     log = Log(args.log)
-    ApiHandler.state = State(log)
+    files_dir = os.path.join(os.path.dirname(os.path.abspath(args.log)), "standin-files")
+    os.makedirs(files_dir, exist_ok=True)
+    ApiHandler.state = State(log, files_dir)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ApiHandler)
     server.daemon_threads = True
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use messenger::i18n::{render, Lang, Localized};
 use messenger::net::{NetSettings, Proxy, TrustedCertificates};
-use messenger::telegram::{Api, WebhookOptions};
+use messenger::telegram::{Api, FileSource, Remedy, UpdatesOptions, WebhookOptions};
 use serde_json::{Map, Value};
 
 #[derive(Parser, Debug)]
@@ -85,12 +85,59 @@ enum Command {
         #[arg(long, default_value = "")]
         options: String,
     },
-    /// Any Bot API method with a JSON object of parameters.
+    /// Any Bot API method with a JSON object of parameters; {"file": "path"} values are
+    /// uploaded, attach:// works.
     Call {
         method: String,
         #[arg(default_value = "")]
         params: String,
     },
+    /// Send a file: a local path (streamed), an http(s) URL or a file_id.
+    #[command(allow_negative_numbers = true)]
+    SendFile {
+        /// Integer chat id or @channelname.
+        chat_id: String,
+        /// A local path, an http(s) URL or a file_id.
+        file: String,
+        /// The file name Telegram shows (default: the path's name).
+        #[arg(long, default_value = "")]
+        name: String,
+        /// JSON: method (sendDocument by default, sendPhoto, …), caption, parse_mode, …
+        #[arg(long, default_value = "")]
+        options: String,
+    },
+    /// Download a file by its file_id (getFile, then the file).
+    Download {
+        file_id: String,
+        /// Where to write it ("-": standard output).
+        #[arg(long)]
+        out: String,
+    },
+    /// getUpdates: prints {"updates": [...], "next_offset": N}.
+    #[command(allow_negative_numbers = true)]
+    Updates {
+        /// Updates below this are confirmed to Telegram (0: from the oldest unconfirmed).
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        /// Long polling: seconds to wait for an update (bounded by --timeout).
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+        /// JSON: limit, allowed_updates.
+        #[arg(long, default_value = "")]
+        options: String,
+    },
+}
+
+/// A Telegram error with its next step named as this command line names it.
+fn render_telegram(e: &messenger::telegram::Error, lang: Lang) -> String {
+    let text = render(e, lang);
+    match e.remedy() {
+        Some(Remedy::DeleteWebhook) => format!(
+            "{text}: {} `messenger telegram delete-webhook`",
+            lang.pick("выполните", "run")
+        ),
+        _ => text,
+    }
 }
 
 pub fn run(args: Vec<String>) -> ExitCode {
@@ -196,8 +243,53 @@ fn execute(cli: &Cli, lang: Lang) -> Result<Value, String> {
                 options,
             } => api.send_message(&token, chat_id, text, &object(options)?),
             Command::Call { method, params } => api.call(&token, method, &object(params)?),
+            Command::SendFile {
+                chat_id,
+                file,
+                name,
+                options,
+            } => {
+                let options = object(options)?;
+                let name = (!name.is_empty()).then_some(name.as_str());
+                FileSource::from_text(file)
+                    .and_then(|source| api.send_file(&token, chat_id, source, name, &options))
+            }
+            Command::Download { file_id, out } => {
+                if out == "-" {
+                    let stdout = std::io::stdout();
+                    let mut lock = stdout.lock();
+                    api.download_file_to(&token, file_id, &mut lock)
+                        .map(|n| serde_json::json!({ "bytes": n }))
+                } else {
+                    let file = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
+                    let mut writer = std::io::BufWriter::new(file);
+                    let n = api
+                        .download_file_to(&token, file_id, &mut writer)
+                        .map_err(|e| render_telegram(&e, lang))?;
+                    std::io::Write::flush(&mut writer).map_err(|e| format!("{out}: {e}"))?;
+                    Ok(serde_json::json!({ "bytes": n, "file": out }))
+                }
+            }
+            Command::Updates {
+                offset,
+                wait,
+                options,
+            } => {
+                let options: UpdatesOptions = if options.trim().is_empty() {
+                    UpdatesOptions::default()
+                } else {
+                    serde_json::from_str(options).map_err(|_| {
+                        lang.pick(
+                            "--options: ожидается объект JSON с limit и allowed_updates",
+                            "--options: a JSON object with limit and allowed_updates is expected",
+                        )
+                        .to_owned()
+                    })?
+                };
+                api.get_updates(&token, *offset, *wait, &options)
+            }
         };
-        result.map_err(|e| fail(&e))
+        result.map_err(|e| render_telegram(&e, lang))
     };
     let started = Instant::now();
     let mut last = call_once()?;
