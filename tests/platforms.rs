@@ -264,7 +264,7 @@ fn windows_problems(dll: &Path, arch: &str) -> Vec<String> {
         ));
     }
     for import in imports {
-        let key = import.replacen(".dll!", "!", 1);
+        let key = import.replacen(".dll!", "!", 1).to_ascii_lowercase();
         if !allowed.contains(&key) {
             problems.push(format!("imports {import}, not in Windows 7 SP1's exports"));
         }
