@@ -81,9 +81,11 @@ case "$(readlink -f "$std_src")" in
 esac
 echo "build-windows: $($RUSTC --version)" >&2
 
-# Only Windows' own DLLs (and the API sets that resolve to them) may be imported: 1C users
-# install nothing next to the add-in.
-system_dlls='^(kernel32|ntdll|advapi32|bcrypt|bcryptprimitives|crypt32|ncrypt|secur32|ws2_32|userenv|ole32|oleaut32|shell32|user32|msvcrt|api-ms-win-[a-z0-9-]+)\.dll$'
+# Only Windows' own DLLs may be imported: 1C users install nothing next to the add-in. Not
+# bcryptprimitives (ProcessPrng) nor the API sets (api-ms-win-core-synch-l1-2-0: WaitOnAddress):
+# Windows 7 lacks them. Each function is checked against Windows 7 SP1's list by
+# tests/platforms.rs.
+system_dlls='^(kernel32|ntdll|advapi32|bcrypt|crypt32|ncrypt|secur32|ws2_32|userenv|ole32|oleaut32|shell32|user32|msvcrt)\.dll$'
 exports_expected=$(printf '%s\n' DestroyObject GetAttachType GetClassNames GetClassObject SetPlatformCapabilities)
 
 check_dll() {
