@@ -6,10 +6,17 @@
 #   -t TARGET     which DLL to build (default: all = both)
 #   --no-install  fail instead of installing missing Debian packages
 #   -h            this text
-# Output: target/x86_64-pc-windows-gnu/release/messenger.dll
-#         target/i686-pc-windows-gnu/release/messenger.dll
+# Output: target/x86_64-win7-windows-gnu/release/messenger.dll
+#         target/i686-win7-windows-gnu/release/messenger.dll
 # Each DLL is then checked: it may import system DLLs only (Windows ships no mingw runtime)
 # and must export exactly the five Native API functions, undecorated.
+#
+# Targets: the *-win7-windows-gnu ones (tier 3), not *-pc-windows-gnu: since Rust 1.78 the std
+# of the pc targets imports bcryptprimitives!ProcessPrng and WaitOnAddress, so it needs
+# Windows 10; the win7 targets' std keeps Windows 7 SP1 / Server 2008 R2 code paths (and
+# getrandom picks its Windows 7 backend there). Tier 3 has no prebuilt std anywhere, which
+# changes nothing here: std is built from source either way (below). tests/platforms.rs checks
+# the import tables against tests/platforms/windows7-sp1-exports.txt.
 #
 # Why this way: rustup here has the Linux target only and cannot download Windows std. Debian's
 # own Rust (rustc-web, cargo-web) comes with the std sources (rust-web-src), so cargo's
@@ -31,9 +38,9 @@ while [ $# -gt 0 ]; do
         -t | --target)
             [ $# -ge 2 ] || { usage >&2; exit 2; }
             case "$2" in
-                x86_64 | x86_64-pc-windows-gnu) targets+=(x86_64-pc-windows-gnu) ;;
-                i686 | i686-pc-windows-gnu) targets+=(i686-pc-windows-gnu) ;;
-                all) targets+=(x86_64-pc-windows-gnu i686-pc-windows-gnu) ;;
+                x86_64 | x86_64-win7-windows-gnu) targets+=(x86_64-win7-windows-gnu) ;;
+                i686 | i686-win7-windows-gnu) targets+=(i686-win7-windows-gnu) ;;
+                all) targets+=(x86_64-win7-windows-gnu i686-win7-windows-gnu) ;;
                 *) echo "build-windows: unknown target $2" >&2; exit 2 ;;
             esac
             shift
@@ -44,7 +51,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ ${#targets[@]} -gt 0 ] || targets=(x86_64-pc-windows-gnu i686-pc-windows-gnu)
+[ ${#targets[@]} -gt 0 ] || targets=(x86_64-win7-windows-gnu i686-win7-windows-gnu)
 
 # ---- packages (scripts/deps/windows.apt) --------------------------------------------------
 mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' scripts/deps/windows.apt | grep -v '^$')
@@ -74,9 +81,11 @@ case "$(readlink -f "$std_src")" in
 esac
 echo "build-windows: $($RUSTC --version)" >&2
 
-# Only Windows' own DLLs (and the API sets that resolve to them) may be imported: 1C users
-# install nothing next to the add-in.
-system_dlls='^(kernel32|ntdll|advapi32|bcrypt|bcryptprimitives|crypt32|ncrypt|secur32|ws2_32|userenv|ole32|oleaut32|shell32|user32|msvcrt|api-ms-win-[a-z0-9-]+)\.dll$'
+# Only Windows' own DLLs may be imported: 1C users install nothing next to the add-in. Not
+# bcryptprimitives (ProcessPrng) nor the API sets (api-ms-win-core-synch-l1-2-0: WaitOnAddress):
+# Windows 7 lacks them. Each function is checked against Windows 7 SP1's list by
+# tests/platforms.rs.
+system_dlls='^(kernel32|ntdll|advapi32|bcrypt|crypt32|ncrypt|secur32|ws2_32|userenv|ole32|oleaut32|shell32|user32|msvcrt)\.dll$'
 exports_expected=$(printf '%s\n' DestroyObject GetAttachType GetClassNames GetClassObject SetPlatformCapabilities)
 
 check_dll() {
@@ -108,8 +117,8 @@ check_dll() {
 
 for target in "${targets[@]}"; do
     case "$target" in
-        x86_64-pc-windows-gnu) prefix=x86_64-w64-mingw32 ;;
-        i686-pc-windows-gnu) prefix=i686-w64-mingw32 ;;
+        x86_64-win7-windows-gnu) prefix=x86_64-w64-mingw32 ;;
+        i686-win7-windows-gnu) prefix=i686-w64-mingw32 ;;
     esac
     upper=$(tr 'a-z-' 'A-Z_' <<<"$target")
     lower=$(tr '-' '_' <<<"$target")
@@ -118,7 +127,7 @@ for target in "${targets[@]}"; do
     export "CC_${lower}=$prefix-gcc" "AR_${lower}=$prefix-ar"
     rustflags=""
 
-    if [ "$target" = i686-pc-windows-gnu ]; then
+    if [ "$target" = i686-win7-windows-gnu ]; then
         # The i686 GNU target links rsbegin.o/rsend.o (they register the DWARF unwind tables
         # that panic=unwind and catch_unwind rely on). rustup's rust-std ships them, build-std
         # does not build them: compile them from the std sources with the same rustc, once, and

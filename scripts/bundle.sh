@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Builds the add-in bundle 1C loads: target/bundle/Messenger.zip with MANIFEST.XML and the
-# libraries, their file names carrying the version: Linux x86_64 always (built here, with
-# LTO), Windows i386 and x86_64 from scripts/build-windows.sh.
+# Packs the add-in bundle 1C loads: target/bundle/Messenger.zip with MANIFEST.XML and the
+# libraries, their file names carrying the version. The release bundle holds four: Windows
+# i386 and x86_64 (scripts/build-windows.sh), Linux i386 and x86_64 (scripts/build-linux.sh);
+# scripts/build-release.sh is the one command that builds all four and packs them.
 #
-# BUNDLE_WINDOWS=1  the Windows DLLs must be there and current (CI: scripts/test-windows.sh)
-# BUNDLE_WINDOWS=0  Linux only
-# unset             Windows included when both DLLs are built and newer than the sources,
-#                   so the Linux-only developer flow keeps working
+# The Linux x86_64 library is always there: this script builds it (scripts/build-linux.sh -t
+# x86_64, glibc 2.17 symbols; a no-op when it is current), so the demo keeps a quick
+# Linux-only path.
+#
+# BUNDLE_RELEASE=1  all four must be built and current, or the script fails (CI, the release)
+# BUNDLE_RELEASE=0  Linux x86_64 only
+# unset             Linux x86_64, plus each of the other three that is built and newer than
+#                   the sources (a developer who built only some of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,48 +21,57 @@ out=target/bundle
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-# Only the cdylib, as scripts/build-windows.sh does: with the rlib beside it (Cargo.toml's
-# crate-type, for the tests and the command-line tool) cargo does not apply the profile's
-# `lto = true`. The explicit --target gives it a directory of its own, so this build and the
-# plain `cargo build --release --lib` (target/release/libmessenger.so, loaded by the tests)
-# do not relink over each other.
-linux_target=x86_64-unknown-linux-gnu
-cargo rustc --release --lib --crate-type cdylib --target "$linux_target"
-cp "target/$linux_target/release/libmessenger.so" "$stage/Messenger_Linux_x86_64_${file_version}.so"
-
-win64=target/x86_64-pc-windows-gnu/release/messenger.dll
-win32=target/i686-pc-windows-gnu/release/messenger.dll
-# A DLL older than any source would put yesterday's code under today's version number.
-windows_problem() {
-    local dll stale
-    for dll in "$win64" "$win32"; do
-        [ -f "$dll" ] || { echo "$dll is missing (scripts/build-windows.sh)"; return; }
-        stale=$(find src Cargo.toml Cargo.lock -newer "$dll" -print -quit)
-        [ -z "$stale" ] || { echo "$dll is older than $stale (scripts/build-windows.sh)"; return; }
-    done
-}
-problem=$(windows_problem)
-case "${BUNDLE_WINDOWS:-}" in
-    1) [ -z "$problem" ] || { echo "bundle: BUNDLE_WINDOWS=1 but $problem" >&2; exit 1; }; windows=1 ;;
-    0) windows=0 ;;
-    "") if [ -z "$problem" ]; then windows=1; else windows=0; echo "bundle: Linux only: $problem" >&2; fi ;;
-    *) echo "bundle: BUNDLE_WINDOWS must be 1, 0 or unset" >&2; exit 2 ;;
+case "${BUNDLE_RELEASE:-}" in
+    1 | 0 | "") ;;
+    *) echo "bundle: BUNDLE_RELEASE must be 1, 0 or unset" >&2; exit 2 ;;
 esac
 
-if [ "$windows" = 1 ]; then
-    cp "$win64" "$stage/Messenger_Windows_x86_64_${file_version}.dll"
-    cp "$win32" "$stage/Messenger_Windows_i386_${file_version}.dll"
-    sed "s/@VERSION@/${file_version}/g" manifest/MANIFEST.XML > "$stage/MANIFEST.XML"
-else
-    sed -e "s/@VERSION@/${file_version}/g" -e '/<component os="Windows"/d' manifest/MANIFEST.XML > "$stage/MANIFEST.XML"
-fi
+bash scripts/build-linux.sh -t x86_64
+
+# os arch (as MANIFEST.XML names them), the built file, the name in the ZIP.
+components=(
+    "Windows i386 target/i686-win7-windows-gnu/release/messenger.dll Messenger_Windows_i386_${file_version}.dll"
+    "Windows x86_64 target/x86_64-win7-windows-gnu/release/messenger.dll Messenger_Windows_x86_64_${file_version}.dll"
+    "Linux i386 target/i686-unknown-linux-gnu/release/libmessenger.so Messenger_Linux_i386_${file_version}.so"
+    "Linux x86_64 target/x86_64-unknown-linux-gnu/release/libmessenger.so Messenger_Linux_x86_64_${file_version}.so"
+)
+
+# A library older than any source would put yesterday's code under today's version number.
+problem() {
+    [ -f "$1" ] || { echo "$1 is missing"; return; }
+    local stale
+    stale=$(find src Cargo.toml Cargo.lock -newer "$1" -print -quit)
+    [ -z "$stale" ] || echo "$1 is older than $stale"
+}
+
+sed "s/@VERSION@/${file_version}/g" manifest/MANIFEST.XML >"$stage/MANIFEST.XML"
+files=()
+for c in "${components[@]}"; do
+    read -r os arch built name <<<"$c"
+    why=$(problem "$built")
+    include=1
+    if [ "$os $arch" != "Linux x86_64" ]; then
+        case "${BUNDLE_RELEASE:-}" in
+            1) [ -z "$why" ] || { echo "bundle: BUNDLE_RELEASE=1 but $why (scripts/build-release.sh builds all four)" >&2; exit 1; } ;;
+            0) include=0 ;;
+            "") [ -z "$why" ] || { include=0; echo "bundle: without $os $arch: $why" >&2; } ;;
+        esac
+    elif [ -n "$why" ]; then
+        echo "bundle: $why" >&2
+        exit 1
+    fi
+    if [ "$include" = 1 ]; then
+        cp "$built" "$stage/$name"
+        files+=("$name")
+    else
+        sed -i "/path=\"$name\"/d" "$stage/MANIFEST.XML"
+    fi
+done
 
 # Every file MANIFEST.XML names must be in the ZIP, and nothing else.
-files=()
-for path in $(sed -n 's/.*path="\([^"]*\)".*/\1/p' "$stage/MANIFEST.XML"); do
-    [ -f "$stage/$path" ] || { echo "bundle: MANIFEST.XML names $path, which was not built" >&2; exit 1; }
-    files+=("$path")
-done
+named=$(sed -n 's/.*path="\([^"]*\)".*/\1/p' "$stage/MANIFEST.XML" | sort)
+[ "$named" = "$(printf '%s\n' "${files[@]}" | sort)" ] ||
+    { echo "bundle: MANIFEST.XML names [$(echo $named)], built [${files[*]}]" >&2; exit 1; }
 
 mkdir -p "$out"
 rm -f "$out/Messenger.zip"

@@ -2,6 +2,8 @@
 # Builds the add-in bundle and shows it working end to end, the way 1C uses it: the ZIP is
 # unpacked, the library loaded from it by the C++ host (dlopen + the platform's call
 # sequence), and members called with English and Russian names.
+# The quick path: the bundle holds the Linux x86_64 library (plus any other library already
+# built and current). What ships, all four libraries, is built by scripts/build-release.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +13,7 @@ bash scripts/bundle.sh | sed 's/^/  /'
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 unzip -q target/bundle/Messenger.zip -d "$work/bundle"
-lib=$(ls "$work"/bundle/*.so)
+lib=$(ls "$work"/bundle/Messenger_Linux_x86_64_*.so)
 host="$work/host"
 g++ -std=c++17 -O1 -o "$host" tests/host/host.cpp -ldl
 

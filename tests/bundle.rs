@@ -58,11 +58,11 @@ fn the_bundle_is_what_1c_expects_and_its_library_loads() {
         text.contains(r#"os="Linux""#) && text.contains(r#"arch="x86_64""#),
         "{text}"
     );
-    check_windows_components(&text, &dir);
+    check_components(&text, &dir);
     let linux = libraries
         .iter()
-        .find(|p| p.ends_with(".so"))
-        .expect("a Linux library");
+        .find(|p| p.contains("_Linux_x86_64_"))
+        .expect("a Linux x86_64 library");
 
     // Loaded from the unpacked bundle, it answers as the platform expects.
     let out = Command::new(common::host())
@@ -92,48 +92,84 @@ fn the_bundle_is_what_1c_expects_and_its_library_loads() {
     }
 }
 
-/// The Windows components, when the bundle has them (scripts/bundle.sh adds both or none;
-/// BUNDLE_WINDOWS=1 demands them): each DLL is a PE image of the architecture its
-/// `arch` names — PE32 for i386, PE32+ for x86_64 — since 1C picks the file by that attribute
-/// and a 64-bit DLL offered to the 32-bit client fails only on the user's machine.
-fn check_windows_components(manifest: &str, dir: &Path) {
-    let windows: Vec<(String, String)> = manifest
+/// Each library is a binary of the architecture its `arch` names — PE32 for Windows i386, PE32+
+/// for Windows x86_64, ELF32 i386 and ELF64 x86-64 for Linux — since 1C picks the file by that
+/// attribute and a 64-bit library offered to a 32-bit client fails only on the user's machine.
+/// The release bundle (BUNDLE_RELEASE=1, scripts/build-release.sh) holds all four.
+fn check_components(manifest: &str, dir: &Path) {
+    let components: Vec<(String, String, String)> = manifest
         .split("<component ")
         .skip(1)
-        .filter(|c| c.contains(r#"os="Windows""#))
-        .map(|c| (attribute(c, "arch"), attribute(c, "path")))
+        .map(|c| {
+            (
+                attribute(c, "os"),
+                attribute(c, "arch"),
+                attribute(c, "path"),
+            )
+        })
         .collect();
-    if std::env::var("BUNDLE_WINDOWS").as_deref() == Ok("1") {
+    let mut kinds: Vec<String> = components
+        .iter()
+        .map(|(os, arch, _)| format!("{os} {arch}"))
+        .collect();
+    kinds.sort();
+    if std::env::var("BUNDLE_RELEASE").as_deref() == Ok("1") {
         assert_eq!(
-            windows.len(),
-            2,
-            "BUNDLE_WINDOWS=1 but the bundle lacks Windows libraries:\n{manifest}"
+            kinds,
+            [
+                "Linux i386",
+                "Linux x86_64",
+                "Windows i386",
+                "Windows x86_64"
+            ],
+            "BUNDLE_RELEASE=1 but the bundle is not the release one:\n{manifest}"
         );
     }
-    if windows.is_empty() {
-        return;
-    }
-    let mut arches: Vec<&str> = windows.iter().map(|(arch, _)| arch.as_str()).collect();
-    arches.sort_unstable();
+    let before = kinds.len();
+    kinds.dedup();
     assert_eq!(
-        arches,
-        ["i386", "x86_64"],
-        "both Windows architectures or none:\n{manifest}"
+        kinds.len(),
+        before,
+        "an os and arch named twice:\n{manifest}"
     );
-    for (arch, path) in &windows {
-        assert!(path.ends_with(".dll"), "{path}");
+    for (os, arch, path) in &components {
         let image = std::fs::read(dir.join(path)).unwrap();
-        let (machine, magic) = pe_kind(&image).unwrap_or_else(|| panic!("{path} is not a PE DLL"));
-        let expected = match arch.as_str() {
-            "i386" => (0x014c, 0x010b), // IMAGE_FILE_MACHINE_I386, PE32
-            _ => (0x8664, 0x020b),      // IMAGE_FILE_MACHINE_AMD64, PE32+
+        let found = match os.as_str() {
+            "Windows" => {
+                assert!(path.ends_with(".dll"), "{path}");
+                pe_kind(&image).unwrap_or_else(|| panic!("{path} is not a PE DLL"))
+            }
+            "Linux" => {
+                assert!(path.ends_with(".so"), "{path}");
+                elf_kind(&image).unwrap_or_else(|| panic!("{path} is not an ELF shared object"))
+            }
+            other => panic!("unexpected os {other} in {manifest}"),
+        };
+        let expected = match (os.as_str(), arch.as_str()) {
+            ("Windows", "i386") => (0x014c, 0x010b), // IMAGE_FILE_MACHINE_I386, PE32
+            ("Windows", "x86_64") => (0x8664, 0x020b), // IMAGE_FILE_MACHINE_AMD64, PE32+
+            ("Linux", "i386") => (3, 1),             // EM_386, ELFCLASS32
+            ("Linux", "x86_64") => (62, 2),          // EM_X86_64, ELFCLASS64
+            _ => panic!("unexpected arch {arch} for {os}"),
         };
         assert_eq!(
-            (machine, magic),
-            expected,
-            "{path} (arch {arch}): machine {machine:#x}, optional header {magic:#x}"
+            found, expected,
+            "{path} ({os} {arch}): machine and class {found:x?}"
         );
     }
+}
+
+/// The machine and the class of an ELF shared object (ET_DYN), little-endian.
+fn elf_kind(image: &[u8]) -> Option<(u16, u16)> {
+    if image.get(..4)? != b"\x7fELF" || *image.get(5)? != 1 {
+        return None;
+    }
+    let u16_at = |at: usize| Some(u16::from_le_bytes(image.get(at..at + 2)?.try_into().ok()?));
+    const ET_DYN: u16 = 3;
+    if u16_at(16)? != ET_DYN {
+        return None;
+    }
+    Some((u16_at(18)?, u16::from(*image.get(4)?)))
 }
 
 fn attribute(element: &str, name: &str) -> String {

@@ -15,10 +15,14 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The cdylib under test. scripts/test.sh builds it before the tests (cargo does not build a
-/// cdylib for integration tests by itself); a missing library is a clear failure.
+/// The cdylib under test: MESSENGER_TEST_LIBRARY when set (scripts/test.sh sets it to the x86_64
+/// library that ships, so the tests run what 1C gets), else the profile's own libmessenger.so.
+/// scripts/test.sh builds both before the tests (cargo does not build a cdylib for integration
+/// tests by itself); a missing library is a clear failure.
 pub fn library() -> String {
-    let lib = profile_dir().join("libmessenger.so");
+    let lib = std::env::var_os("MESSENGER_TEST_LIBRARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| profile_dir().join("libmessenger.so"));
     assert!(
         lib.exists(),
         "{} is missing: build it first (cargo build --release --lib, as scripts/test.sh does)",
