@@ -1648,7 +1648,7 @@ fn the_bsl_follows_the_development_standards_this_test_can_see() {
         "УстановитьВнешнююКомпоненту",
         "Сообщение",
     ];
-    for (kind, name, module) in all_modules() {
+    for (_, _, module) in all_modules() {
         let where_ = module.where_();
         let text = read(&module.path);
         let lines: Vec<&str> = text.lines().collect();
@@ -1725,7 +1725,6 @@ fn the_bsl_follows_the_development_standards_this_test_can_see() {
                 );
             }
         }
-        let _ = (kind, name);
     }
 }
 
@@ -2069,10 +2068,10 @@ fn scripts_extension_sh_assembles_a_loadable_copy_around_the_bundle() {
     let printed = String::from_utf8_lossy(&done.stdout);
     for step in [
         format!("/UpdateDBCfg -Extension {EXTENSION_NAME}"),
-        format!("ibcmd infobase config import"),
-        format!("ibcmd infobase config apply"),
+        "ibcmd infobase config import".to_owned(),
+        "ibcmd infobase config apply".to_owned(),
         format!("--extension={EXTENSION_NAME}"),
-        format!("--safe-mode=no"),
+        "--safe-mode=no".to_owned(),
     ] {
         assert!(
             printed.contains(&step),
