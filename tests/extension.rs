@@ -1595,12 +1595,17 @@ fn polling_stores_the_batch_before_next_offset_and_callbacks_are_answered() {
     let queue_body = routine_tokens(&bots, "ЗаписатьВОчередь");
     assert!(queue_body.windows(3).any(|w| ident_is(&w[0].0, "Выбран")));
     // Per chat in order: a failed update holds back the later ones of its chat.
-    let process = routine_tokens(&bots, "ОбработатьОчередьБота");
+    let process = routine_tokens(&bots, "ОбработатьПроходОчереди");
     assert!(process.iter().any(|(t, _)| matches!(t, Token::Str(q) if q.contains("УПОРЯДОЧИТЬ ПО") && q.contains("ИдентификаторОбновления"))));
     assert!(
         process.iter().any(|(t, _)| ident_is(t, "Ждут")),
         "chats with a failed update wait"
     );
+    // Passes repeat while they find work, so an update stored during a pass is not left waiting.
+    let queue = routine_tokens(&bots, "ОбработатьОчередьБота");
+    assert!(queue
+        .windows(2)
+        .any(|w| ident_is(&w[0].0, "Пока") && ident_is(&w[1].0, "ОбработатьПроходОчереди")));
     // Exactly once: the record is locked and re-read, the handler runs in the transaction that marks it.
     let one = routine_tokens(&bots, "ОбработатьОбновление");
     let pos = |name: &str| {
