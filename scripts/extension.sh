@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
             ;;
         --out) out_dir=${2:?--out needs a directory}; shift 2 ;;
         --no-template) fill_template=no; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
