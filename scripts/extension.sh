@@ -13,7 +13,8 @@
 #    copy loads into any configuration as is. If Designer still asks for the base language, give its
 #    UUID: --language-uuid UUID, or --base-config DIR with a dump of the base configuration
 #    (DIR/Languages/Русский.xml), and the copy gets <ExtendedConfigurationObject>.
-# 3. Prints the Designer and ibcmd commands that load the copy into an infobase.
+# 3. Prints the Designer and ibcmd commands that load the copy into an infobase and apply it
+#    (an imported extension that is not applied answers 404 at /hs/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
             ;;
         --out) out_dir=${2:?--out needs a directory}; shift 2 ;;
         --no-template) fill_template=no; shift ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -78,9 +79,15 @@ echo "extension.sh: ready to load: $out"
 sed 's/^/    /' <<<"$listing"
 cat <<EOF
 
-Load into an infobase (copy $out to the Windows machine first), then in Designer clear the
-extension's "Безопасный режим" (see the guide):
-  1cv8.exe DESIGNER /F"<каталог базы>" /N"<администратор>" /P"<пароль>" /LoadConfigFromFiles "<каталог>\\$extension_name" -Extension $extension_name /UpdateDBCfg -Extension $extension_name
-or with ibcmd (file infobase: --db-path=<каталог базы>; client-server: --dbms, --db-server, --db-name, ...):
-  ibcmd infobase config import --db-path=<каталог базы> --user=<администратор> --password=<пароль> --extension=$extension_name <каталог>/$extension_name
+Load it into an infobase (copy $out to that machine first) and APPLY it: an extension that is
+imported but not applied has no tables and answers 404 at /hs/. Then turn its safe mode off
+(safe mode forbids attaching add-ins; see docs/en/extension.md).
+
+Designer, batch mode (client-server: /S"<server>\\<base>" instead of /F):
+  1cv8.exe DESIGNER /F"<infobase dir>" /N"<admin>" /P"<password>" /LoadConfigFromFiles "<dir>\\$extension_name" -Extension $extension_name /UpdateDBCfg -Extension $extension_name /Out "<log>"
+
+ibcmd (file infobase: --db-path=<dir>; client-server: --dbms, --db-server, --db-name, ...):
+  ibcmd infobase config import --db-path=<dir> --user=<admin> --password=<password> --extension=$extension_name <dir>/$extension_name
+  ibcmd infobase config apply --db-path=<dir> --user=<admin> --password=<password> --extension=$extension_name --force
+  ibcmd infobase config extension update --db-path=<dir> --user=<admin> --password=<password> --name=$extension_name --safe-mode=no --unsafe-action-protection=no
 EOF

@@ -1,9 +1,13 @@
 //! The 1C extension sources in extension/ (Designer's XML dump of ИнтеграцияМессенджер):
 //! every XML file well-formed and shaped as Designer writes it, Configuration.xml and the
 //! object files agreeing both ways, UUIDs well-formed and unique, names carrying the prefix,
-//! every BSL module present with balanced blocks and references that resolve, and the server
-//! module wrapping every member the add-in itself reports (the C++ host's `members` mode,
-//! i.e. what 1C discovers). Nothing here is optional: a missing file is a failure.
+//! the compatibility mode, the role and its rights, the HTTP service's root URL and template,
+//! the registers' dimensions, no secret in a constant, every BSL module present with balanced
+//! blocks, references that resolve and the development standards' rules this test can see
+//! (plus bslfmt's check), the server module wrapping every member the add-in itself reports
+//! (the C++ host's `members` mode, i.e. what 1C discovers), and every BSL snippet of README.md
+//! and docs/*/extension.md calling only what the modules export. No 1C platform runs here, so
+//! these are checks on the dump and the docs. Nothing here is optional: a missing file is a failure.
 
 mod common;
 
@@ -17,17 +21,31 @@ const BOM: &str = "\u{feff}";
 const EXTENSION_NAME: &str = "ИнтеграцияМессенджер";
 const SERVER_MODULE: &str = "Мсг_Мессенджер";
 const CLIENT_MODULE: &str = "Мсг_МессенджерКлиент";
+const BOTS_MODULE: &str = "Мсг_Боты";
 const HTTP_SERVICE: &str = "Мсг_TelegramWebhook";
 const TEMPLATE: &str = "Мсг_КомпонентаMessenger";
+const ROLE: &str = "Мсг_ПриемОбновленийTelegram";
+const UPDATES_REGISTER: &str = "Мсг_ОбновленияTelegram";
+const BOTS_REGISTER: &str = "Мсг_БотыМессенджера";
+const SECRETS_REGISTER: &str = "Мсг_Секреты";
+/// The lowest extension compatibility mode the extension's objects need: own information
+/// registers (data) in an extension came with 8.3.11. The code itself needs 8.3.6 (СтрШаблон,
+/// JSON) and asynchronous add-in calls; constants in an extension would need 8.3.16, which is why
+/// the webhook secret no longer lives in one.
+const COMPATIBILITY_MODE: &str = "Version8_3_11";
+/// The common module of the developer's configuration (or own extension) that holds the handlers.
+const HANDLERS_MODULE: &str = "МессенджерОбработчики";
 
 /// Kinds of objects the extension holds: the element name in Configuration.xml's ChildObjects,
 /// the directory Designer dumps them to, and whether they carry a module (Ext/Module.bsl).
 const KINDS: &[(&str, &str, bool)] = &[
     ("Language", "Languages", false),
+    ("Role", "Roles", false),
     ("CommonTemplate", "CommonTemplates", false),
     ("CommonModule", "CommonModules", true),
     ("HTTPService", "HTTPServices", true),
     ("Constant", "Constants", false),
+    ("InformationRegister", "InformationRegisters", false),
 ];
 
 fn root() -> PathBuf {
@@ -333,6 +351,9 @@ struct Routine {
     name: String,
     params: usize,
     exported: bool,
+    /// Line of the Процедура/Функция keyword.
+    line: usize,
+    function: bool,
 }
 
 struct Module {
@@ -509,6 +530,8 @@ fn check_blocks(path: &Path, tokens: &[(Token, usize)]) -> Vec<Routine> {
                             name,
                             params,
                             exported,
+                            line: *line,
+                            function: matches!(*open, "Функция" | "Function"),
                         });
                     } else {
                         assert!(
@@ -625,6 +648,15 @@ fn every_xml_file_is_well_formed_designer_metadata_named_as_its_file() {
         "too few XML files under extension/: {xml:?}"
     );
     for path in &xml {
+        // An object's own files (a role's Ext/Rights.xml) are not metadata objects: well-formed is enough here.
+        if path
+            .parent()
+            .and_then(|p| p.file_name())
+            .is_some_and(|n| n == "Ext")
+        {
+            XmlFile::load(path).doc();
+            continue;
+        }
         let object = meta_object(&XmlFile::load(path));
         if path == &root().join("Configuration.xml") {
             continue;
@@ -653,7 +685,7 @@ fn every_xml_file_is_well_formed_designer_metadata_named_as_its_file() {
 }
 
 #[test]
-fn configuration_is_an_add_on_extension_for_platform_8_3_17_and_later() {
+fn configuration_is_an_add_on_extension_in_the_lowest_compatibility_mode_it_needs() {
     let config = configuration();
     let p = &config.properties;
     assert_eq!(p["Name"], EXTENSION_NAME);
@@ -666,14 +698,17 @@ fn configuration_is_an_add_on_extension_for_platform_8_3_17_and_later() {
         "NamePrefix {:?}",
         p["NamePrefix"]
     );
-    let mode = &p["ConfigurationExtensionCompatibilityMode"];
-    let minor: u32 = mode
-        .strip_prefix("Version8_3_")
-        .and_then(|m| m.parse().ok())
-        .unwrap_or_else(|| panic!("ConfigurationExtensionCompatibilityMode {mode}"));
+    // An extension's mode may not be above the base configuration's: every step up locks out the
+    // configurations still in an older mode. The floor is set by what the objects need (see
+    // COMPATIBILITY_MODE); a constant would need 8.3.16, so there must be none.
+    assert_eq!(
+        p["ConfigurationExtensionCompatibilityMode"], COMPATIBILITY_MODE,
+        "the extension's compatibility mode must be the lowest its objects need"
+    );
     assert!(
-        (1..=17).contains(&minor),
-        "compatibility mode {mode} is above 8.3.17: older bases could not take the extension"
+        !config.children.iter().any(|(kind, _)| kind == "Constant"),
+        "a constant in an extension needs compatibility mode 8.3.16: {:?}",
+        config.children
     );
     assert!(
         !p.contains_key("CompatibilityMode"),
@@ -764,10 +799,15 @@ fn configuration_lists_every_object_and_every_object_is_listed() {
     // Each kind the extension needs is there.
     for (kind, name) in [
         ("Language", "Русский"),
+        ("Role", ROLE),
         ("CommonTemplate", TEMPLATE),
         ("CommonModule", SERVER_MODULE),
+        ("CommonModule", BOTS_MODULE),
         ("CommonModule", CLIENT_MODULE),
         ("HTTPService", HTTP_SERVICE),
+        ("InformationRegister", UPDATES_REGISTER),
+        ("InformationRegister", BOTS_REGISTER),
+        ("InformationRegister", SECRETS_REGISTER),
     ] {
         assert!(
             listed.contains(&(kind.to_owned(), name.to_owned())),
@@ -777,10 +817,12 @@ fn configuration_lists_every_object_and_every_object_is_listed() {
     // Designer sorts ChildObjects by kind in a fixed order; keep ours in that order.
     let order = [
         "Language",
+        "Role",
         "CommonTemplate",
         "CommonModule",
         "HTTPService",
         "Constant",
+        "InformationRegister",
     ];
     let positions: Vec<usize> = config
         .children
@@ -844,7 +886,7 @@ fn uuids_are_well_formed_and_unique() {
 
 #[test]
 fn common_modules_run_where_they_are_meant_to() {
-    let expect = |name: &str, server: &str, external: &str, client: &str| {
+    let expect = |name: &str, server: &str, external: &str, managed: &str, ordinary: &str| {
         let object = meta_object(&XmlFile::load(&object_file("CommonModule", name)));
         let p = &object.properties;
         assert_eq!(p["Server"], server, "{name}: Server");
@@ -853,8 +895,12 @@ fn common_modules_run_where_they_are_meant_to() {
             "{name}: ExternalConnection"
         );
         assert_eq!(
-            p["ClientManagedApplication"], client,
+            p["ClientManagedApplication"], managed,
             "{name}: ClientManagedApplication"
+        );
+        assert_eq!(
+            p["ClientOrdinaryApplication"], ordinary,
+            "{name}: ClientOrdinaryApplication"
         );
         assert_eq!(p["Global"], "false", "{name}: Global");
         assert_eq!(p["ServerCall"], "false", "{name}: ServerCall");
@@ -865,8 +911,32 @@ fn common_modules_run_where_they_are_meant_to() {
             "{name}: AddIn objects cannot be cached"
         );
     };
-    expect(SERVER_MODULE, "true", "true", "false");
-    expect(CLIENT_MODULE, "false", "false", "true");
+    // The standard's kinds: a server module is Server + ExternalConnection + ClientOrdinaryApplication,
+    // its code fenced for those contexts; a client module is both clients.
+    for server in [SERVER_MODULE, BOTS_MODULE] {
+        expect(server, "true", "true", "false", "true");
+        let module = Module::load(&module_of("CommonModule", server));
+        let fence = module
+            .tokens
+            .iter()
+            .position(|(t, _)| *t == Token::Preproc("если".into()));
+        let first_routine = module
+            .tokens
+            .iter()
+            .position(|(t, _)| ident_is(t, "Функция") || ident_is(t, "Процедура"));
+        assert!(
+            fence.is_some() && fence < first_routine,
+            "{server}: the code must be fenced with #Если Сервер Или ТолстыйКлиентОбычноеПриложение Или ВнешнееСоединение Тогда"
+        );
+        let text = read(&module_of("CommonModule", server));
+        assert!(
+            text.contains(
+                "#Если Сервер Или ТолстыйКлиентОбычноеПриложение Или ВнешнееСоединение Тогда"
+            ),
+            "{server}: the fence must name the three contexts of the module"
+        );
+    }
+    expect(CLIENT_MODULE, "false", "false", "true", "true");
 }
 
 #[test]
@@ -1174,25 +1244,27 @@ fn the_client_module_attaches_asynchronously_and_understands_the_events() {
 }
 
 #[test]
-fn the_http_service_takes_telegram_updates_and_checks_the_secret() {
+fn the_http_service_has_a_prefixed_root_and_a_bot_in_its_url() {
     let file = XmlFile::load(&object_file("HTTPService", HTTP_SERVICE));
     let doc = file.doc();
     let service = element_children(doc.root_element()).next().unwrap();
-    assert_eq!(
-        text_of(service, &["Properties", "RootURL"]).as_deref(),
-        Some("telegram")
-    );
+    let root_url = text_of(service, &["Properties", "RootURL"]).unwrap_or_default();
+    // A bare "telegram" collides with any other bot's service in the same base.
+    assert_eq!(root_url, "msg_telegram", "RootURL");
     let templates: Vec<_> =
         element_children(child(service, "ChildObjects").expect("URL templates"))
             .filter(|n| n.tag_name().name() == "URLTemplate")
             .collect();
-    let update = templates
-        .iter()
-        .find(|t| text_of(**t, &["Properties", "Template"]).as_deref() == Some("/update"))
-        .expect("URL template /update");
+    assert_eq!(templates.len(), 1, "one URL template");
+    let template = templates[0];
+    assert_eq!(
+        text_of(template, &["Properties", "Template"]).as_deref(),
+        Some("/{bot}"),
+        "the bot is a URL parameter, so one service serves every bot of the base"
+    );
     let module = Module::load(&module_of("HTTPService", HTTP_SERVICE));
     let mut verbs = BTreeSet::new();
-    for method in element_children(child(*update, "ChildObjects").expect("methods of /update")) {
+    for method in element_children(child(template, "ChildObjects").expect("methods")) {
         assert_eq!(method.tag_name().name(), "Method");
         assert!(is_uuid(method.attribute("uuid").unwrap_or("")));
         let verb = text_of(method, &["Properties", "HTTPMethod"]).unwrap();
@@ -1203,48 +1275,499 @@ fn the_http_service_takes_telegram_updates_and_checks_the_secret() {
         assert_eq!(routine.params, 1, "{handler} takes the request");
         verbs.insert(verb);
     }
+    assert_eq!(verbs, BTreeSet::from(["GET".to_owned(), "POST".to_owned()]));
     assert!(
-        verbs.contains("POST"),
-        "/update must accept POST: {verbs:?}"
+        module.strings().any(|s| s == "bot") && module.uses_member("ПараметрыURL"),
+        "the service must read the bot from ПараметрыURL[\"bot\"]"
     );
     assert!(
         module
             .strings()
             .any(|s| s == "X-Telegram-Bot-Api-Secret-Token"),
-        "the secret header is not checked"
+        "the secret header is not passed on"
     );
-    let answers = |status: &str| {
-        module.tokens.windows(4).any(|w| {
-            ident_is(&w[0].0, "HTTPСервисОтвет")
-                && w[1].0 == Token::Punct('(')
-                && w[2].0 == Token::Number(status.to_owned())
-                && w[3].0 == Token::Punct(')')
-        })
-    };
     assert!(
-        answers("401"),
-        "a wrong secret must get a bare 401, with no detail"
+        !module.member_calls("ПринятьОбновлениеWebhook").is_empty(),
+        "the service must hand the update to {BOTS_MODULE}.ПринятьОбновлениеWebhook"
     );
-    assert!(answers("200"), "an accepted update must get 200");
-    let post = element_children(child(*update, "ChildObjects").unwrap())
-        .find(|m| text_of(*m, &["Properties", "HTTPMethod"]).as_deref() == Some("POST"))
-        .and_then(|m| text_of(m, &["Properties", "Handler"]))
-        .unwrap();
-    // The secret is compared before the body is even read.
-    let start = module
+}
+
+#[test]
+fn a_webhook_update_is_stored_before_the_200_and_only_with_the_bots_secret() {
+    let bots = Module::load(&module_of("CommonModule", BOTS_MODULE));
+    let body = routine_tokens(&bots, "ПринятьОбновлениеWebhook");
+    let at = |name: &str| {
+        body.iter()
+            .position(|(t, _)| ident_is(t, name))
+            .unwrap_or_else(|| panic!("ПринятьОбновлениеWebhook never calls {name}"))
+    };
+    let secret = at("СекретыСовпадают");
+    assert!(
+        secret < at("ПрочитатьИзJSON") && secret < at("СохранитьПакет"),
+        "the secret is compared before the body is parsed or stored"
+    );
+    assert!(
+        body.iter().any(|(t, _)| ident_is(t, "КлючСекретаWebhook"))
+            && routine_tokens(&bots, "КлючСекретаWebhook")
+                .iter()
+                .any(|(t, _)| *t == Token::Str("secret_token".into())),
+        "the secret compared is the bot's own secret_token"
+    );
+    // "Принято" (200) after the store; a failed store answers "Сбой" (500) so Telegram redelivers.
+    let accepted: Vec<usize> = body
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| ident_is(&w[0].0, "Возврат") && w[1].0 == Token::Str("Принято".into()))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        accepted
+            .last()
+            .is_some_and(|last| *last > at("СохранитьПакет")),
+        "the final \"Принято\" must come after СохранитьПакет"
+    );
+    assert!(
+        body.iter().any(|(t, _)| *t == Token::Str("Сбой".into())),
+        "a failed store must not be answered 200"
+    );
+    // The service maps the three outcomes to named statuses, never to bare numbers.
+    let service = Module::load(&module_of("HTTPService", HTTP_SERVICE));
+    for outcome in ["Принято", "Отказ"] {
+        assert!(
+            service.strings().any(|s| s == outcome),
+            "the service ignores {outcome:?}"
+        );
+    }
+}
+
+/// Tokens of one routine of a module, from its keyword to its end keyword.
+fn routine_tokens<'m>(module: &'m Module, name: &str) -> &'m [(Token, usize)] {
+    let t = &module.tokens;
+    let start = t
+        .windows(2)
+        .position(|w| {
+            (ident_is(&w[0].0, "Функция") || ident_is(&w[0].0, "Процедура"))
+                && ident_is(&w[1].0, name)
+        })
+        .unwrap_or_else(|| panic!("{}: no routine {name}", module.where_()));
+    let end = t[start..]
+        .iter()
+        .position(|(tok, _)| ident_is(tok, "КонецФункции") || ident_is(tok, "КонецПроцедуры"))
+        .unwrap()
+        + start;
+    &t[start..end]
+}
+
+#[test]
+fn the_role_grants_the_http_services_methods_and_nothing_else() {
+    let object = meta_object(&XmlFile::load(&object_file("Role", ROLE)));
+    assert_eq!(object.kind, "Role");
+    let rights_path = root().join("Roles").join(ROLE).join("Ext/Rights.xml");
+    let file = XmlFile::load(&rights_path);
+    let doc = file.doc();
+    let top = doc.root_element();
+    assert_eq!(top.tag_name().name(), "Rights");
+    assert_eq!(
+        top.tag_name().namespace(),
+        Some("http://v8.1c.ru/8.2/roles")
+    );
+    // A role that takes rights to objects added later would grow with every new object.
+    assert_eq!(
+        text_of(top, &["setForNewObjects"]).as_deref(),
+        Some("false")
+    );
+
+    // Every method of every URL template of the service, as the role names them.
+    let service_file = XmlFile::load(&object_file("HTTPService", HTTP_SERVICE));
+    let service_doc = service_file.doc();
+    let service = element_children(service_doc.root_element()).next().unwrap();
+    let mut methods = BTreeSet::new();
+    for template in element_children(child(service, "ChildObjects").unwrap()) {
+        let template_name = text_of(template, &["Properties", "Name"]).unwrap();
+        for method in element_children(child(template, "ChildObjects").unwrap()) {
+            let method_name = text_of(method, &["Properties", "Name"]).unwrap();
+            methods.insert(format!(
+                "HTTPService.{HTTP_SERVICE}.URLTemplate.{template_name}.Method.{method_name}"
+            ));
+        }
+    }
+    let mut granted = BTreeSet::new();
+    for object in element_children(top).filter(|n| n.tag_name().name() == "object") {
+        let name = text_of(object, &["name"]).unwrap();
+        let rights: Vec<(String, String)> = element_children(object)
+            .filter(|n| n.tag_name().name() == "right")
+            .map(|r| {
+                (
+                    text_of(r, &["name"]).unwrap(),
+                    text_of(r, &["value"]).unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rights,
+            [("Use".to_owned(), "true".to_owned())],
+            "{name}: the role grants Use and nothing else"
+        );
+        assert!(
+            methods.contains(&name),
+            "the role grants {name}, which is not a method of {HTTP_SERVICE}: {methods:?}"
+        );
+        granted.insert(name);
+    }
+    assert_eq!(granted, methods, "every method of the service, each once");
+}
+
+#[test]
+fn the_registers_are_keyed_as_the_queue_needs() {
+    let register = |name: &str| {
+        let file = XmlFile::load(&object_file("InformationRegister", name));
+        let object = meta_object(&file);
+        assert_eq!(
+            object.properties["InformationRegisterPeriodicity"], "Nonperiodical",
+            "{name}"
+        );
+        assert_eq!(object.properties["WriteMode"], "Independent", "{name}");
+        assert_eq!(
+            object.properties["DataLockControlMode"], "Managed",
+            "{name}"
+        );
+        let doc = file.doc();
+        let reg = element_children(doc.root_element()).next().unwrap();
+        let fields = |tag: &str| -> Vec<(String, String)> {
+            element_children(child(reg, "ChildObjects").unwrap())
+                .filter(|n| n.tag_name().name() == tag)
+                .map(|n| {
+                    let props = child(n, "Properties").unwrap();
+                    let ty = child(props, "Type").unwrap();
+                    let kind = text_of(ty, &["Type"]).unwrap();
+                    let size = text_of(ty, &["StringQualifiers", "Length"])
+                        .or_else(|| {
+                            text_of(ty, &["NumberQualifiers", "Digits"]).map(|d| {
+                                let fraction =
+                                    text_of(ty, &["NumberQualifiers", "FractionDigits"]).unwrap();
+                                format!("{d}.{fraction}")
+                            })
+                        })
+                        .unwrap_or_default();
+                    (text_of(props, &["Name"]).unwrap(), format!("{kind} {size}"))
+                })
+                .collect()
+        };
+        (fields("Dimension"), fields("Resource"))
+    };
+    // The queue: one record per bot and update_id, so a redelivered update is recognised. update_id
+    // exceeds 32 bits' worth of digits in no time; 15 digits, no fraction.
+    let (dimensions, resources) = register(UPDATES_REGISTER);
+    assert_eq!(
+        dimensions,
+        [
+            ("Бот".to_owned(), "xs:string 64".to_owned()),
+            (
+                "ИдентификаторОбновления".to_owned(),
+                "xs:decimal 15.0".to_owned()
+            )
+        ]
+    );
+    for needed in ["Чат", "Данные", "Состояние", "Попыток", "СледующаяПопытка"]
+    {
+        assert!(
+            resources.iter().any(|(n, _)| n == needed),
+            "{UPDATES_REGISTER} has no resource {needed}: {resources:?}"
+        );
+    }
+    let (dimensions, resources) = register(BOTS_REGISTER);
+    assert_eq!(dimensions, [("Бот".to_owned(), "xs:string 64".to_owned())]);
+    assert!(resources
+        .iter()
+        .any(|(n, t)| n == "Смещение" && t == "xs:decimal 15.0"));
+    // No secret in the bots register: tokens and passwords go to the safe storage.
+    for (name, _) in &resources {
+        let lower = name.to_lowercase();
+        assert!(
+            !["токен", "секрет", "пароль", "token", "secret", "password"]
+                .iter()
+                .any(|w| lower.contains(w)),
+            "{BOTS_REGISTER}.{name} looks like a secret"
+        );
+    }
+    let (dimensions, _) = register(SECRETS_REGISTER);
+    assert_eq!(
+        dimensions
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        ["Владелец", "Ключ"]
+    );
+}
+
+#[test]
+fn secrets_live_in_the_safe_storage_never_in_a_constant() {
+    let config = configuration();
+    for (kind, name) in &config.children {
+        assert_ne!(
+            kind, "Constant",
+            "constant {name}: secrets must not live in constants"
+        );
+    }
+    for (_, name, module) in all_modules() {
+        assert!(
+            !module.tokens.iter().any(|(t, _)| ident_is(t, "Константы")),
+            "{name} reads or writes a constant"
+        );
+    }
+    let bots = Module::load(&module_of("CommonModule", BOTS_MODULE));
+    // БСП's safe storage when the configuration has it, found through metadata...
+    for call in [
+        "ЗаписатьДанныеВБезопасноеХранилище",
+        "ПрочитатьДанныеИзБезопасногоХранилища",
+        "УдалитьДанныеИзБезопасногоХранилища",
+    ] {
+        assert!(
+            !bots.member_calls(call).is_empty(),
+            "{BOTS_MODULE} never calls БСП's {call}"
+        );
+    }
+    for literal in ["ОбщегоНазначения", "БезопасноеХранилищеДанных"]
+    {
+        assert!(
+            bots.strings().any(|s| s == literal),
+            "{BOTS_MODULE} must look {literal} up in the metadata"
+        );
+    }
+    // ...otherwise the extension's register, to which no role grants any right: only privileged
+    // code reads it.
+    assert!(bots
         .tokens
         .iter()
-        .position(|(t, _)| matches!(t, Token::Ident(n) if *n == post))
-        .unwrap();
-    let first_check = module.tokens[start..]
-        .iter()
-        .position(|(t, _)| ident_is(t, "СекретыСовпадают"));
-    let first_body = module.tokens[start..]
-        .iter()
-        .position(|(t, _)| ident_is(t, "ПолучитьТелоКакСтроку"));
+        .any(|(t, _)| ident_is(t, SECRETS_REGISTER)));
+    let rights = read(&root().join("Roles").join(ROLE).join("Ext/Rights.xml"));
     assert!(
-        first_check.is_some() && first_check < first_body,
-        "{post} must check the secret before reading the body"
+        !rights.contains("InformationRegister."),
+        "the role must not grant any register"
+    );
+    for routine in ["ЗаписатьСекрет", "ПрочитатьСекрет", "УдалитьСекрет"]
+    {
+        let body = routine_tokens(&bots, routine);
+        assert!(
+            body.windows(3)
+                .any(|w| ident_is(&w[0].0, "УстановитьПривилегированныйРежим")
+                    && ident_is(&w[2].0, "Истина")),
+            "{BOTS_MODULE}.{routine} must run in privileged mode"
+        );
+        let r = bots.routine(routine).unwrap();
+        assert!(!r.exported, "{BOTS_MODULE}.{routine} must not be exported");
+    }
+}
+
+#[test]
+fn polling_stores_the_batch_before_next_offset_and_callbacks_are_answered() {
+    let bots = Module::load(&module_of("CommonModule", BOTS_MODULE));
+    let poll = routine_tokens(&bots, "ОпроситьБотаTelegram");
+    let fetch = poll
+        .iter()
+        .position(|(t, _)| ident_is(t, "ПолучитьОбновленияTelegram"))
+        .expect("the poller calls Мсг_Мессенджер.ПолучитьОбновленияTelegram");
+    let store = poll
+        .iter()
+        .position(|(t, _)| ident_is(t, "СохранитьПакет"))
+        .expect("the poller stores each batch");
+    assert!(fetch < store);
+    assert!(
+        poll[store..]
+            .iter()
+            .any(|(t, _)| *t == Token::Str("next_offset".into())),
+        "next_offset is stored with the batch"
+    );
+    // In СохранитьПакет: one transaction, the updates first, the offset after them.
+    let save = routine_tokens(&bots, "СохранитьПакет");
+    let pos = |name: &str| save.iter().position(|(t, _)| ident_is(t, name));
+    let (begin, queue, offset, commit) = (
+        pos("НачатьТранзакцию"),
+        pos("ЗаписатьВОчередь"),
+        pos("Смещение"),
+        pos("ЗафиксироватьТранзакцию"),
+    );
+    assert!(
+        begin.is_some() && begin < queue && queue < offset && offset < commit,
+        "СохранитьПакет: transaction, updates, then next_offset, then commit"
+    );
+    // A redelivered update is not stored twice.
+    let queue_body = routine_tokens(&bots, "ЗаписатьВОчередь");
+    assert!(queue_body.windows(3).any(|w| ident_is(&w[0].0, "Выбран")));
+    // Per chat in order: a failed update holds back the later ones of its chat.
+    let process = routine_tokens(&bots, "ОбработатьПроходОчереди");
+    assert!(process.iter().any(|(t, _)| matches!(t, Token::Str(q) if q.contains("УПОРЯДОЧИТЬ ПО") && q.contains("ИдентификаторОбновления"))));
+    assert!(
+        process.iter().any(|(t, _)| ident_is(t, "Ждут")),
+        "chats with a failed update wait"
+    );
+    // Passes repeat while they find work, so an update stored during a pass is not left waiting.
+    let queue = routine_tokens(&bots, "ОбработатьОчередьБота");
+    assert!(queue
+        .windows(2)
+        .any(|w| ident_is(&w[0].0, "Пока") && ident_is(&w[1].0, "ОбработатьПроходОчереди")));
+    // Exactly once: the record is locked and re-read, the handler runs in the transaction that marks it.
+    let one = routine_tokens(&bots, "ОбработатьОбновление");
+    let pos = |name: &str| {
+        one.iter()
+            .position(|(t, _)| ident_is(t, name))
+            .unwrap_or_else(|| panic!("ОбработатьОбновление never uses {name}"))
+    };
+    assert!(pos("Заблокировать") < pos("Прочитать"));
+    assert!(pos("Прочитать") < pos("ВызватьОбработчикTelegram"));
+    assert!(pos("ВызватьОбработчикTelegram") < pos("ЗафиксироватьТранзакцию"));
+    assert!(
+        pos("ЗаписатьНеудачу") > pos("ОтменитьТранзакцию"),
+        "a failure is kept for a retry"
+    );
+    assert!(bots.strings().any(|s| s == "answerCallbackQuery"));
+    assert!(bots.strings().any(|s| s == "callback_query_id"));
+    // Handlers are found by a fixed name, through metadata.
+    let handlers = routine_tokens(&bots, "МодульОбработчиков");
+    assert!(handlers.windows(4).any(|w| ident_is(&w[0].0, "ОбщиеМодули")
+        && ident_is(&w[2].0, "Найти")
+        && w[3].0 == Token::Punct('(')));
+    assert!(handlers
+        .iter()
+        .any(|(t, _)| *t == Token::Str(HANDLERS_MODULE.into())));
+    // The background jobs run per bot under a key, so a bot never polls twice at once (409).
+    let start = routine_tokens(&bots, "ЗапуститьФоновоеЗадание");
+    assert!(start
+        .iter()
+        .any(|(t, _)| ident_is(t, "ПолучитьФоновыеЗадания")));
+}
+
+#[test]
+fn the_bsl_follows_the_development_standards_this_test_can_see() {
+    // Global methods the standards replace (string search, modal dialogs, the session's local
+    // time on the server, synchronous add-in installation) or that do not exist (Сообщение).
+    const DEPRECATED: &[&str] = &[
+        "Найти",
+        "ТекущаяДата",
+        "Предупреждение",
+        "Вопрос",
+        "ОткрытьФормуМодально",
+        "ВвестиЗначение",
+        "ВвестиСтроку",
+        "ВвестиЧисло",
+        "УстановитьВнешнююКомпоненту",
+        "Сообщение",
+    ];
+    for (_, _, module) in all_modules() {
+        let where_ = module.where_();
+        let text = read(&module.path);
+        let lines: Vec<&str> = text.lines().collect();
+        // Every export method is described: a comment above it, its parameters and its return value.
+        for routine in module.routines.iter().filter(|r| r.exported) {
+            let mut doc = Vec::new();
+            let mut i = routine.line - 1;
+            while i > 0 && lines[i - 1].trim_start().starts_with("//") {
+                doc.push(lines[i - 1]);
+                i -= 1;
+            }
+            let doc = doc.join("\n");
+            assert!(
+                !doc.is_empty(),
+                "{where_}:{}: export {} has no description",
+                routine.line,
+                routine.name
+            );
+            if routine.params > 0 {
+                assert!(
+                    doc.contains("Параметры:"),
+                    "{where_}:{}: {} does not describe its parameters",
+                    routine.line,
+                    routine.name
+                );
+            }
+            if routine.function {
+                assert!(
+                    doc.contains("Возвращаемое значение:"),
+                    "{where_}:{}: {} does not describe its return value",
+                    routine.line,
+                    routine.name
+                );
+            }
+        }
+        // The standard's hyphen in comments, not a dash.
+        for (n, line) in lines.iter().enumerate() {
+            if let Some(at) = line.find("//") {
+                if line[..at].matches('"').count() % 2 == 0 {
+                    assert!(
+                        !line[at..].contains('—') && !line[at..].contains('–'),
+                        "{where_}:{}: a dash in a comment; the standard writes \"-\"",
+                        n + 1
+                    );
+                }
+            }
+        }
+        let t = &module.tokens;
+        for (i, (token, line)) in t.iter().enumerate() {
+            let after_dot = i > 0 && t[i - 1].0 == Token::Punct('.');
+            let call = t.get(i + 1).map(|x| &x.0) == Some(&Token::Punct('('));
+            // Вычислить/Выполнить only on a constant string, never on one built from data.
+            if !after_dot && call && (ident_is(token, "Вычислить") || ident_is(token, "Выполнить"))
+            {
+                assert!(
+                    matches!(t.get(i + 2).map(|x| &x.0), Some(Token::Str(_)))
+                        && t.get(i + 3).map(|x| &x.0) == Some(&Token::Punct(')')),
+                    "{where_}:{line}: Вычислить/Выполнить on a built string"
+                );
+            }
+            if !after_dot && call {
+                for word in DEPRECATED {
+                    assert!(
+                        !ident_is(token, word),
+                        "{where_}:{line}: {word}() is deprecated or does not exist"
+                    );
+                }
+            }
+            // HTTP statuses by name: no bare number in Новый HTTPСервисОтвет(…).
+            if ident_is(token, "HTTPСервисОтвет") && call {
+                assert!(
+                    !matches!(t.get(i + 2).map(|x| &x.0), Some(Token::Number(_))),
+                    "{where_}:{line}: a bare HTTP status; use a named function"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn bslfmt_finds_every_module_parsed_and_formatted() {
+    // bslfmt (PyPI, scripts/deps/extension.pip): a BSL formatter that parses blocks, regions and
+    // brackets and formats to 1C's standards; --check fails on a module it cannot parse or would change.
+    let modules: Vec<PathBuf> = files("bsl");
+    assert!(modules.len() >= 4);
+    let out = Command::new("bslfmt")
+        .arg("--check")
+        .args(&modules)
+        .output()
+        .expect(
+            "bslfmt is not installed: python3 -m pip install bslfmt (scripts/install-deps.sh does)",
+        );
+    assert!(
+        out.status.success(),
+        "bslfmt --check: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // And it does fail on a module it cannot parse (so the check above can fail).
+    let dir = common::temp_dir("bslfmt");
+    let broken = dir.join("broken.bsl");
+    std::fs::write(
+        &broken,
+        "Процедура П()\n\tЕсли Истина Тогда\nКонецПроцедуры\n",
+    )
+    .unwrap();
+    let refused = Command::new("bslfmt")
+        .arg("--check")
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "bslfmt accepted an unbalanced module"
     );
 }
 
@@ -1325,10 +1848,17 @@ fn the_bsl_checker_itself_catches_what_it_claims_to() {
     assert!(check("Процедура П()\n\tТекст = \"многострочная\n\t|строка с \"\"кавычками\"\" и словом Процедура\";\nКонецПроцедуры\n"));
 }
 
+/// The documents whose BSL snippets and object names are checked.
+fn documents() -> Vec<(String, String)> {
+    let crate_root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    ["README.md", "docs/ru/extension.md", "docs/en/extension.md"]
+        .iter()
+        .map(|name| (name.to_string(), read(&crate_root.join(name))))
+        .collect()
+}
+
 #[test]
-fn the_guide_examples_balance_and_call_only_what_the_modules_export() {
-    let guide_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let guide = read(&guide_path);
+fn the_docs_examples_balance_and_call_only_what_the_modules_export() {
     let modules = all_modules();
     let common: HashMap<String, &Module> = modules
         .iter()
@@ -1338,50 +1868,174 @@ fn the_guide_examples_balance_and_call_only_what_the_modules_export() {
     let dir = common::temp_dir("guide");
     let mut blocks = 0;
     let mut calls = 0;
-    for (index, block) in guide.split("```bsl\n").skip(1).enumerate() {
-        let code = block.split("```").next().unwrap();
-        // A fragment of a procedure body is checked inside one.
-        let whole = if code.contains("Процедура ") || code.contains("Функция ") {
-            code.to_owned()
-        } else {
-            format!("Процедура Пример()\n{code}\nКонецПроцедуры\n")
-        };
-        let path = dir.join(format!("guide-example-{index}.bsl"));
-        std::fs::write(&path, format!("{BOM}{whole}")).unwrap();
-        let example = Module::load(&path);
-        blocks += 1;
-        let t = &example.tokens;
-        for (i, (token, line)) in t.iter().enumerate() {
-            if let (
-                Token::Ident(target),
-                Some((Token::Punct('.'), _)),
-                Some((Token::Ident(routine), _)),
-                Some((Token::Punct('('), _)),
-            ) = (token, t.get(i + 1), t.get(i + 2), t.get(i + 3))
+    for (doc_name, text) in documents() {
+        let mut in_doc = 0;
+        for (index, block) in text.split("```bsl\n").skip(1).enumerate() {
+            let code = block.split("```").next().unwrap();
+            // A fragment of a procedure body is checked inside one.
+            let whole = if code.contains("Процедура ") || code.contains("Функция ")
             {
-                if let Some(module) = common.get(target) {
-                    let found = module.routine(routine).unwrap_or_else(|| {
-                        panic!("README.md, example {index}, line {line}: {target}.{routine} does not exist")
-                    });
+                code.to_owned()
+            } else {
+                format!("Процедура Пример()\n{code}\nКонецПроцедуры\n")
+            };
+            let path = dir.join(format!(
+                "example-{}-{index}.bsl",
+                doc_name.replace('/', "-")
+            ));
+            std::fs::write(&path, format!("{BOM}{whole}")).unwrap();
+            let example = std::panic::catch_unwind(|| Module::load(&path))
+                .unwrap_or_else(|_| panic!("{doc_name}, BSL example {index} does not parse"));
+            blocks += 1;
+            in_doc += 1;
+            let t = &example.tokens;
+            for (i, (token, line)) in t.iter().enumerate() {
+                let after_dot = i > 0 && t[i - 1].0 == Token::Punct('.');
+                let after_new = i > 0 && ident_is(&t[i - 1].0, "Новый");
+                if !after_dot
+                    && !after_new
+                    && t.get(i + 1).map(|x| &x.0) == Some(&Token::Punct('('))
+                {
+                    // Сообщение(…) is not a global method of the platform (Сообщить is).
                     assert!(
-                        found.exported,
-                        "README.md: {target}.{routine} is not exported"
+                        !ident_is(token, "Сообщение"),
+                        "{doc_name}, example {index}, line {line}: Сообщение() is not a global method; use Сообщить()"
                     );
-                    let args = argument_count(t, i + 3);
-                    assert!(
-                        args <= found.params,
-                        "README.md, example {index}, line {line}: {target}.{routine} takes {} parameters, given {args}",
-                        found.params
+                }
+                if let (
+                    Token::Ident(target),
+                    Some((Token::Punct('.'), _)),
+                    Some((Token::Ident(routine), _)),
+                    Some((Token::Punct('('), _)),
+                ) = (token, t.get(i + 1), t.get(i + 2), t.get(i + 3))
+                {
+                    if let Some(module) = common.get(target) {
+                        let found = module.routine(routine).unwrap_or_else(|| {
+                            panic!("{doc_name}, example {index}, line {line}: {target}.{routine} does not exist")
+                        });
+                        assert!(
+                            found.exported,
+                            "{doc_name}: {target}.{routine} is not exported"
+                        );
+                        let args = argument_count(t, i + 3);
+                        assert!(
+                            args <= found.params,
+                            "{doc_name}, example {index}, line {line}: {target}.{routine} takes {} parameters, given {args}",
+                            found.params
+                        );
+                        calls += 1;
+                    } else if target.starts_with("Мсг_") {
+                        panic!("{doc_name}, example {index}, line {line}: {target} is not a common module of the extension");
+                    }
+                }
+            }
+            // A snippet that attaches the add-in attaches it from the extension's template.
+            for s in example.strings() {
+                if let Some(template) = s.strip_prefix("ОбщийМакет.") {
+                    assert_eq!(
+                        template, TEMPLATE,
+                        "{doc_name}, example {index}: template {s}"
                     );
-                    calls += 1;
                 }
             }
         }
+        if doc_name != "docs/en/extension.md" {
+            assert!(in_doc >= 3, "{doc_name}: too few BSL examples ({in_doc})");
+        }
     }
     assert!(
-        blocks >= 7 && calls >= 20,
+        blocks >= 12 && calls >= 30,
         "too few BSL examples checked: {blocks} blocks, {calls} calls"
     );
+}
+
+#[test]
+fn every_object_the_docs_name_exists() {
+    let config = configuration();
+    let listed: BTreeSet<String> = config.children.iter().map(|(_, n)| n.clone()).collect();
+    let modules = all_modules();
+    let prefix = config.properties["NamePrefix"].clone();
+    let mut named = 0;
+    for (doc_name, text) in documents() {
+        let chars: Vec<char> = text.chars().collect();
+        let word = |start: usize| -> String {
+            chars[start..]
+                .iter()
+                .take_while(|c| c.is_alphanumeric() || **c == '_')
+                .collect()
+        };
+        let mut i = 0;
+        while i < chars.len() {
+            let boundary = i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+            let rest: String = chars[i..(i + prefix.chars().count()).min(chars.len())]
+                .iter()
+                .collect();
+            if boundary && rest == prefix {
+                let name = word(i);
+                i += name.chars().count();
+                if name.ends_with('_') || name == prefix {
+                    continue; // a key prefix such as Мсг_ОпросTelegram_ or the prefix itself
+                }
+                named += 1;
+                assert!(
+                    listed.contains(&name),
+                    "{doc_name} names {name}, which is not an object of the extension"
+                );
+                // Мсг_Модуль.Функция: the function exists and is exported.
+                if chars.get(i) == Some(&'.') {
+                    let member = word(i + 1);
+                    if let Some((_, _, module)) = modules
+                        .iter()
+                        .find(|(k, n, _)| k == "CommonModule" && *n == name)
+                    {
+                        if !member.is_empty() {
+                            assert!(
+                                module.routine(&member).is_some_and(|r| r.exported),
+                                "{doc_name} names {name}.{member}, which the module does not export"
+                            );
+                        }
+                    }
+                }
+                continue;
+            }
+            i += 1;
+        }
+        for (old, why) in [
+            (
+                "ОбщийМакет.КомпонентаMessenger",
+                "the template is ОбщийМакет.Мсг_КомпонентаMessenger",
+            ),
+            ("/hs/telegram/", "the service's root URL is msg_telegram"),
+            (
+                "Мсг_СекретWebhookTelegram",
+                "the secret lives in the safe storage",
+            ),
+            (
+                "Мсг_МессенджерПереопределяемый",
+                "handlers live in МессенджерОбработчики",
+            ),
+        ] {
+            assert!(!text.contains(old), "{doc_name} still says {old}: {why}");
+        }
+    }
+    assert!(named >= 30, "too few object names checked: {named}");
+    // The form example needs its ВнешнееСобытие handler assigned, and the docs say where.
+    for (doc_name, text) in documents() {
+        if doc_name.starts_with("docs/") {
+            assert!(
+                text.contains("ВнешнееСобытие"),
+                "{doc_name} does not say how to assign the form's ВнешнееСобытие handler"
+            );
+            assert!(
+                text.contains("config apply"),
+                "{doc_name} does not give the ibcmd apply step"
+            );
+            assert!(
+                text.contains("/UpdateDBCfg"),
+                "{doc_name} does not give Designer's apply step"
+            );
+        }
+    }
 }
 
 #[test]
@@ -1414,6 +2068,21 @@ fn scripts_extension_sh_assembles_a_loadable_copy_around_the_bundle() {
         "scripts/extension.sh failed: {}",
         String::from_utf8_lossy(&done.stderr)
     );
+
+    // The commands it prints apply the extension, not only import it (else /hs/ answers 404).
+    let printed = String::from_utf8_lossy(&done.stdout);
+    for step in [
+        format!("/UpdateDBCfg -Extension {EXTENSION_NAME}"),
+        "ibcmd infobase config import".to_owned(),
+        "ibcmd infobase config apply".to_owned(),
+        format!("--extension={EXTENSION_NAME}"),
+        "--safe-mode=no".to_owned(),
+    ] {
+        assert!(
+            printed.contains(&step),
+            "scripts/extension.sh does not print {step}:\n{printed}"
+        );
+    }
 
     // The copy holds every file of the dump, and the template holds the bundle byte for byte.
     let copy = out.join(EXTENSION_NAME);
