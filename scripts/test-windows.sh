@@ -9,7 +9,7 @@
 # Usage: scripts/test-windows.sh [-h]
 #
 # The i686 DLL is built and checked statically (PE32, imports, exports) but not run: wine64 on
-# Debian 12 cannot run 32-bit code, and wine32 needs the i386 architecture (see README.md, section Windows).
+# Debian 12 cannot run 32-bit code, and wine32 needs the i386 architecture (see docs/en/platforms.md).
 # Everything it makes stays in target/ (build-std cache, wine prefix), so a second run takes
 # seconds plus the link.
 set -euo pipefail

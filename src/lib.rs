@@ -4,7 +4,7 @@
 //! exports, `Messenger`, with `Новый("AddIn.<Имя>.Messenger")`. The object makes self-signed
 //! certificates for a web publication, points a Telegram bot at it and diagnoses the webhook,
 //! and sends and receives XMPP messages. The contract with 1C code (names in English and
-//! Russian, parameters, results, errors) is in the README.
+//! Russian, parameters, results, errors) is in docs/ru/reference.md and docs/en/reference.md.
 //!
 //! Layers, data flowing one way:
 //! - this file: the exported C functions, nothing else;
