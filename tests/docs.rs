@@ -15,8 +15,7 @@ fn root() -> &'static Path {
 }
 
 fn read(relative: &str) -> String {
-    std::fs::read_to_string(root().join(relative))
-        .unwrap_or_else(|e| panic!("{relative}: {e}"))
+    std::fs::read_to_string(root().join(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
 }
 
 /// Every Markdown file of the README and docs/, as paths relative to the crate root.
@@ -78,11 +77,17 @@ fn the_readme_is_short_and_names_what_ships() {
         "Windows 7 SP1",
         "<a name=\"english\"></a>",
     ] {
-        assert!(readme.contains(needed), "README.md does not mention {needed}");
+        assert!(
+            readme.contains(needed),
+            "README.md does not mention {needed}"
+        );
     }
     // The scripts it names exist.
     for script in ["demo.sh", "test.sh", "build-release.sh", "extension.sh"] {
-        assert!(root().join("scripts").join(script).is_file(), "no scripts/{script}");
+        assert!(
+            root().join("scripts").join(script).is_file(),
+            "no scripts/{script}"
+        );
     }
 }
 
@@ -91,7 +96,10 @@ fn every_relative_link_reaches_a_file_and_every_anchor_exists() {
     let mut checked = 0;
     for file in markdown_files() {
         let text = read(&file);
-        let dir = Path::new(&file).parent().unwrap_or(Path::new("")).to_path_buf();
+        let dir = Path::new(&file)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
         for target in links(&text) {
             if target.starts_with("http://") || target.starts_with("https://") {
                 continue;
