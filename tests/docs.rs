@@ -1,4 +1,4 @@
-//! The documentation kept true: the README stays short and points at pages that exist, every
+//! The documentation kept true: the READMEs (README.md in Russian, README.en.md its twin) stay short and points at pages that exist, every
 //! user page has its counterpart in the other language, and the reference lists every member the
 //! built library shows 1C, by both names and with the parameter count 1C sees.
 //! (The BSL examples and the extension's object names are checked by tests/extension.rs.)
@@ -20,7 +20,7 @@ fn read(relative: &str) -> String {
 
 /// Every Markdown file of the README and docs/, as paths relative to the crate root.
 fn markdown_files() -> Vec<String> {
-    let mut files = vec!["README.md".to_string()];
+    let mut files = vec!["README.md".to_string(), "README.en.md".to_string()];
     for dir in ["docs/ru", "docs/en", "docs/dev"] {
         let mut names: Vec<String> = std::fs::read_dir(root().join(dir))
             .unwrap_or_else(|e| panic!("{dir}: {e}"))
@@ -62,27 +62,28 @@ fn links(text: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_readme_is_short_and_names_what_ships() {
-    let readme = read("README.md");
-    assert!(
-        readme.len() <= 10 * 1024,
-        "README.md is {} bytes; details belong in docs/",
-        readme.len()
-    );
-    for needed in [
-        "scripts/demo.sh",
-        "scripts/test.sh",
-        "scripts/build-release.sh",
-        "glibc ≥ 2.17",
-        "Windows 7 SP1",
-        "<a name=\"english\"></a>",
-    ] {
+fn the_readmes_are_short_and_name_what_ships() {
+    for name in ["README.md", "README.en.md"] {
+        let readme = read(name);
         assert!(
-            readme.contains(needed),
-            "README.md does not mention {needed}"
+            readme.len() <= 10 * 1024,
+            "{name} is {} bytes; details belong in docs/",
+            readme.len()
         );
+        for needed in [
+            "scripts/demo.sh",
+            "scripts/test.sh",
+            "scripts/build-release.sh",
+            "glibc ≥ 2.17",
+            "Windows 7 SP1",
+            "```bsl",
+        ] {
+            assert!(readme.contains(needed), "{name} does not mention {needed}");
+        }
     }
-    // The scripts it names exist.
+    assert!(read("README.md").contains("(README.en.md)"));
+    assert!(read("README.en.md").contains("(README.md)"));
+    // The scripts they name exist.
     for script in ["demo.sh", "test.sh", "build-release.sh", "extension.sh"] {
         assert!(
             root().join("scripts").join(script).is_file(),
@@ -146,12 +147,11 @@ fn every_user_page_exists_in_both_languages() {
     assert_eq!(ru, en, "docs/ru and docs/en differ");
     assert!(ru.len() >= 8, "too few pages: {ru:?}");
     // Each page is linked from the README in its language.
-    let readme = read("README.md");
     for page in &ru {
-        for lang in ["ru", "en"] {
+        for (readme, lang) in [("README.md", "ru"), ("README.en.md", "en")] {
             assert!(
-                readme.contains(&format!("(docs/{lang}/{page})")),
-                "README.md does not link docs/{lang}/{page}"
+                read(readme).contains(&format!("(docs/{lang}/{page})")),
+                "{readme} does not link docs/{lang}/{page}"
             );
         }
     }
@@ -196,6 +196,23 @@ fn the_reference_lists_every_member_by_both_names_with_its_parameters() {
         methods += 1;
     }
     assert!(methods >= 16, "too few methods listed: {methods}");
+    for method in listing["methods"].as_array().unwrap() {
+        let (ru_name, en_name) = (
+            method["ru"].as_str().unwrap(),
+            method["en"].as_str().unwrap(),
+        );
+        for readme in ["README.md", "README.en.md"] {
+            let pair = if readme == "README.md" {
+                format!("`{ru_name}` / `{en_name}`")
+            } else {
+                format!("`{en_name}` / `{ru_name}`")
+            };
+            assert!(
+                read(readme).contains(&pair),
+                "{readme} does not list {pair}"
+            );
+        }
+    }
     for property in listing["properties"].as_array().unwrap() {
         let (ru_name, en_name) = (
             property["ru"].as_str().unwrap(),

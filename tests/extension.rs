@@ -1852,7 +1852,7 @@ fn the_bsl_checker_itself_catches_what_it_claims_to() {
 /// the user documentation, in both languages.
 fn documents() -> Vec<(String, String)> {
     let crate_root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut names = vec!["README.md".to_string()];
+    let mut names = vec!["README.md".to_string(), "README.en.md".to_string()];
     for lang in ["ru", "en"] {
         let mut pages: Vec<String> = std::fs::read_dir(crate_root.join("docs").join(lang))
             .unwrap()
