@@ -30,8 +30,9 @@ pub fn provider() -> Arc<CryptoProvider> {
         .clone()
 }
 
-/// The operating system's roots, read once per process (it takes tens of milliseconds). Where the
-/// system has none that rustls can use (a bare container), Mozilla's list stands in.
+/// The operating system's roots, read once per process (it takes tens of milliseconds: ~150
+/// files on Debian). Where the system has none that rustls can use (a bare container), Mozilla's
+/// list stands in. Read only when a server's certificate needs them (see [`TrustedOrWebPki`]).
 fn system_roots() -> &'static RootCertStore {
     static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
     ROOTS.get_or_init(|| {
@@ -57,36 +58,23 @@ pub fn client_config(
             reason: e.to_string(),
         })?;
     let config = match verification {
-        Verification::Verify => {
-            let mut roots = system_roots().clone();
-            for cert in trusted.certificates() {
-                roots.add(cert.clone()).map_err(|e| Error::TlsConfig {
-                    reason: e.to_string(),
-                })?;
-            }
-            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
-                Arc::new(roots),
-                provider(),
-            )
-            .build()
-            .map_err(|e| Error::TlsConfig {
-                reason: e.to_string(),
-            })?;
-            let verifier = TrustedOrWebPki {
-                pinned: trusted.certificates().to_vec(),
-                webpki,
-            };
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verifier))
-                .with_no_client_auth()
-        }
+        Verification::Verify => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(TrustedOrWebPki::new(trusted)?))
+            .with_no_client_auth(),
         Verification::DangerAcceptAnyCertificate => builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider())))
             .with_no_client_auth(),
     };
     Ok(Arc::new(config))
+}
+
+/// A chain verifier over the given roots.
+fn webpki_over(roots: RootCertStore) -> Result<Arc<rustls::client::WebPkiServerVerifier>, String> {
+    rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// The usual chain verification, plus one case it refuses: the server presents exactly a
@@ -97,10 +85,59 @@ pub fn client_config(
 /// is what an administrator copies from a self-signed XMPP server or a local Bot API. Trusting
 /// those exact bytes is a pin, as strong as the chain check: the handshake signature still has
 /// to be made with its key. Its validity dates are still checked.
+///
+/// The system's roots are read only when needed: a server that TrustedCertificates verify (as a
+/// chain or as a pin) never costs the ~150 files of the system store, which a one-shot send to a
+/// self-signed XMPP server would otherwise read on every call of a fresh process.
 #[derive(Debug)]
 struct TrustedOrWebPki {
     pinned: Vec<CertificateDer<'static>>,
-    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    /// Chains to TrustedCertificates alone; `None` when there are none.
+    trusted_only: Option<Arc<rustls::client::WebPkiServerVerifier>>,
+    /// Chains to the system roots plus TrustedCertificates, made at the first certificate the
+    /// above could not verify.
+    with_system: OnceLock<Result<Arc<rustls::client::WebPkiServerVerifier>, String>>,
+}
+
+impl TrustedOrWebPki {
+    fn new(trusted: &TrustedCertificates) -> Result<TrustedOrWebPki, Error> {
+        let trusted_only = if trusted.is_empty() {
+            None
+        } else {
+            let mut roots = RootCertStore::empty();
+            for cert in trusted.certificates() {
+                roots.add(cert.clone()).map_err(|e| Error::TlsConfig {
+                    reason: e.to_string(),
+                })?;
+            }
+            Some(webpki_over(roots).map_err(|reason| Error::TlsConfig { reason })?)
+        };
+        Ok(TrustedOrWebPki {
+            pinned: trusted.certificates().to_vec(),
+            trusted_only,
+            with_system: OnceLock::new(),
+        })
+    }
+
+    /// Whether the system's roots were needed (for tests).
+    #[cfg(test)]
+    fn consulted_system_roots(&self) -> bool {
+        self.with_system.get().is_some()
+    }
+
+    fn with_system(&self) -> Result<&Arc<rustls::client::WebPkiServerVerifier>, rustls::Error> {
+        self.with_system
+            .get_or_init(|| {
+                let mut roots = system_roots().clone();
+                for cert in &self.pinned {
+                    // Each was accepted as a root when TrustedCertificates was parsed.
+                    let _ = roots.add(cert.clone());
+                }
+                webpki_over(roots)
+            })
+            .as_ref()
+            .map_err(|reason| rustls::Error::General(reason.clone()))
+    }
 }
 
 impl ServerCertVerifier for TrustedOrWebPki {
@@ -112,45 +149,61 @@ impl ServerCertVerifier for TrustedOrWebPki {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.webpki.verify_server_cert(
+        if let Some(trusted_only) = &self.trusted_only {
+            let verdict = trusted_only.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            );
+            if verdict.is_ok() {
+                return verdict;
+            }
+        }
+        if self
+            .pinned
+            .iter()
+            .any(|p| p.as_ref() == end_entity.as_ref())
+        {
+            if !within_validity(end_entity, now) {
+                return Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::Expired,
+                ));
+            }
+            // The name still has to match, except for a self-signed certificate: that one was
+            // copied from the very server, often reached by an address its name does not cover
+            // (an IP, a local name), and its exact bytes are the whole trust.
+            if !is_self_signed(end_entity) {
+                let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+                rustls::client::verify_server_name(&parsed, server_name)?;
+            }
+            return Ok(ServerCertVerified::assertion());
+        }
+        self.with_system()?.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
-        );
-        if verdict.is_ok()
-            || !self
-                .pinned
-                .iter()
-                .any(|p| p.as_ref() == end_entity.as_ref())
-        {
-            return verdict;
-        }
-        if !within_validity(end_entity, now) {
-            return Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::Expired,
-            ));
-        }
-        // The name still has to match, except for a self-signed certificate: that one was
-        // copied from the very server, often reached by an address its name does not cover
-        // (an IP, a local name), and its exact bytes are the whole trust.
-        if !is_self_signed(end_entity) {
-            let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
-            rustls::client::verify_server_name(&parsed, server_name)?;
-        }
-        Ok(ServerCertVerified::assertion())
+        )
     }
 
-    // Handshake signatures are checked exactly as webpki checks them: the pin covers the
-    // certificate, never the proof that the server holds its key.
+    // Handshake signatures are checked exactly as webpki checks them (the same algorithms of
+    // the same provider): the pin covers the certificate, never the proof that the server
+    // holds its key.
     fn verify_tls12_signature(
         &self,
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -159,11 +212,18 @@ impl ServerCertVerifier for TrustedOrWebPki {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.webpki.supported_verify_schemes()
+        provider()
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -252,5 +312,39 @@ mod tests {
         assert!(client_config(&trusted, Verification::Verify).is_ok());
         assert!(client_config(&trusted, Verification::DangerAcceptAnyCertificate).is_ok());
         assert!(!system_roots().is_empty());
+    }
+
+    fn self_signed(name: &str) -> (String, CertificateDer<'static>) {
+        let made = rcgen::generate_simple_self_signed(vec![name.to_owned()]).unwrap();
+        (made.cert.pem(), made.cert.der().clone())
+    }
+
+    #[test]
+    fn a_server_the_trusted_certificates_verify_never_reads_the_system_roots() {
+        let (pem, der) = self_signed("localhost");
+        let trusted = TrustedCertificates::from_pem(&pem).unwrap();
+        let verifier = TrustedOrWebPki::new(&trusted).unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        assert!(verifier
+            .verify_server_cert(&der, &[], &name, &[], UnixTime::now())
+            .is_ok());
+        assert!(!verifier.consulted_system_roots());
+        // Another server's certificate: only now are the system's roots asked, and they refuse.
+        let (_, other) = self_signed("localhost");
+        assert!(verifier
+            .verify_server_cert(&other, &[], &name, &[], UnixTime::now())
+            .is_err());
+        assert!(verifier.consulted_system_roots());
+    }
+
+    #[test]
+    fn without_trusted_certificates_the_system_roots_decide() {
+        let verifier = TrustedOrWebPki::new(&TrustedCertificates::default()).unwrap();
+        let (_, der) = self_signed("localhost");
+        let name = ServerName::try_from("localhost").unwrap();
+        assert!(verifier
+            .verify_server_cert(&der, &[], &name, &[], UnixTime::now())
+            .is_err());
+        assert!(verifier.consulted_system_roots());
     }
 }
