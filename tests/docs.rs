@@ -228,3 +228,162 @@ fn the_reference_lists_every_member_by_both_names_with_its_parameters() {
         );
     }
 }
+
+/// Every `.rs` file under `dir`, recursively, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Whether `s` has the shape of an error code: upper-case letters and digits, starting with a
+/// letter, at least two characters (`INTERNAL`, `ARG_TYPE`).
+fn code_shaped(s: &str) -> bool {
+    s.len() >= 2
+        && s.starts_with(|c: char| c.is_ascii_uppercase())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && !s.ends_with('_')
+        && !s.contains("__")
+}
+
+/// The string literals of a piece of Rust source (no escapes needed: codes have none).
+fn string_literals(source: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        found.push(&after[..end]);
+        rest = &after[end + 1..];
+    }
+    found
+}
+
+/// Every error code the code can produce: the code-shaped string literals in the bodies of
+/// `fn code(&self)` (the `Localized` implementations and the add-in's interface problems),
+/// each body found by counting braces from its opening one.
+fn error_codes_in_source() -> BTreeSet<String> {
+    let mut codes = BTreeSet::new();
+    let mut bodies = 0;
+    for file in rust_files(&root().join("src")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("fn code(&self)") {
+            rest = &rest[at + "fn code(&self)".len()..];
+            // A declaration without a body (the trait's) ends with `;` before any `{`.
+            let (Some(open), semicolon) = (rest.find('{'), rest.find(';')) else {
+                break;
+            };
+            if semicolon.is_some_and(|s| s < open) {
+                continue;
+            }
+            let mut depth = 0;
+            let mut close = None;
+            for (i, c) in rest[open..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            close = Some(open + i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let close =
+                close.unwrap_or_else(|| panic!("{}: unbalanced braces in fn code", file.display()));
+            codes.extend(
+                string_literals(&rest[open..close])
+                    .into_iter()
+                    .filter(|s| code_shaped(s))
+                    .map(str::to_owned),
+            );
+            bodies += 1;
+            rest = &rest[close..];
+        }
+    }
+    assert!(bodies >= 8, "too few fn code bodies found: {bodies}");
+    codes
+}
+
+/// The backticked tokens of the table rows of a Markdown text (lines starting with `|`), and
+/// separately the first cell of each row when it is one backticked token.
+fn table_tokens(text: &str) -> (Vec<String>, Vec<String>) {
+    let (mut all, mut first) = (Vec::new(), Vec::new());
+    for line in text.lines().filter(|l| l.trim_start().starts_with('|')) {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split(" | ").collect();
+        if let Some(cell) = cells.first().map(|c| c.trim()) {
+            if let Some(token) = cell.strip_prefix('`').and_then(|c| c.strip_suffix('`')) {
+                if !token.contains('`') {
+                    first.push(token.to_owned());
+                }
+            }
+        }
+        let mut rest = line;
+        while let Some(start) = rest.find('`') {
+            let after = &rest[start + 1..];
+            let Some(end) = after.find('`') else { break };
+            all.push(after[..end].to_owned());
+            rest = &after[end + 1..];
+        }
+    }
+    (all, first)
+}
+
+#[test]
+fn every_error_code_is_documented_in_both_languages() {
+    let codes = error_codes_in_source();
+    assert!(
+        codes.len() >= 100,
+        "only {} error codes found in src/: the scan is broken",
+        codes.len()
+    );
+    for page in ["docs/ru/errors.md", "docs/en/errors.md"] {
+        let text = read(page);
+        let missing: Vec<&String> = codes
+            .iter()
+            .filter(|code| !text.contains(&format!("`{code}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{page} does not document {} code(s): {missing:?}",
+            missing.len()
+        );
+        // The reverse: a table names no code the code cannot produce (a stale or misspelt row).
+        let (tokens, first_cells) = table_tokens(&text);
+        let stale: BTreeSet<&String> = tokens
+            .iter()
+            .filter(|t| code_shaped(t) && t.contains('_'))
+            .chain(first_cells.iter())
+            .filter(|t| !codes.contains(*t))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "{page} documents code(s) the source cannot produce: {stale:?}"
+        );
+        // Each code has its own row.
+        let rows: BTreeSet<&String> = first_cells.iter().collect();
+        assert_eq!(rows.len(), first_cells.len(), "{page}: a code has two rows");
+        assert_eq!(
+            rows.len(),
+            codes.len(),
+            "{page}: the tables have {} code rows, the source {} codes",
+            rows.len(),
+            codes.len()
+        );
+    }
+}
