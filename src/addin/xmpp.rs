@@ -73,9 +73,11 @@ pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
     let login = xmpp::LoginOptions::from_send_options(&settings, jid, &options)
         .map_err(|e| xmpp_error(args, e))?;
     // One session per object: a new XmppConnect replaces the old one, keeping what it
-    // received and nobody took yet.
-    let carry = match m.xmpp.take() {
-        Some(mut old) => {
+    // received and nobody took yet and the fates of what it sent. Should the new one not come
+    // up, the old one stays (closed) with both, so nothing is lost to a failed reconnection.
+    let mut old = m.xmpp.take();
+    let carry = match old.as_mut() {
+        Some(old) => {
             old.disconnect();
             old.take_inbox()
         }
@@ -93,11 +95,24 @@ pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
         status: options.status.clone(),
         priority: options.priority,
     };
-    let client = session::Client::connect(config, password, observer, carry)
-        .map_err(|e| xmpp_error(args, e))?;
-    let info = client.info.clone();
-    m.xmpp = Some(client);
-    super::json(args.method, &info)
+    match session::Client::connect(config, password, observer, VecDeque::new()) {
+        Ok(client) => {
+            client.prepend_inbox(carry);
+            if let Some(old) = &old {
+                client.inherit_status(old);
+            }
+            let info = client.info.clone();
+            m.xmpp = Some(client);
+            super::json(args.method, &info)
+        }
+        Err(e) => {
+            if let Some(old) = old {
+                old.prepend_inbox(carry);
+                m.xmpp = Some(old);
+            }
+            Err(xmpp_error(args, e))
+        }
+    }
 }
 
 pub(super) fn session_send(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {

@@ -346,6 +346,35 @@ impl Client {
             .map(|mut i| std::mem::take(&mut i.messages))
             .unwrap_or_default()
     }
+
+    /// Puts messages received earlier (by a session this one replaces, or by this one before
+    /// a failed replacement) in front of the inbox, so that XmppReceive still gives them first.
+    pub fn prepend_inbox(&self, mut earlier: VecDeque<Incoming>) {
+        if earlier.is_empty() {
+            return;
+        }
+        if let Ok(mut inbox) = self.shared.inbox.lock() {
+            earlier.append(&mut inbox.messages);
+            inbox.messages = earlier;
+        }
+        self.shared.arrived.notify_all();
+    }
+
+    /// Takes over the delivery records of the session this one replaces (a second
+    /// XmppConnect), so that XmppSendStatus still answers for what the old one sent. Only while
+    /// this session has sent nothing yet: its own records are never mixed with older ones.
+    pub fn inherit_status(&self, older: &Client) {
+        if Arc::ptr_eq(&self.shared, &older.shared) {
+            return;
+        }
+        let (Ok(mut mine), Ok(mut theirs)) = (self.shared.book.lock(), older.shared.book.lock())
+        else {
+            return;
+        };
+        if mine.is_empty() {
+            std::mem::swap(&mut *mine, &mut *theirs);
+        }
+    }
 }
 
 impl Drop for Client {

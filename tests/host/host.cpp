@@ -1118,8 +1118,9 @@ static std::string session_connect(Session& s, const std::string& who, const std
     return ok ? full : "";
 }
 
-// `from` sends `text` to `to_jid`; `to` must get it from XmppReceive(5) and as an XmppMessage event.
-static void session_exchange(Session& from, const std::string& from_jid, Session& to, const std::string& to_jid, const std::string& text, const std::string& what) {
+// `from` sends `text` to `to_jid`; `to` must get it from XmppReceive(5) and as an XmppMessage
+// event. Returns the message's id.
+static std::string session_exchange(Session& from, const std::string& from_jid, Session& to, const std::string& to_jid, const std::string& text, const std::string& what) {
     auto sent = from.call("XmppSend", {A_str(to_jid), A_str(text)});
     std::string id;
     check(sent.ok && json_token(sent.value, "acked") == "true" && json_string(sent.value, "id", id) && !id.empty(),
@@ -1142,6 +1143,23 @@ static void session_exchange(Session& from, const std::string& from_jid, Session
               return e.source == "Messenger" && e.message == "XmppMessage" && json_string(e.data, "body", b) && b == text;
           }, 5000),
           what + ": ExternalEvent(Messenger, XmppMessage) carried the message to the platform");
+    return id;
+}
+
+// XmppSendStatus as 1C server code uses it: the acked message is reported once by "", and by its
+// id whenever asked; an id the session never had is failed with a reason.
+static void session_status(Session& s, const std::string& id, const std::string& what) {
+    auto all = s.call("XmppSendStatus", {A_str("")});
+    std::string row = "{\"id\":\"" + id + "\",\"state\":\"acked\"";
+    check(all.ok && contains(all.value, row), what + ": XmppSendStatus(\"\") reports the message acked -> " + (all.ok ? all.value : all.error));
+    auto again = s.call("XmppSendStatus", {});
+    check(again.ok && again.value == "[]", what + ": reported once, the next XmppSendStatus() is [] -> " + again.value);
+    auto by_id = s.call("XmppSendStatus", {A_str(id)});
+    check(by_id.ok && contains(by_id.value, row), what + ": by its id it is still acked -> " + by_id.value);
+    auto unknown = s.call("XmppSendStatus", {A_str("[\"no-such-id\"]")});
+    std::string state, reason;
+    check(unknown.ok && json_string(unknown.value, "state", state) && state == "failed" && json_string(unknown.value, "reason", reason) && !reason.empty(),
+          what + ": an unknown id is failed with a reason -> " + unknown.value);
 }
 
 static int run_session(Library& lib, const std::string& variant, const std::string& jid, const std::string& pw,
@@ -1157,8 +1175,9 @@ static int run_session(Library& lib, const std::string& variant, const std::stri
     printf("# threads with two live sessions: %ld\n", thread_count());
     check(await_event(a.conn, [](const Event& e) { std::string st; return e.message == "XmppState" && json_string(e.data, "state", st) && st == "connected"; }, 5000),
           "A: an XmppState event says connected");
-    session_exchange(a, ja, b, jb, "Привет из 1С! 😀 <&> \"кавычки\" 'апостроф'", "A -> B");
+    std::string sent_by_a = session_exchange(a, ja, b, jb, "Привет из 1С! 😀 <&> \"кавычки\" 'апостроф'", "A -> B");
     session_exchange(b, jb, a, ja, "Ответ: ёЁ ∑ 𝄞 &amp; </body>", "B -> A");
+    session_status(a, sent_by_a, "A");
 
     if (variant == "disconnect") {
         // A second XmppConnect on a live session replaces it.
@@ -1170,6 +1189,8 @@ static int run_session(Library& lib, const std::string& variant, const std::stri
         check(d.ok && d.vt == VTYPE_BOOL && d.value == "false", "XmppDisconnect again is False");
         auto s = a.call("XmppSend", {A_str(jb), A_str("x")});
         check(!s.ok && starts_with(s.error, "[XMPP_NOT_CONNECTED]"), "XmppSend after XmppDisconnect: " + s.error);
+        auto st = a.call("XmppSendStatus", {A_str(sent_by_a)});
+        check(st.ok && contains(st.value, "\"state\":\"acked\""), "XmppSendStatus after XmppDisconnect still knows the fate -> " + (st.ok ? st.value : st.error));
         check(await_event(a.conn, [](const Event& e) { std::string st; return e.message == "XmppState" && json_string(e.data, "state", st) && st == "disconnected"; }, 5000),
               "A: an XmppState event says disconnected");
         // Connect and disconnect again and again: each close must leave the host alive (a
@@ -1222,6 +1243,8 @@ static int run_session_bad(Library& lib, const std::string& jid, const std::stri
     check(!r.ok && starts_with(r.error, "[XMPP_NOT_CONNECTED]"), "XmppReceive without XmppConnect: " + r.error);
     r = s.call("XmppDisconnect", {});
     check(r.ok && r.vt == VTYPE_BOOL && r.value == "false", "XmppDisconnect without a session is False");
+    r = s.call("XmppSendStatus", {A_str("")});
+    check(!r.ok && starts_with(r.error, "[XMPP_NOT_CONNECTED]"), "XmppSendStatus without XmppConnect: " + r.error);
     r = s.call("XmppConnect", {A_str(jid), A_str(wrong_pw), A_str(opts)});
     check(!r.ok && starts_with(r.error, "[XMPP_AUTH_FAILED]") && !contains(r.error, wrong_pw), "a wrong password: " + r.error);
     long n = settled_thread_count();
