@@ -48,7 +48,7 @@ const GLOBAL: &str = "Global options (before or after the command)";
 #[derive(Args, Debug)]
 pub struct Global {
     /// Language of messages [default: from LC_ALL, LC_MESSAGES or LANG; English unless Russian]
-    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "LANG")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, ignore_case = true, value_name = "LANG")]
     lang: Option<LangArg>,
     /// Proxy for Telegram and XMPP: http://[user:pass@]host:port, https://…, socks5://…,
     /// socks5h://…
@@ -208,7 +208,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Stop::Usage(text)) => {
-            out::warn(&format!("{}: {text}", lang.pick("ошибка", "error")));
+            out::warn(format_args!("{}: {text}", lang.pick("ошибка", "error")));
             ExitCode::from(2)
         }
         Err(Stop::Failed(text)) => {

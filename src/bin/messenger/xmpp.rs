@@ -300,9 +300,10 @@ fn listen(args: &ListenArgs, settings: &NetSettings) -> Result<(), Stop> {
         &password,
         Arc::new(StderrStates::default()),
     )?;
+    // A time beyond what the clock can count: never.
     let until = args
         .listen_for
-        .map(|s| Instant::now() + Duration::from_secs(s));
+        .and_then(|s| Instant::now().checked_add(Duration::from_secs(s)));
     let mut seen = 0u64;
     loop {
         let left = match until {
