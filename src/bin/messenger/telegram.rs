@@ -107,8 +107,8 @@ enum Command {
     /// Download a file by its file_id (getFile, then the file).
     Download {
         file_id: String,
-        /// Where to write it ("-": standard output).
-        #[arg(long)]
+        /// Where to write it ("-": standard output, the file alone).
+        #[arg(long, value_name = "FILE")]
         out: String,
     },
     /// getUpdates: prints {"updates": [...], "next_offset": N}.
