@@ -3,7 +3,7 @@
 
 mod telegram_support;
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use telegram_support::*;
@@ -11,6 +11,10 @@ use telegram_support::*;
 const TOKEN: &str = "8080:AAcliSecret";
 
 fn messenger(s: &StandIn, env_token: Option<&str>, args: &[&str]) -> Output {
+    command(s, env_token, args).output().expect("run messenger")
+}
+
+fn command(s: &StandIn, env_token: Option<&str>, args: &[&str]) -> Command {
     let trusted = s.dir.path("trusted.pem");
     std::fs::write(&trusted, &s.cert_pem).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_messenger"));
@@ -22,7 +26,7 @@ fn messenger(s: &StandIn, env_token: Option<&str>, args: &[&str]) -> Output {
     if let Some(t) = env_token {
         cmd.env("MY_BOT", t).args(["--token-env", "MY_BOT"]);
     }
-    cmd.output().expect("run messenger")
+    cmd
 }
 
 #[test]
@@ -111,4 +115,49 @@ fn errors_go_to_stderr_with_their_code_and_without_the_token() {
 
     let out = messenger(&s, Some(TOKEN), &["no-such-command"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `download --out -`: the file's bytes alone on stdout (no JSON after them); and when the
+/// reader has closed the pipe, a quiet end with 141 instead of a panic or an error text.
+#[test]
+fn a_download_to_stdout_is_the_file_and_a_closed_stdout_ends_it_quietly() {
+    let s = StandIn::start();
+    let payload: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let file = s.dir.path("payload.bin");
+    std::fs::write(&file, &payload).unwrap();
+    let out = messenger(
+        &s,
+        Some(TOKEN),
+        &["send-file", "42", file.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file_id = sent["document"]["file_id"].as_str().unwrap().to_owned();
+
+    let out = messenger(&s, Some(TOKEN), &["download", &file_id, "--out", "-"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout == payload, "stdout is not the file alone");
+
+    for args in [
+        &["download", &file_id, "--out", "-"][..],
+        &["call", "getMe"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = command(&s, Some(TOKEN), args)
+            .stdout(Stdio::from(writer))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
 }

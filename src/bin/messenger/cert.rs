@@ -6,28 +6,26 @@
 //! certificates), else from the variable `MESSENGER_PFX_PASSWORD`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::Parser;
 use messenger::cert::{make_cert, CertOptions, CertRequest};
 use messenger::i18n::{self, Lang};
+
+use crate::{out, Stop};
 
 /// The variable read for the PFX password when neither option gives one.
 const DEFAULT_PASSWORD_VAR: &str = "MESSENGER_PFX_PASSWORD";
 
 /// Makes a self-signed certificate (key, PEM, PFX) for an IP address or a DNS name and prints
 /// the result as JSON.
-#[derive(Parser, Debug)]
+#[derive(clap::Args, Debug)]
 #[command(
-    name = "messenger cert",
-    version,
     after_help = "The PFX password comes from --password-env VAR, else from --password, else \
                   from the environment variable MESSENGER_PFX_PASSWORD.\n\
                   Without --dir nothing is written: the key and the PFX (base64) are printed in \
                   the JSON.\n\
                   Example: MESSENGER_PFX_PASSWORD=… messenger cert --cn 203.0.113.7 --dir ./ssl"
 )]
-struct Args {
+pub struct Args {
     /// The CN: the server's IP address or DNS name, exactly as in its URL.
     #[arg(long, value_name = "HOST")]
     cn: String,
@@ -41,7 +39,7 @@ struct Args {
     #[arg(long, value_name = "PASSWORD")]
     password: Option<String>,
     /// Validity in days, 1..3650 [default: 365].
-    #[arg(long)]
+    #[arg(long, value_parser = crate::usage::whole(0u32, u32::MAX))]
     days: Option<u32>,
     /// rsa2048 (default), rsa3072, rsa4096 or ecdsa-p256.
     #[arg(long, value_name = "TYPE")]
@@ -75,15 +73,6 @@ struct Args {
     overwrite: bool,
 }
 
-/// Messages in Russian under a Russian locale, as the add-in does under a Russian 1C.
-fn lang() -> Lang {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find_map(|v| Lang::from_locale(&v))
-        .unwrap_or_default()
-}
-
 fn password(args: &Args, lang: Lang) -> Result<String, String> {
     if let Some(var) = &args.password_env {
         return std::env::var(var).map_err(|_| {
@@ -108,59 +97,28 @@ fn password(args: &Args, lang: Lang) -> Result<String, String> {
     })
 }
 
-pub fn run(args: Vec<String>) -> ExitCode {
-    let argv = std::iter::once("messenger cert".to_owned()).chain(args);
-    let args = match Args::try_parse_from(argv) {
-        Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
-    };
-    let lang = lang();
-    let pfx_password = match password(&args, lang) {
-        Ok(pw) => pw,
-        Err(message) => {
-            eprintln!("messenger cert: {message}");
-            return ExitCode::from(2);
-        }
-    };
+pub fn run(args: &Args) -> Result<(), Stop> {
+    let lang = crate::lang();
+    let pfx_password = password(args, lang).map_err(Stop::Usage)?;
     let request = CertRequest {
-        common_name: args.cn,
-        directory: args.dir,
+        common_name: args.cn.clone(),
+        directory: args.dir.clone(),
         pfx_password,
         options: CertOptions {
             days: args.days,
-            key: args.key,
-            country: args.country,
-            state: args.state,
-            locality: args.locality,
-            organization: args.org,
-            unit: args.unit,
-            email: args.email,
-            alt_names: (!args.alt_names.is_empty()).then_some(args.alt_names),
-            basename: args.basename,
+            key: args.key.clone(),
+            country: args.country.clone(),
+            state: args.state.clone(),
+            locality: args.locality.clone(),
+            organization: args.org.clone(),
+            unit: args.unit.clone(),
+            email: args.email.clone(),
+            alt_names: (!args.alt_names.is_empty()).then(|| args.alt_names.clone()),
+            basename: args.basename.clone(),
             overwrite: args.overwrite.then_some(true),
         },
     };
-    match make_cert(&request) {
-        Ok(out) => match serde_json::to_string_pretty(&out) {
-            Ok(json) => {
-                println!("{json}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("messenger cert: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Err(err) => {
-            eprintln!("messenger cert: {}", i18n::render(&err, lang));
-            ExitCode::FAILURE
-        }
-    }
+    let result = make_cert(&request).map_err(|e| Stop::Failed(i18n::render(&e, lang)))?;
+    let json = serde_json::to_string_pretty(&result).map_err(|e| Stop::Failed(e.to_string()))?;
+    out::line(json)
 }

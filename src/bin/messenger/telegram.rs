@@ -2,22 +2,21 @@
 //! and for benchmarks. The token is read from an environment variable, never from the command
 //! line, where `ps` and shell history would show it.
 
-use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Subcommand};
 use messenger::i18n::{render, Lang, Localized};
-use messenger::net::{NetSettings, Proxy, TrustedCertificates};
 use messenger::telegram::{Api, FileSource, Remedy, UpdatesOptions, WebhookOptions};
 use serde_json::{Map, Value};
 
-#[derive(Parser, Debug)]
+use crate::{out, Global, Stop};
+
+#[derive(Args, Debug)]
 #[command(
-    name = "messenger telegram",
-    about = "Telegram Bot API: webhook set-up and diagnosis, messages, any method",
-    after_help = "The bot token is read from $TELEGRAM_BOT_TOKEN (or the variable named by --token-env)."
+    after_help = "The bot token is read from $TELEGRAM_BOT_TOKEN (or the variable named by --token-env).\n\
+                  Example: messenger telegram --api-url https://127.0.0.1:8081 --trusted api.pem webhook-info"
 )]
-struct Cli {
+pub struct Cli {
     #[command(flatten)]
     common: Common,
     #[command(subcommand)]
@@ -27,25 +26,24 @@ struct Cli {
 #[derive(Args, Debug)]
 struct Common {
     /// Environment variable holding the bot token.
-    #[arg(long, global = true, default_value = "TELEGRAM_BOT_TOKEN")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "VAR",
+        default_value = "TELEGRAM_BOT_TOKEN"
+    )]
     token_env: String,
     /// Bot API base URL (a self-hosted Bot API server or a reverse proxy).
-    #[arg(long, global = true, default_value = "https://api.telegram.org")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        default_value = "https://api.telegram.org"
+    )]
     api_url: String,
-    /// Proxy: http://[user:pass@]host:port, https://…, socks5://…, socks5h://…
-    #[arg(long, global = true, default_value = "")]
-    proxy: String,
-    /// Seconds for the whole call (1..3600).
-    #[arg(long, global = true, default_value_t = 30)]
-    timeout: u64,
-    /// PEM file with certificates trusted in addition to the system roots.
-    #[arg(long, global = true)]
-    trusted: Option<String>,
-    /// Language of messages: ru or en (default: from LANG).
-    #[arg(long, global = true)]
-    lang: Option<String>,
     /// Make the call this many times and print the mean time per call to stderr (benchmarks).
-    #[arg(long, global = true, default_value_t = 1, hide = true)]
+    #[arg(long, global = true, default_value_t = 1, hide = true,
+          value_parser = crate::usage::whole(1u32, 1_000_000))]
     repeat: u32,
 }
 
@@ -109,18 +107,18 @@ enum Command {
     /// Download a file by its file_id (getFile, then the file).
     Download {
         file_id: String,
-        /// Where to write it ("-": standard output).
-        #[arg(long)]
+        /// Where to write it ("-": standard output, the file alone).
+        #[arg(long, value_name = "FILE")]
         out: String,
     },
     /// getUpdates: prints {"updates": [...], "next_offset": N}.
     #[command(allow_negative_numbers = true)]
     Updates {
         /// Updates below this are confirmed to Telegram (0: from the oldest unconfirmed).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = crate::usage::whole(i64::MIN, i64::MAX))]
         offset: i64,
         /// Long polling: seconds to wait for an update (bounded by --timeout).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = crate::usage::whole(0u64, 3600))]
         wait: u64,
         /// JSON: limit, allowed_updates.
         #[arg(long, default_value = "")]
@@ -140,94 +138,53 @@ fn render_telegram(e: &messenger::telegram::Error, lang: Lang) -> String {
     }
 }
 
-pub fn run(args: Vec<String>) -> ExitCode {
-    let argv = std::iter::once("messenger telegram".to_owned()).chain(args);
-    let cli = match Cli::try_parse_from(argv) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+pub fn run(cli: &Cli, global: &Global) -> Result<(), Stop> {
+    let lang = crate::lang();
+    let Some(value) = execute(cli, global, lang)? else {
+        return Ok(());
     };
-    let lang = cli
-        .common
-        .lang
-        .as_deref()
-        .and_then(Lang::from_locale)
-        .or_else(|| {
-            std::env::var("LANG")
-                .ok()
-                .and_then(|l| Lang::from_locale(&l))
-        })
-        .unwrap_or_default();
-    match execute(&cli, lang) {
-        Ok(value) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("{message}");
-            ExitCode::from(1)
-        }
-    }
+    let json = serde_json::to_string_pretty(&value).map_err(|e| Stop::Failed(e.to_string()))?;
+    out::line(json)
 }
 
-fn execute(cli: &Cli, lang: Lang) -> Result<Value, String> {
+/// Makes the call (`--repeat` times); `None` when the output was the result itself.
+fn execute(cli: &Cli, global: &Global, lang: Lang) -> Result<Option<Value>, Stop> {
     let c = &cli.common;
     let fail = |e: &dyn Localized| render(e, lang);
     let token = std::env::var(&c.token_env).map_err(|_| {
-        lang.pick(
-            "токен бота не задан: поместите его в переменную окружения",
-            "the bot token is not set: put it in the environment variable",
+        Stop::Failed(
+            lang.pick(
+                "токен бота не задан: поместите его в переменную окружения",
+                "the bot token is not set: put it in the environment variable",
+            )
+            .to_owned()
+                + " "
+                + &c.token_env,
         )
-        .to_owned()
-            + " "
-            + &c.token_env
     })?;
-    if !(1..=3600).contains(&c.timeout) {
-        return Err(lang
-            .pick("--timeout: от 1 до 3600", "--timeout: 1 to 3600")
-            .to_owned());
-    }
-    let trusted = match &c.trusted {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-            TrustedCertificates::from_pem(&text).map_err(|e| fail(&e))?
-        }
-        None => TrustedCertificates::default(),
-    };
-    let settings = NetSettings {
-        timeout: Duration::from_secs(c.timeout),
-        proxy: Proxy::parse(&c.proxy).map_err(|e| fail(&e))?,
-        trusted,
-    };
-    let api = Api::new(&settings, &c.api_url).map_err(|e| fail(&e))?;
-    let object = |text: &str| -> Result<Map<String, Value>, String> {
+    let settings = global.net_settings()?;
+    let api = Api::new(&settings, &c.api_url).map_err(|e| Stop::Failed(fail(&e)))?;
+    let object = |text: &str| -> Result<Map<String, Value>, Stop> {
         if text.trim().is_empty() {
             return Ok(Map::new());
         }
         match serde_json::from_str(text) {
             Ok(Value::Object(m)) => Ok(m),
-            _ => Err(lang
-                .pick("ожидается объект JSON", "a JSON object is expected")
-                .to_owned()),
+            _ => Err(Stop::Failed(
+                lang.pick("ожидается объект JSON", "a JSON object is expected")
+                    .to_owned(),
+            )),
         }
     };
-    let call_once = || -> Result<Value, String> {
+    let call_once = || -> Result<Option<Value>, Stop> {
         let result = match &cli.command {
             Command::SetWebhook {
                 url,
                 certificate,
                 options,
             } => {
-                let options = WebhookOptions::from_json(options).map_err(|e| fail(&e))?;
+                let options =
+                    WebhookOptions::from_json(options).map_err(|e| Stop::Failed(fail(&e)))?;
                 api.set_webhook(&token, url, certificate.as_deref(), &options)
             }
             Command::WebhookInfo => api.get_webhook_info(&token),
@@ -255,20 +212,25 @@ fn execute(cli: &Cli, lang: Lang) -> Result<Value, String> {
                     .and_then(|source| api.send_file(&token, chat_id, source, name, &options))
             }
             Command::Download { file_id, out } => {
+                let cannot = |e: std::io::Error| Stop::Failed(format!("{out}: {e}"));
                 if out == "-" {
-                    let stdout = std::io::stdout();
-                    let mut lock = stdout.lock();
-                    api.download_file_to(&token, file_id, &mut lock)
-                        .map(|n| serde_json::json!({ "bytes": n }))
-                } else {
-                    let file = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
-                    let mut writer = std::io::BufWriter::new(file);
-                    let n = api
-                        .download_file_to(&token, file_id, &mut writer)
-                        .map_err(|e| render_telegram(&e, lang))?;
-                    std::io::Write::flush(&mut writer).map_err(|e| format!("{out}: {e}"))?;
-                    Ok(serde_json::json!({ "bytes": n, "file": out }))
+                    // The file is the output: no JSON summary after its bytes.
+                    let mut stdout = out::Watched::new(std::io::stdout().lock());
+                    return match api.download_file_to(&token, file_id, &mut stdout) {
+                        Err(_) if stdout.closed => Err(Stop::Closed),
+                        Err(e) => Err(Stop::Failed(render_telegram(&e, lang))),
+                        Ok(_) => std::io::Write::flush(&mut stdout)
+                            .map(|()| None)
+                            .map_err(out::stdout_failed),
+                    };
                 }
+                let file = std::fs::File::create(out).map_err(cannot)?;
+                let mut writer = std::io::BufWriter::new(file);
+                let n = api
+                    .download_file_to(&token, file_id, &mut writer)
+                    .map_err(|e| Stop::Failed(render_telegram(&e, lang)))?;
+                std::io::Write::flush(&mut writer).map_err(cannot)?;
+                Ok(serde_json::json!({ "bytes": n, "file": out }))
             }
             Command::Updates {
                 offset,
@@ -279,17 +241,21 @@ fn execute(cli: &Cli, lang: Lang) -> Result<Value, String> {
                     UpdatesOptions::default()
                 } else {
                     serde_json::from_str(options).map_err(|_| {
-                        lang.pick(
-                            "--options: ожидается объект JSON с limit и allowed_updates",
-                            "--options: a JSON object with limit and allowed_updates is expected",
+                        Stop::Failed(
+                            lang.pick(
+                                "--options: ожидается объект JSON с limit и allowed_updates",
+                                "--options: a JSON object with limit and allowed_updates is expected",
+                            )
+                            .to_owned(),
                         )
-                        .to_owned()
                     })?
                 };
                 api.get_updates(&token, *offset, *wait, &options)
             }
         };
-        result.map_err(|e| render_telegram(&e, lang))
+        result
+            .map(Some)
+            .map_err(|e| Stop::Failed(render_telegram(&e, lang)))
     };
     let started = Instant::now();
     let mut last = call_once()?;
@@ -298,7 +264,10 @@ fn execute(cli: &Cli, lang: Lang) -> Result<Value, String> {
     }
     if c.repeat > 1 {
         let per_call = started.elapsed().as_secs_f64() * 1e6 / f64::from(c.repeat);
-        eprintln!("repeat {}: {per_call:.0} us per call", c.repeat);
+        out::warn(format_args!(
+            "repeat {}: {per_call:.0} us per call",
+            c.repeat
+        ));
     }
     Ok(last)
 }

@@ -5,97 +5,165 @@
 //! is never an argument (arguments show up in `ps` and in shell history).
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::{Args, Subcommand};
 use messenger::i18n::{render, Lang};
-use messenger::net::{NetSettings, TrustedCertificates};
+use messenger::net::NetSettings;
 use messenger::xmpp::{send_message, session, LoginOptions, SendOptions};
 
-const USAGE: &str = "usage: messenger xmpp send --jid JID --to JID [--bosh URL] [--server HOST:PORT]
-       [--tls starttls|direct|none] [--mechanisms M1,M2] [--resource R] [--type chat|normal|headline|groupchat]
-       [--subject S] [--status S] [--nick N] [--trusted FILE.pem] [--timeout SECONDS]
-       [--allow-plain-without-tls] [--danger-accept-invalid-certificates]
-       [--count N [--pace-ms MS]] TEXT
-         with --count: one session sends \"TEXT #1\" .. \"TEXT #N\" without waiting for each ack,
-         then waits for all and prints a JSON summary {sent, acked, failed, unconfirmed, seconds, rate}
-       messenger xmpp listen --jid JID [connection options as above] [--count N] [--for SECONDS]
-         prints each incoming message as a JSON line on stdout, session states on stderr
-password: environment variable XMPP_PASSWORD, or a prompt when stdin is a terminal";
+use crate::usage::whole;
+use crate::{out, Global, Stop};
 
-pub fn run(args: Vec<String>) -> ExitCode {
-    match args.first().map(String::as_str) {
-        Some(cmd @ ("send" | "listen")) => match if cmd == "send" {
-            send(&args[1..])
-        } else {
-            listen(&args[1..])
-        } {
-            Ok(code) => code,
-            Err(message) => {
-                eprintln!("messenger xmpp: {message}\n{USAGE}");
-                ExitCode::from(2)
-            }
-        },
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
+#[derive(Args, Debug)]
+#[command(
+    after_help = "The password comes from the environment variable XMPP_PASSWORD, or from a \
+                        prompt when stdin is a terminal; never from an argument."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Send a message (SendXmpp); with --count N, N messages through one session
+    #[command(
+        after_help = "With --count N one session sends \"TEXT #1\" .. \"TEXT #N\" without \
+                            waiting for each acknowledgement, then waits for all of them (up to \
+                            --timeout) and prints a JSON summary: sent, acked, failed, unconfirmed, \
+                            seconds, rate, …\n\
+                            Example: XMPP_PASSWORD=… messenger xmpp send --jid bot@example.org \
+                            --to admin@example.org \"Backup done\""
+    )]
+    Send(SendArgs),
+    /// Print the session's incoming messages as JSON lines on stdout (session states on stderr)
+    Listen(ListenArgs),
+}
+
+/// How to reach and log in to the server: the same for send and listen.
+#[derive(Args, Debug)]
+struct Connection {
+    /// The account to log in as (user@domain)
+    #[arg(long, value_name = "JID")]
+    jid: String,
+    /// BOSH endpoint (http(s)://host:port/http-bind): BOSH instead of TCP
+    #[arg(long, value_name = "URL")]
+    bosh: Option<String>,
+    /// host[:port] to connect to instead of the JID's domain on 5222
+    #[arg(long, value_name = "HOST:PORT")]
+    server: Option<String>,
+    /// starttls (default), direct (XMPP over TLS) or none
+    #[arg(long, value_name = "MODE")]
+    tls: Option<String>,
+    /// SASL mechanisms allowed, in order of preference: SCRAM-SHA-256,SCRAM-SHA-1,DIGEST-MD5,PLAIN
+    #[arg(long, value_name = "M1,M2", value_delimiter = ',')]
+    mechanisms: Option<Vec<String>>,
+    /// The resource to bind [default: messenger-<random>]
+    #[arg(long, value_name = "R")]
+    resource: Option<String>,
+    /// Presence status text; presence is sent only when it is given
+    #[arg(long, value_name = "TEXT")]
+    status: Option<String>,
+    /// Allow PLAIN over an unencrypted connection: the password crosses the network readable
+    #[arg(long)]
+    allow_plain_without_tls: bool,
+    /// Accept any server certificate: anyone on the path can read and change the traffic
+    #[arg(long)]
+    danger_accept_invalid_certificates: bool,
+}
+
+#[derive(Args, Debug)]
+struct SendArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// The recipient's JID (a room's JID with --type groupchat)
+    #[arg(long, value_name = "JID")]
+    to: String,
+    /// chat (default), normal, headline or groupchat
+    #[arg(long = "type", value_name = "TYPE")]
+    kind: Option<String>,
+    /// The message's subject
+    #[arg(long, value_name = "TEXT")]
+    subject: Option<String>,
+    /// Nickname in the room for groupchat [default: the JID's localpart]
+    #[arg(long, value_name = "NICK")]
+    nick: Option<String>,
+    /// Send N messages ("TEXT #1" .. "TEXT #N") through one session and print a summary
+    #[arg(long, value_name = "N", value_parser = whole(1u64, 10_000_000))]
+    count: Option<u64>,
+    /// With --count: milliseconds between two messages (0..60000)
+    #[arg(long, value_name = "MS", requires = "count", value_parser = whole(0u64, 60_000))]
+    pace_ms: Option<u64>,
+    /// The message text (with --count, the prefix of each message)
+    #[arg(value_name = "TEXT")]
+    text: String,
+}
+
+#[derive(Args, Debug)]
+struct ListenArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// Stop after N messages
+    #[arg(long, value_name = "N", value_parser = whole(1u64, 10_000_000))]
+    count: Option<u64>,
+    /// Stop after this many seconds [default: never]
+    #[arg(long = "for", value_name = "SECONDS", value_parser = whole(0u64, u64::MAX / 4))]
+    listen_for: Option<u64>,
+}
+
+impl Connection {
+    fn options(&self) -> SendOptions {
+        SendOptions {
+            bosh_url: self.bosh.clone(),
+            server: self.server.clone(),
+            tls: self.tls.clone(),
+            mechanisms: self
+                .mechanisms
+                .as_ref()
+                .map(|list| list.iter().map(|m| m.trim().to_owned()).collect()),
+            resource: self.resource.clone(),
+            status: self.status.clone(),
+            allow_plain_without_tls: self.allow_plain_without_tls.then_some(true),
+            danger_accept_invalid_certificates: self
+                .danger_accept_invalid_certificates
+                .then_some(true),
+            ..SendOptions::default()
         }
     }
 }
 
-/// The command line, parsed.
-#[derive(Default)]
-struct Cli {
-    options: SendOptions,
-    settings: NetSettings,
-    jid: Option<String>,
-    to: Option<String>,
-    text: Option<String>,
-    count: Option<u64>,
-    pace: Duration,
-    listen_for: Option<Duration>,
+pub fn run(cli: &Cli, global: &Global) -> Result<(), Stop> {
+    let settings = global.net_settings()?;
+    match &cli.command {
+        Command::Send(args) => send(args, &settings),
+        Command::Listen(args) => listen(args, &settings),
+    }
 }
 
 fn lang() -> Lang {
-    std::env::var("LANG")
-        .ok()
-        .and_then(|l| Lang::from_locale(&l))
-        .unwrap_or_default()
+    crate::lang()
 }
 
-fn send(args: &[String]) -> Result<ExitCode, String> {
-    let Some(cli) = parse(args)? else {
-        return Ok(ExitCode::SUCCESS);
+fn send(args: &SendArgs, settings: &NetSettings) -> Result<(), Stop> {
+    let options = SendOptions {
+        r#type: args.kind.clone(),
+        subject: args.subject.clone(),
+        nick: args.nick.clone(),
+        ..args.connection.options()
     };
-    let jid = cli.jid.ok_or("--jid is required")?;
-    let to = cli.to.ok_or("--to is required")?;
-    let text = cli.text.ok_or("TEXT is required")?;
-    if cli.listen_for.is_some() {
-        return Err("--for belongs to listen".into());
-    }
+    let jid = &args.connection.jid;
     let password = password()?;
-    if let Some(count) = cli.count {
+    if let Some(count) = args.count {
+        let pace = Duration::from_millis(args.pace_ms.unwrap_or(0));
         return send_many(
-            &cli.settings,
-            &cli.options,
-            &jid,
-            &password,
-            &to,
-            &text,
-            count,
-            cli.pace,
+            settings, &options, jid, &password, &args.to, &args.text, count, pace,
         );
     }
-    match send_message(&cli.settings, &jid, &password, &to, &text, &cli.options) {
-        Ok(result) => {
-            println!("{}", serde_json::to_string(&result).unwrap_or_default());
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("{}", render(&e, lang()));
-            Ok(ExitCode::FAILURE)
-        }
+    match send_message(settings, jid, &password, &args.to, &args.text, &options) {
+        Ok(result) => out::line(serde_json::to_string(&result).unwrap_or_default()),
+        Err(e) => Err(Stop::Failed(render(&e, lang()))),
     }
 }
 
@@ -112,7 +180,7 @@ impl session::Observer for StderrStates {
                 self.reconnects
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            eprintln!("{}", event.json(lang()));
+            out::warn(event.json(lang()));
         }
     }
 }
@@ -123,21 +191,17 @@ fn open_session(
     jid: &str,
     password: &str,
     observer: Arc<dyn session::Observer>,
-) -> Result<session::Client, ExitCode> {
-    let login = LoginOptions::from_send_options(settings, jid, options).map_err(|e| {
-        eprintln!("{}", render(&e, lang()));
-        ExitCode::FAILURE
-    })?;
+) -> Result<session::Client, Stop> {
+    let login = LoginOptions::from_send_options(settings, jid, options)
+        .map_err(|e| Stop::Failed(render(&e, lang())))?;
     let config = session::Config {
         settings: settings.clone(),
         login,
         status: options.status.clone(),
         priority: options.priority,
     };
-    session::Client::connect(config, password, Some(observer), Default::default()).map_err(|e| {
-        eprintln!("{}", render(&e, lang()));
-        ExitCode::FAILURE
-    })
+    session::Client::connect(config, password, Some(observer), Default::default())
+        .map_err(|e| Stop::Failed(render(&e, lang())))
 }
 
 /// `send --count N`: N messages through one session, pipelined; then every ack awaited.
@@ -151,13 +215,10 @@ fn send_many(
     text: &str,
     count: u64,
     pace: Duration,
-) -> Result<ExitCode, String> {
+) -> Result<(), Stop> {
     let states = Arc::new(StderrStates::default());
     let login = Instant::now();
-    let mut client = match open_session(settings, options, jid, password, states.clone()) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let mut client = open_session(settings, options, jid, password, states.clone())?;
     let login_seconds = login.elapsed().as_secs_f64();
     // Wall-clock time of the first submit, for benchmarks that time arrivals elsewhere.
     let started_at = std::time::SystemTime::now()
@@ -178,7 +239,7 @@ fn send_many(
         match client.submit(&message) {
             Ok(t) => tickets.push((i, t)),
             Err(e) => {
-                eprintln!("{}", render(&e, lang()));
+                out::warn(render(&e, lang()));
                 break;
             }
         }
@@ -193,9 +254,8 @@ fn send_many(
             Some(Ok(())) => acked += 1,
             Some(Err(e)) => {
                 failed += 1;
-                eprintln!(
-                    "{}",
-                    serde_json::json!({"failed": id, "index": i, "error": render(&e, lang())})
+                out::warn(
+                    serde_json::json!({"failed": id, "index": i, "error": render(&e, lang())}),
                 );
             }
             None => unconfirmed += 1,
@@ -220,152 +280,80 @@ fn send_many(
         "stream_management": client.info.stream_management,
         "reconnects": states.reconnects.load(std::sync::atomic::Ordering::Relaxed),
     });
-    println!("{summary}");
     drop(client);
-    Ok(if acked == count {
-        ExitCode::SUCCESS
+    out::line(summary)?;
+    if acked == count {
+        Ok(())
     } else {
-        ExitCode::FAILURE
-    })
+        Err(Stop::Reported)
+    }
 }
 
-/// `listen`: incoming messages as JSON lines until --count messages or --for seconds.
-fn listen(args: &[String]) -> Result<ExitCode, String> {
-    let Some(cli) = parse(args)? else {
-        return Ok(ExitCode::SUCCESS);
-    };
-    let jid = cli.jid.ok_or("--jid is required")?;
-    if cli.to.is_some() || cli.text.is_some() || !cli.pace.is_zero() {
-        return Err("listen takes no --to, --pace-ms or TEXT".into());
-    }
+/// `listen`: incoming messages as JSON lines until --count messages or --for seconds, or until
+/// the reader of stdout goes away.
+fn listen(args: &ListenArgs, settings: &NetSettings) -> Result<(), Stop> {
     let password = password()?;
-    let client = match open_session(
-        &cli.settings,
-        &cli.options,
-        &jid,
+    let client = open_session(
+        settings,
+        &args.connection.options(),
+        &args.connection.jid,
         &password,
         Arc::new(StderrStates::default()),
-    ) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    let until = cli.listen_for.map(|d| Instant::now() + d);
+    )?;
+    // A time beyond what the clock can count: never.
+    let until = args
+        .listen_for
+        .and_then(|s| Instant::now().checked_add(Duration::from_secs(s)));
     let mut seen = 0u64;
-    let stdout = std::io::stdout();
     loop {
         let left = match until {
             Some(t) => t.saturating_duration_since(Instant::now()),
             None => Duration::from_secs(3600),
         };
-        if left.is_zero() || cli.count.is_some_and(|n| seen >= n) {
+        if left.is_zero() || args.count.is_some_and(|n| seen >= n) {
             break;
         }
         if !client.is_live() {
-            return Ok(ExitCode::FAILURE);
+            return Err(Stop::Reported);
         }
         let batch = client.receive(left.min(Duration::from_secs(1)));
-        let mut out = stdout.lock();
         for m in batch {
             seen += 1;
-            let _ = writeln!(out, "{}", serde_json::to_string(&m).unwrap_or_default());
+            out::line(serde_json::to_string(&m).unwrap_or_default())?;
         }
-        let _ = out.flush();
     }
     drop(client);
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-/// Parses the options; `None` when help was printed.
-fn parse(args: &[String]) -> Result<Option<Cli>, String> {
-    let mut cli = Cli::default();
-    let options = &mut cli.options;
-    let settings = &mut cli.settings;
-    let (jid, to, text) = (&mut cli.jid, &mut cli.to, &mut cli.text);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--jid" => *jid = Some(value("--jid")?),
-            "--to" => *to = Some(value("--to")?),
-            "--bosh" => options.bosh_url = Some(value("--bosh")?),
-            "--server" => options.server = Some(value("--server")?),
-            "--tls" => options.tls = Some(value("--tls")?),
-            "--mechanisms" => {
-                options.mechanisms = Some(
-                    value("--mechanisms")?
-                        .split(',')
-                        .map(|s| s.trim().to_owned())
-                        .collect(),
-                )
-            }
-            "--resource" => options.resource = Some(value("--resource")?),
-            "--type" => options.r#type = Some(value("--type")?),
-            "--subject" => options.subject = Some(value("--subject")?),
-            "--status" => options.status = Some(value("--status")?),
-            "--nick" => options.nick = Some(value("--nick")?),
-            "--trusted" => {
-                let path = value("--trusted")?;
-                let pem = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-                settings.trusted =
-                    TrustedCertificates::from_pem(&pem).map_err(|e| e.to_string())?;
-            }
-            "--timeout" => {
-                let s: u64 = value("--timeout")?
-                    .parse()
-                    .map_err(|_| "--timeout: expected seconds".to_owned())?;
-                settings.timeout = Duration::from_secs(s.clamp(1, 3600));
-            }
-            "--allow-plain-without-tls" => options.allow_plain_without_tls = Some(true),
-            "--count" => {
-                let n: u64 = value("--count")?
-                    .parse()
-                    .map_err(|_| "--count: expected a whole number".to_owned())?;
-                if !(1..=10_000_000).contains(&n) {
-                    return Err("--count: 1 to 10000000".into());
-                }
-                cli.count = Some(n);
-            }
-            "--pace-ms" => {
-                let ms: u64 = value("--pace-ms")?
-                    .parse()
-                    .map_err(|_| "--pace-ms: expected milliseconds".to_owned())?;
-                cli.pace = Duration::from_millis(ms.min(60_000));
-            }
-            "--for" => {
-                let s: u64 = value("--for")?
-                    .parse()
-                    .map_err(|_| "--for: expected seconds".to_owned())?;
-                cli.listen_for = Some(Duration::from_secs(s));
-            }
-            "--danger-accept-invalid-certificates" => {
-                options.danger_accept_invalid_certificates = Some(true)
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(None);
-            }
-            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
-            s if text.is_none() => *text = Some(s.to_owned()),
-            _ => return Err("only one TEXT".into()),
-        }
-    }
-    Ok(Some(cli))
-}
-
-fn password() -> Result<String, String> {
+fn password() -> Result<String, Stop> {
     if let Ok(p) = std::env::var("XMPP_PASSWORD") {
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
-        return Err("set XMPP_PASSWORD (no terminal to ask on)".into());
+        return Err(Stop::Usage(
+            lang()
+                .pick(
+                    "задайте пароль в переменной окружения XMPP_PASSWORD (спросить негде: ввод не с терминала)",
+                    "set XMPP_PASSWORD (no terminal to ask on)",
+                )
+                .to_owned(),
+        ));
     }
     // No echo control without extra dependencies; say so rather than pretend.
-    eprint!("XMPP password (will be echoed): ");
+    let _ = write!(
+        std::io::stderr(),
+        "{}",
+        lang().pick(
+            "Пароль XMPP (будет виден при вводе): ",
+            "XMPP password (will be echoed): "
+        )
+    );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Stop::Failed(e.to_string()))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
