@@ -6,6 +6,7 @@ use std::fmt;
 use super::members::{Kind, Method, Property};
 use super::value::ValueKind;
 use crate::i18n::{Lang, Localized};
+use crate::reason::JsonReason;
 
 /// A failed call or property access; rendered as `[CODE] Member: message` for 1C.
 #[derive(Debug)]
@@ -46,7 +47,7 @@ pub enum AddinError {
     Options {
         method: &'static Method,
         index: usize,
-        detail: String,
+        reason: JsonReason,
     },
     /// A property set to a value of the wrong type.
     PropertyType {
@@ -72,10 +73,11 @@ pub enum AddinError {
     },
     /// Writing a read-only property.
     ReadOnly { property: &'static Property },
-    /// TelegramApiUrl is not an absolute http(s) URL.
+    /// TelegramApiUrl is not an absolute http(s) URL (the Telegram module's check; the code
+    /// stays the property's own).
     ApiUrl {
         property: &'static Property,
-        detail: String,
+        source: crate::telegram::Error,
     },
     /// A network setting (Proxy, TrustedCertificates) was refused.
     Net {
@@ -166,6 +168,43 @@ fn remedy_text(remedy: crate::telegram::Remedy, lang: Lang) -> String {
     }
 }
 
+/// "параметр", "параметра" or "параметров", as Russian wants after the number `n`.
+fn parameters_ru(n: usize) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, r) if r != 11 => "параметр",
+        (2..=4, r) if !(12..=14).contains(&r) => "параметра",
+        _ => "параметров",
+    }
+}
+
+/// What to pass instead, after an options error, with an example the method really takes.
+fn options_hint(method: &Method, lang: Lang) -> String {
+    use super::members::MethodId;
+    if method.id == MethodId::XmppSendStatus {
+        return lang
+            .pick(
+                r#"Передайте массив JSON идентификаторов сообщений, например ["id1", "id2"], один идентификатор или пустую строку"#,
+                r#"Pass a JSON array of message ids such as ["id1", "id2"], one id, or an empty string"#,
+            )
+            .to_owned();
+    }
+    let example = match method.id {
+        MethodId::MakeCert => r#"{"days": 365}"#,
+        MethodId::SetWebhook => r#"{"max_connections": 40}"#,
+        MethodId::SendTelegram => r#"{"parse_mode": "HTML"}"#,
+        MethodId::CallTelegram => r#"{"chat_id": 123456789}"#,
+        MethodId::SendTelegramFile => r#"{"caption": "report"}"#,
+        MethodId::GetTelegramUpdates => r#"{"limit": 100}"#,
+        MethodId::SendXmpp | MethodId::XmppConnect => r#"{"resource": "1c"}"#,
+        MethodId::XmppSend => r#"{"type": "chat"}"#,
+        _ => "{}",
+    };
+    match lang {
+        Lang::En => format!("Pass a JSON object such as {example}, or an empty string"),
+        Lang::Ru => format!("Передайте объект JSON, например {example}, или пустую строку"),
+    }
+}
+
 fn param_label(method: &Method, index: usize, lang: Lang) -> String {
     let name = method.params.get(index).map_or("?", |p| p.name.get(lang));
     match lang {
@@ -202,56 +241,141 @@ impl Localized for AddinError {
         match (self, lang) {
             (ArgumentCount { method, got }, _) => {
                 let (min, max) = (method.required(), method.params.len());
-                let range = if min == max { min.to_string() } else { format!("{min}..{max}") };
+                let range = if min == max {
+                    min.to_string()
+                } else {
+                    format!("{min}..{max}")
+                };
+                // The noun agrees with the last number said: "1 parameter", "0..2 parameters".
                 match lang {
-                    Lang::En => format!("takes {range} parameters, got {got}"),
-                    Lang::Ru => format!("принимает параметров: {range}, передано: {got}"),
+                    Lang::En => {
+                        let noun = if max == 1 { "parameter" } else { "parameters" };
+                        format!("takes {range} {noun}, got {got}")
+                    }
+                    Lang::Ru => {
+                        format!("принимает {range} {}, передано: {got}", parameters_ru(max))
+                    }
                 }
             }
-            (ArgumentType { method, index, expected, got }, _) => {
+            (
+                ArgumentType {
+                    method,
+                    index,
+                    expected,
+                    got,
+                },
+                _,
+            ) => {
                 let label = param_label(method, *index, lang);
                 match lang {
-                    Lang::En => format!("{label}: expected {}, got {}", kind_name(*expected, lang), got.name(lang)),
-                    Lang::Ru => format!("{label}: ожидается {}, передано {}", kind_name(*expected, lang), got.name(lang)),
+                    Lang::En => format!(
+                        "{label}: expected {}, got {}",
+                        kind_name(*expected, lang),
+                        got.name(lang)
+                    ),
+                    Lang::Ru => format!(
+                        "{label}: ожидается {}, передано {}",
+                        kind_name(*expected, lang),
+                        got.name(lang)
+                    ),
                 }
             }
-            (ArgumentText { method, index, position }, Lang::En) => format!(
+            (
+                ArgumentText {
+                    method,
+                    index,
+                    position,
+                },
+                Lang::En,
+            ) => format!(
                 "{}: the string is not valid UTF-16 (a lone surrogate at position {position})",
                 param_label(method, *index, lang)
             ),
-            (ArgumentText { method, index, position }, Lang::Ru) => format!(
+            (
+                ArgumentText {
+                    method,
+                    index,
+                    position,
+                },
+                Lang::Ru,
+            ) => format!(
                 "{}: строка повреждена (одиночный суррогат UTF-16 в позиции {position})",
                 param_label(method, *index, lang)
             ),
-            (ArgumentRange { method, index, min, max }, Lang::En) => format!(
+            (
+                ArgumentRange {
+                    method,
+                    index,
+                    min,
+                    max,
+                },
+                Lang::En,
+            ) => format!(
                 "{}: expected a whole Number from {min} to {max}",
                 param_label(method, *index, lang)
             ),
-            (ArgumentRange { method, index, min, max }, Lang::Ru) => format!(
+            (
+                ArgumentRange {
+                    method,
+                    index,
+                    min,
+                    max,
+                },
+                Lang::Ru,
+            ) => format!(
                 "{}: ожидается целое Число от {min} до {max}",
                 param_label(method, *index, lang)
             ),
-            (ArgumentTooLong { method, index, length, limit }, Lang::En) => format!(
+            (
+                ArgumentTooLong {
+                    method,
+                    index,
+                    length,
+                    limit,
+                },
+                Lang::En,
+            ) => format!(
                 "{}: the string is too long ({length} characters, the limit is {limit})",
                 param_label(method, *index, lang)
             ),
-            (ArgumentTooLong { method, index, length, limit }, Lang::Ru) => format!(
+            (
+                ArgumentTooLong {
+                    method,
+                    index,
+                    length,
+                    limit,
+                },
+                Lang::Ru,
+            ) => format!(
                 "{}: строка слишком длинная (символов: {length}, предел {limit})",
                 param_label(method, *index, lang)
             ),
-            (Options { method, index, detail }, Lang::En) => format!(
-                "{}: {detail}. Pass a JSON object such as {{\"days\": 365}}, or an empty string",
-                param_label(method, *index, lang)
-            ),
-            (Options { method, index, detail }, Lang::Ru) => format!(
-                "{}: {detail}. Передайте объект JSON, например {{\"days\": 365}}, или пустую строку",
-                param_label(method, *index, lang)
+            (
+                Options {
+                    method,
+                    index,
+                    reason,
+                },
+                _,
+            ) => format!(
+                "{}: {}. {}",
+                param_label(method, *index, lang),
+                reason.text(lang),
+                options_hint(method, lang)
             ),
             (PropertyType { property, got }, Lang::En) => {
-                format!("expected {}, got {}", kind_name(property.kind, lang), got.name(lang))
+                format!(
+                    "expected {}, got {}",
+                    kind_name(property.kind, lang),
+                    got.name(lang)
+                )
             }
             (PropertyType { property, got }, Lang::Ru) => {
-                format!("ожидается {}, передано {}", kind_name(property.kind, lang), got.name(lang))
+                format!(
+                    "ожидается {}, передано {}",
+                    kind_name(property.kind, lang),
+                    got.name(lang)
+                )
             }
             (PropertyText { position, .. }, Lang::En) => {
                 format!("the string is not valid UTF-16 (a lone surrogate at position {position})")
@@ -273,12 +397,7 @@ impl Localized for AddinError {
             }
             (ReadOnly { .. }, Lang::En) => "the property is read-only".to_owned(),
             (ReadOnly { .. }, Lang::Ru) => "свойство только для чтения".to_owned(),
-            (ApiUrl { detail, .. }, Lang::En) => format!(
-                "{detail}; expected an absolute http(s) address such as https://api.telegram.org"
-            ),
-            (ApiUrl { detail, .. }, Lang::Ru) => format!(
-                "{detail}; ожидается полный адрес http(s), например https://api.telegram.org"
-            ),
+            (ApiUrl { source, .. }, _) => source.message(lang),
             (Net { source, .. }, _) => source.message(lang),
             (Cert { source, .. }, _) => source.message(lang),
             (Telegram { source, .. }, _) => {
@@ -289,7 +408,9 @@ impl Localized for AddinError {
                 }
             }
             (Xmpp { source, .. }, _) => source.message(lang),
-            (Internal { detail, .. }, Lang::En) => format!("internal error, please report it: {detail}"),
+            (Internal { detail, .. }, Lang::En) => {
+                format!("internal error, please report it: {detail}")
+            }
             (Internal { detail, .. }, Lang::Ru) => {
                 format!("внутренняя ошибка, сообщите о ней разработчикам: {detail}")
             }

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use super::error::AddinError;
 use super::members::{Kind, Method};
 use crate::i18n::Lang;
+use crate::reason::{JsonProblem, JsonReason};
 
 /// A 1C date as the platform passes it (struct tm, local time, no zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,21 +262,22 @@ impl<'a> Args<'a> {
         if text.trim().is_empty() {
             return Ok(T::default());
         }
-        let options_error = |detail: String| AddinError::Options {
+        let options_error = |reason: JsonReason| AddinError::Options {
             method: self.method,
             index,
-            detail,
+            reason,
         };
         // serde_json keeps the last of two equal keys silently; {"days":1,"days":2} is a
         // mistake to report, at any depth.
-        let json: serde_json::Value = serde_json::from_str::<Unique>(text)
-            .map(|u| u.0)
-            .map_err(|e| options_error(format!("not valid JSON ({})", redact(&e.to_string()))))?;
-        if !json.is_object() {
-            return Err(options_error("not a JSON object".to_owned()));
+        let json =
+            serde_json::from_str::<Unique>(text).map_err(|e| options_error(JsonReason::of(&e)))?;
+        if !json.0.is_object() {
+            return Err(options_error(JsonReason::without_position(
+                JsonProblem::NotAnObject,
+            )));
         }
-        serde_json::from_value(json)
-            .map_err(|e| options_error(format!("wrong options ({})", redact(&e.to_string()))))
+        // Read from the text again (not from `json`) so that a refusal has its line and column.
+        serde_json::from_str(text).map_err(|e| options_error(JsonReason::of(&e)))
     }
 }
 
@@ -292,10 +294,9 @@ impl Args<'_> {
             return Err(AddinError::Options {
                 method: self.method,
                 index,
-                detail: format!(
-                    "unknown option `{unknown}`, expected one of: {}",
-                    known.join(", ")
-                ),
+                reason: JsonReason::without_position(JsonProblem::UnknownKey {
+                    key: crate::i18n::clip(unknown),
+                }),
             });
         }
         Ok(map)
@@ -380,8 +381,9 @@ impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
         while let Some(key) = map.next_key::<String>()? {
             let Unique(value) = map.next_value()?;
             if out.contains_key(&key) {
+                // serde's own wording, which JsonReason reads back as a duplicate key.
                 return Err(serde::de::Error::custom(format_args!(
-                    "the key `{}` is given twice",
+                    "duplicate field `{}`",
                     crate::i18n::clip(&key)
                 )));
             }
@@ -389,25 +391,6 @@ impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
         }
         Ok(serde_json::Value::Object(out))
     }
-}
-
-/// serde's messages quote the offending string value (`invalid type: string "…"`); an option
-/// may hold a secret (secret_token), so quoted values are cut out.
-fn redact(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(start) = rest.find("string \"") {
-        out.push_str(&rest[..start + "string".len()]);
-        let after = &rest[start + "string \"".len()..];
-        match after.find('"') {
-            Some(end) => rest = &after[end + 1..],
-            None => {
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -483,6 +466,47 @@ mod tests {
         }
         let err = check("{\"secret_token\": \"hunter2\"}").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+        let err = check("{\"days\": \"hunter2\"}").unwrap_err();
+        assert!(!render(&err, Lang::Ru).contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn russian_options_errors_carry_no_parser_english() {
+        let check = |text: &str| {
+            let values = [
+                Value::Str("a".into()),
+                Value::Str("b".into()),
+                Value::Str("c".into()),
+                Value::Str(text.into()),
+            ];
+            Args::new(make_cert(), &values)
+                .unwrap()
+                .options::<Opts>(3)
+                .unwrap_err()
+        };
+        for bad in [
+            "{",
+            "nonsense",
+            "[1]",
+            "{\"dayz\": 1}",
+            "{\"days\": -1}",
+            "{\"days\": \"x\"}",
+        ] {
+            let text = render(&check(bad), Lang::Ru);
+            assert!(text.starts_with("[ARG_OPTIONS] "), "{text}");
+            for phrase in crate::reason::PARSER_PHRASES {
+                assert!(
+                    !text.contains(phrase),
+                    "{bad}: {text:?} contains {phrase:?}"
+                );
+            }
+        }
+        assert_eq!(
+            render(&check("{\"days\": \"x\"}"), Lang::Ru),
+            "[ARG_OPTIONS] параметр 4 (Параметры): значение неверного типа: ожидается число, \
+             передано строка (строка 1, позиция 12). Передайте объект JSON, например \
+             {\"days\": 365}, или пустую строку"
+        );
     }
 
     #[test]

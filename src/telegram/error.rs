@@ -48,7 +48,7 @@ pub enum Error {
     /// A parameter given twice: as an argument and inside the extra parameters.
     ParameterConflict { name: String },
     /// The webhook URL cannot be parsed at all.
-    WebhookUrlInvalid { reason: String },
+    WebhookUrlInvalid { reason: crate::reason::UrlReason },
     /// The webhook URL is not `https://`.
     WebhookNotHttps { scheme: String },
     /// The webhook port is not one of the four Telegram delivers to.
@@ -92,7 +92,7 @@ pub enum Error {
     /// `allowed_updates` has an empty name.
     AllowedUpdates,
     /// The options JSON could not be read into [`super::WebhookOptions`].
-    InvalidOptions { reason: String },
+    InvalidOptions { reason: crate::reason::JsonReason },
     /// Telegram answered `ok: false`.
     Telegram {
         code: i64,
@@ -275,6 +275,7 @@ impl Localized for Error {
                 }
             }
             Error::WebhookUrlInvalid { reason } => {
+                let reason = reason.text(lang);
                 if ru {
                     format!(
                         "адрес webhook не разобран ({reason}). Ожидается \
@@ -524,6 +525,7 @@ impl Localized for Error {
                 )
                 .to_owned(),
             Error::InvalidOptions { reason } => {
+                let reason = reason.text(lang);
                 if ru {
                     format!(
                         "Параметры не разобраны ({reason}). Допустимы ip_address, max_connections, \
