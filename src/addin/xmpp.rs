@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::args::Args;
 use super::error::AddinError;
-use super::value::{Args, Value};
+use super::value::Value;
 use super::{EventSink, Messenger};
 use crate::i18n::{render, Lang};
 use crate::xmpp::ledger::Fate;
