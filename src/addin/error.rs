@@ -149,6 +149,43 @@ pub fn kind_name(kind: Kind, lang: Lang) -> &'static str {
     }
 }
 
+/// The names the add-in gives the settings a protocol error points at: its properties.
+fn setting_name(setting: crate::net::Setting, lang: Lang) -> String {
+    use super::members::{PropId, PROPERTIES};
+    use crate::net::Setting;
+    let id = match setting {
+        Setting::Timeout => PropId::Timeout,
+        Setting::Proxy => PropId::Proxy,
+        Setting::TrustedCertificates => PropId::TrustedCertificates,
+        Setting::TelegramApiUrl => PropId::TelegramApiUrl,
+    };
+    PROPERTIES
+        .iter()
+        .find(|p| p.id == id)
+        .map_or("?", |p| p.name.get(lang))
+        .to_owned()
+}
+
+/// A protocol module's message with the properties it points at named after it.
+fn protocol_message(source: &dyn Localized, lang: Lang) -> String {
+    crate::i18n::with_settings(source.message(lang), source.settings(), |s| {
+        setting_name(s, lang)
+    })
+}
+
+/// The next step of an XMPP error, naming the member to call in the caller's language.
+fn xmpp_remedy_text(remedy: crate::xmpp::Remedy, lang: Lang) -> String {
+    use super::members::{MethodId, METHODS};
+    let connect = METHODS
+        .iter()
+        .find(|m| m.id == MethodId::XmppConnect)
+        .map_or("?", |m| m.name.get(lang));
+    match (remedy, lang) {
+        (crate::xmpp::Remedy::Connect, Lang::Ru) => format!("сначала вызовите {connect}"),
+        (crate::xmpp::Remedy::Connect, Lang::En) => format!("call {connect} first"),
+    }
+}
+
 /// The next step of a Telegram error, naming the member to call in the caller's language.
 fn remedy_text(remedy: crate::telegram::Remedy, lang: Lang) -> String {
     use super::members::{MethodId, METHODS};
@@ -246,10 +283,14 @@ impl Localized for AddinError {
                 } else {
                     format!("{min}..{max}")
                 };
-                // The noun agrees with the last number said: "1 parameter", "0..2 parameters".
+                // "1 parameter", "0..1 parameters"; Russian agrees with the last number said.
                 match lang {
                     Lang::En => {
-                        let noun = if max == 1 { "parameter" } else { "parameters" };
+                        let noun = if range == "1" {
+                            "parameter"
+                        } else {
+                            "parameters"
+                        };
                         format!("takes {range} {noun}, got {got}")
                     }
                     Lang::Ru => {
@@ -398,16 +439,22 @@ impl Localized for AddinError {
             (ReadOnly { .. }, Lang::En) => "the property is read-only".to_owned(),
             (ReadOnly { .. }, Lang::Ru) => "свойство только для чтения".to_owned(),
             (ApiUrl { source, .. }, _) => source.message(lang),
-            (Net { source, .. }, _) => source.message(lang),
+            (Net { source, .. }, _) => protocol_message(source, lang),
             (Cert { source, .. }, _) => source.message(lang),
             (Telegram { source, .. }, _) => {
-                let message = source.message(lang);
+                let message = protocol_message(source, lang);
                 match source.remedy() {
                     Some(remedy) => format!("{message}: {}", remedy_text(remedy, lang)),
                     None => message,
                 }
             }
-            (Xmpp { source, .. }, _) => source.message(lang),
+            (Xmpp { source, .. }, _) => {
+                let message = protocol_message(source, lang);
+                match source.remedy() {
+                    Some(remedy) => format!("{message}: {}", xmpp_remedy_text(remedy, lang)),
+                    None => message,
+                }
+            }
             (Internal { detail, .. }, Lang::En) => {
                 format!("internal error, please report it: {detail}")
             }
@@ -431,3 +478,108 @@ impl fmt::Display for AddinError {
 }
 
 impl std::error::Error for AddinError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addin::members::{MethodId, METHODS};
+
+    fn method(id: MethodId) -> &'static Method {
+        METHODS.iter().find(|m| m.id == id).unwrap()
+    }
+
+    #[test]
+    fn protocol_errors_name_the_property_and_the_member_in_the_object_s_language() {
+        let tls = AddinError::Xmpp {
+            method: method(MethodId::XmppConnect),
+            source: crate::xmpp::Error::Tls {
+                detail: "unknown issuer".into(),
+            },
+        };
+        assert!(
+            tls.message(Lang::Ru).ends_with("(ДоверенныеСертификаты)"),
+            "{tls}"
+        );
+        assert!(
+            tls.message(Lang::En).ends_with("(TrustedCertificates)"),
+            "{tls}"
+        );
+        let idle = AddinError::Xmpp {
+            method: method(MethodId::XmppSend),
+            source: crate::xmpp::Error::NotConnected,
+        };
+        assert!(
+            idle.message(Lang::Ru)
+                .ends_with(": сначала вызовите ПодключитьXMPP"),
+            "{idle}"
+        );
+        assert!(
+            idle.message(Lang::En).ends_with(": call XmppConnect first"),
+            "{idle}"
+        );
+    }
+
+    #[test]
+    fn protocol_messages_carry_no_1c_names() {
+        let errors: Vec<Box<dyn Localized>> = vec![
+            Box::new(crate::xmpp::Error::Tls { detail: "x".into() }),
+            Box::new(crate::xmpp::Error::NotConnected),
+            Box::new(crate::telegram::validate_api_url("api.telegram.org").unwrap_err()),
+            Box::new(crate::telegram::TransferError::TooLarge {
+                size: None,
+                limit: crate::telegram::Limit::CloudUpload,
+            }),
+        ];
+        let names: Vec<&str> = super::super::members::PROPERTIES
+            .iter()
+            .flat_map(|p| [p.name.get(Lang::En), p.name.get(Lang::Ru)])
+            .chain(
+                METHODS
+                    .iter()
+                    .flat_map(|m| [m.name.get(Lang::En), m.name.get(Lang::Ru)]),
+            )
+            .collect();
+        for e in &errors {
+            for lang in [Lang::En, Lang::Ru] {
+                let text = e.message(lang);
+                for name in &names {
+                    assert!(!text.contains(name), "{text:?} names {name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_parameter_count_agrees_with_its_number() {
+        let count = |id, got| AddinError::ArgumentCount {
+            method: method(id),
+            got,
+        };
+        let one = count(MethodId::XmppReceive, 3);
+        assert_eq!(one.message(Lang::En), "takes 0..1 parameters, got 3");
+        let exactly_one = count(MethodId::GetWebhookInfo, 2);
+        assert_eq!(exactly_one.message(Lang::En), "takes 1 parameter, got 2");
+        assert_eq!(
+            exactly_one.message(Lang::Ru),
+            "принимает 1 параметр, передано: 2"
+        );
+        assert_eq!(
+            one.message(Lang::Ru),
+            "принимает 0..1 параметр, передано: 3"
+        );
+        let four = count(MethodId::SendTelegram, 9);
+        assert_eq!(four.message(Lang::En), "takes 3..4 parameters, got 9");
+        assert_eq!(
+            four.message(Lang::Ru),
+            "принимает 3..4 параметра, передано: 9"
+        );
+        let five = count(MethodId::SendXmpp, 9);
+        assert_eq!(
+            five.message(Lang::Ru),
+            "принимает 4..5 параметров, передано: 9"
+        );
+        assert_eq!(parameters_ru(11), "параметров");
+        assert_eq!(parameters_ru(21), "параметр");
+        assert_eq!(parameters_ru(0), "параметров");
+    }
+}

@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 mod cert;
+mod setting;
 mod telegram;
 mod xmpp;
 

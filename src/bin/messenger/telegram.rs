@@ -5,8 +5,9 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::setting::render;
 use clap::{Args, Parser, Subcommand};
-use messenger::i18n::{render, Lang, Localized};
+use messenger::i18n::{Lang, Localized};
 use messenger::net::{NetSettings, Proxy, TrustedCertificates};
 use messenger::telegram::{Api, FileSource, Remedy, UpdatesOptions, WebhookOptions};
 use serde_json::{Map, Value};

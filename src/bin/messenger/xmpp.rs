@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use messenger::i18n::{render, Lang};
+use crate::setting::render;
+use messenger::i18n::Lang;
 use messenger::net::{NetSettings, TrustedCertificates};
 use messenger::xmpp::{send_message, session, LoginOptions, SendOptions};
 
