@@ -52,6 +52,25 @@ pub trait Localized: fmt::Display {
     fn code(&self) -> &'static str;
     /// The message in the given language, without the code.
     fn message(&self, lang: Lang) -> String;
+    /// The settings the message points at, in the order it mentions them; the face in front
+    /// of the library names them after the message (see [`with_settings`]).
+    fn settings(&self) -> &'static [crate::net::Setting] {
+        &[]
+    }
+}
+
+/// `message (name, name)`: the message followed by the names of the settings it points at, as
+/// the face in front of the library calls them (a 1C property, a command-line flag).
+pub fn with_settings(
+    message: String,
+    settings: &[crate::net::Setting],
+    name: impl Fn(crate::net::Setting) -> String,
+) -> String {
+    if settings.is_empty() {
+        return message;
+    }
+    let names: Vec<String> = settings.iter().map(|s| name(*s)).collect();
+    format!("{message} ({})", names.join(", "))
 }
 
 /// `"[CODE] message"`: the form in which errors reach 1C and the command line.

@@ -22,6 +22,7 @@ mod ffi;
 pub mod fsio;
 pub mod i18n;
 pub mod net;
+pub mod reason;
 mod resident;
 pub mod telegram;
 pub mod xmpp;

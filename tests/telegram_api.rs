@@ -236,7 +236,12 @@ fn refused_and_untrusted_servers_are_told_apart() {
     .unwrap();
     let err = api.get_webhook_info(TOKEN).unwrap_err();
     assert_eq!(err.code(), "TELEGRAM_NET_TLS", "{err}");
-    assert!(err.message(Lang::Ru).contains("ДоверенныеСертификаты"));
+    // The library names no 1C property; it says which setting, and the add-in names it.
+    assert!(err.message(Lang::Ru).contains("доверенные сертификаты"));
+    assert_eq!(
+        err.settings(),
+        &[messenger::net::Setting::TrustedCertificates]
+    );
     assert_no_secret(&err, SECRET);
 }
 

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
+use super::args::Args;
 use super::error::AddinError;
-use super::value::{Args, Value};
+use super::value::Value;
 use super::{json, Messenger};
 use crate::cert::{self, CertOptions, CertRequest};
 

@@ -6,6 +6,7 @@ use std::fmt;
 use super::members::{Kind, Method, Property};
 use super::value::ValueKind;
 use crate::i18n::{Lang, Localized};
+use crate::reason::JsonReason;
 
 /// A failed call or property access; rendered as `[CODE] Member: message` for 1C.
 #[derive(Debug)]
@@ -46,7 +47,7 @@ pub enum AddinError {
     Options {
         method: &'static Method,
         index: usize,
-        detail: String,
+        reason: JsonReason,
     },
     /// A property set to a value of the wrong type.
     PropertyType {
@@ -72,10 +73,11 @@ pub enum AddinError {
     },
     /// Writing a read-only property.
     ReadOnly { property: &'static Property },
-    /// TelegramApiUrl is not an absolute http(s) URL.
+    /// TelegramApiUrl is not an absolute http(s) URL (the Telegram module's check; the code
+    /// stays the property's own).
     ApiUrl {
         property: &'static Property,
-        detail: String,
+        source: crate::telegram::Error,
     },
     /// A network setting (Proxy, TrustedCertificates) was refused.
     Net {
@@ -147,6 +149,43 @@ pub fn kind_name(kind: Kind, lang: Lang) -> &'static str {
     }
 }
 
+/// The names the add-in gives the settings a protocol error points at: its properties.
+fn setting_name(setting: crate::net::Setting, lang: Lang) -> String {
+    use super::members::{PropId, PROPERTIES};
+    use crate::net::Setting;
+    let id = match setting {
+        Setting::Timeout => PropId::Timeout,
+        Setting::Proxy => PropId::Proxy,
+        Setting::TrustedCertificates => PropId::TrustedCertificates,
+        Setting::TelegramApiUrl => PropId::TelegramApiUrl,
+    };
+    PROPERTIES
+        .iter()
+        .find(|p| p.id == id)
+        .map_or("?", |p| p.name.get(lang))
+        .to_owned()
+}
+
+/// A protocol module's message with the properties it points at named after it.
+fn protocol_message(source: &dyn Localized, lang: Lang) -> String {
+    crate::i18n::with_settings(source.message(lang), source.settings(), |s| {
+        setting_name(s, lang)
+    })
+}
+
+/// The next step of an XMPP error, naming the member to call in the caller's language.
+fn xmpp_remedy_text(remedy: crate::xmpp::Remedy, lang: Lang) -> String {
+    use super::members::{MethodId, METHODS};
+    let connect = METHODS
+        .iter()
+        .find(|m| m.id == MethodId::XmppConnect)
+        .map_or("?", |m| m.name.get(lang));
+    match (remedy, lang) {
+        (crate::xmpp::Remedy::Connect, Lang::Ru) => format!("сначала вызовите {connect}"),
+        (crate::xmpp::Remedy::Connect, Lang::En) => format!("call {connect} first"),
+    }
+}
+
 /// The next step of a Telegram error, naming the member to call in the caller's language.
 fn remedy_text(remedy: crate::telegram::Remedy, lang: Lang) -> String {
     use super::members::{MethodId, METHODS};
@@ -163,6 +202,43 @@ fn remedy_text(remedy: crate::telegram::Remedy, lang: Lang) -> String {
         (crate::telegram::Remedy::DeleteWebhook, Lang::En) => {
             format!("call {}", member(MethodId::DeleteWebhook))
         }
+    }
+}
+
+/// "параметр", "параметра" or "параметров", as Russian wants after the number `n`.
+fn parameters_ru(n: usize) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, r) if r != 11 => "параметр",
+        (2..=4, r) if !(12..=14).contains(&r) => "параметра",
+        _ => "параметров",
+    }
+}
+
+/// What to pass instead, after an options error, with an example the method really takes.
+fn options_hint(method: &Method, lang: Lang) -> String {
+    use super::members::MethodId;
+    if method.id == MethodId::XmppSendStatus {
+        return lang
+            .pick(
+                r#"Передайте массив JSON идентификаторов сообщений, например ["id1", "id2"], один идентификатор или пустую строку"#,
+                r#"Pass a JSON array of message ids such as ["id1", "id2"], one id, or an empty string"#,
+            )
+            .to_owned();
+    }
+    let example = match method.id {
+        MethodId::MakeCert => r#"{"days": 365}"#,
+        MethodId::SetWebhook => r#"{"max_connections": 40}"#,
+        MethodId::SendTelegram => r#"{"parse_mode": "HTML"}"#,
+        MethodId::CallTelegram => r#"{"chat_id": 123456789}"#,
+        MethodId::SendTelegramFile => r#"{"caption": "report"}"#,
+        MethodId::GetTelegramUpdates => r#"{"limit": 100}"#,
+        MethodId::SendXmpp | MethodId::XmppConnect => r#"{"resource": "1c"}"#,
+        MethodId::XmppSend => r#"{"type": "chat"}"#,
+        _ => "{}",
+    };
+    match lang {
+        Lang::En => format!("Pass a JSON object such as {example}, or an empty string"),
+        Lang::Ru => format!("Передайте объект JSON, например {example}, или пустую строку"),
     }
 }
 
@@ -202,56 +278,145 @@ impl Localized for AddinError {
         match (self, lang) {
             (ArgumentCount { method, got }, _) => {
                 let (min, max) = (method.required(), method.params.len());
-                let range = if min == max { min.to_string() } else { format!("{min}..{max}") };
+                let range = if min == max {
+                    min.to_string()
+                } else {
+                    format!("{min}..{max}")
+                };
+                // "1 parameter", "0..1 parameters"; Russian agrees with the last number said.
                 match lang {
-                    Lang::En => format!("takes {range} parameters, got {got}"),
-                    Lang::Ru => format!("принимает параметров: {range}, передано: {got}"),
+                    Lang::En => {
+                        let noun = if range == "1" {
+                            "parameter"
+                        } else {
+                            "parameters"
+                        };
+                        format!("takes {range} {noun}, got {got}")
+                    }
+                    Lang::Ru => {
+                        format!("принимает {range} {}, передано: {got}", parameters_ru(max))
+                    }
                 }
             }
-            (ArgumentType { method, index, expected, got }, _) => {
+            (
+                ArgumentType {
+                    method,
+                    index,
+                    expected,
+                    got,
+                },
+                _,
+            ) => {
                 let label = param_label(method, *index, lang);
                 match lang {
-                    Lang::En => format!("{label}: expected {}, got {}", kind_name(*expected, lang), got.name(lang)),
-                    Lang::Ru => format!("{label}: ожидается {}, передано {}", kind_name(*expected, lang), got.name(lang)),
+                    Lang::En => format!(
+                        "{label}: expected {}, got {}",
+                        kind_name(*expected, lang),
+                        got.name(lang)
+                    ),
+                    Lang::Ru => format!(
+                        "{label}: ожидается {}, передано {}",
+                        kind_name(*expected, lang),
+                        got.name(lang)
+                    ),
                 }
             }
-            (ArgumentText { method, index, position }, Lang::En) => format!(
+            (
+                ArgumentText {
+                    method,
+                    index,
+                    position,
+                },
+                Lang::En,
+            ) => format!(
                 "{}: the string is not valid UTF-16 (a lone surrogate at position {position})",
                 param_label(method, *index, lang)
             ),
-            (ArgumentText { method, index, position }, Lang::Ru) => format!(
+            (
+                ArgumentText {
+                    method,
+                    index,
+                    position,
+                },
+                Lang::Ru,
+            ) => format!(
                 "{}: строка повреждена (одиночный суррогат UTF-16 в позиции {position})",
                 param_label(method, *index, lang)
             ),
-            (ArgumentRange { method, index, min, max }, Lang::En) => format!(
+            (
+                ArgumentRange {
+                    method,
+                    index,
+                    min,
+                    max,
+                },
+                Lang::En,
+            ) => format!(
                 "{}: expected a whole Number from {min} to {max}",
                 param_label(method, *index, lang)
             ),
-            (ArgumentRange { method, index, min, max }, Lang::Ru) => format!(
+            (
+                ArgumentRange {
+                    method,
+                    index,
+                    min,
+                    max,
+                },
+                Lang::Ru,
+            ) => format!(
                 "{}: ожидается целое Число от {min} до {max}",
                 param_label(method, *index, lang)
             ),
-            (ArgumentTooLong { method, index, length, limit }, Lang::En) => format!(
+            (
+                ArgumentTooLong {
+                    method,
+                    index,
+                    length,
+                    limit,
+                },
+                Lang::En,
+            ) => format!(
                 "{}: the string is too long ({length} characters, the limit is {limit})",
                 param_label(method, *index, lang)
             ),
-            (ArgumentTooLong { method, index, length, limit }, Lang::Ru) => format!(
+            (
+                ArgumentTooLong {
+                    method,
+                    index,
+                    length,
+                    limit,
+                },
+                Lang::Ru,
+            ) => format!(
                 "{}: строка слишком длинная (символов: {length}, предел {limit})",
                 param_label(method, *index, lang)
             ),
-            (Options { method, index, detail }, Lang::En) => format!(
-                "{}: {detail}. Pass a JSON object such as {{\"days\": 365}}, or an empty string",
-                param_label(method, *index, lang)
-            ),
-            (Options { method, index, detail }, Lang::Ru) => format!(
-                "{}: {detail}. Передайте объект JSON, например {{\"days\": 365}}, или пустую строку",
-                param_label(method, *index, lang)
+            (
+                Options {
+                    method,
+                    index,
+                    reason,
+                },
+                _,
+            ) => format!(
+                "{}: {}. {}",
+                param_label(method, *index, lang),
+                reason.text(lang),
+                options_hint(method, lang)
             ),
             (PropertyType { property, got }, Lang::En) => {
-                format!("expected {}, got {}", kind_name(property.kind, lang), got.name(lang))
+                format!(
+                    "expected {}, got {}",
+                    kind_name(property.kind, lang),
+                    got.name(lang)
+                )
             }
             (PropertyType { property, got }, Lang::Ru) => {
-                format!("ожидается {}, передано {}", kind_name(property.kind, lang), got.name(lang))
+                format!(
+                    "ожидается {}, передано {}",
+                    kind_name(property.kind, lang),
+                    got.name(lang)
+                )
             }
             (PropertyText { position, .. }, Lang::En) => {
                 format!("the string is not valid UTF-16 (a lone surrogate at position {position})")
@@ -273,23 +438,26 @@ impl Localized for AddinError {
             }
             (ReadOnly { .. }, Lang::En) => "the property is read-only".to_owned(),
             (ReadOnly { .. }, Lang::Ru) => "свойство только для чтения".to_owned(),
-            (ApiUrl { detail, .. }, Lang::En) => format!(
-                "{detail}; expected an absolute http(s) address such as https://api.telegram.org"
-            ),
-            (ApiUrl { detail, .. }, Lang::Ru) => format!(
-                "{detail}; ожидается полный адрес http(s), например https://api.telegram.org"
-            ),
-            (Net { source, .. }, _) => source.message(lang),
+            (ApiUrl { source, .. }, _) => source.message(lang),
+            (Net { source, .. }, _) => protocol_message(source, lang),
             (Cert { source, .. }, _) => source.message(lang),
             (Telegram { source, .. }, _) => {
-                let message = source.message(lang);
+                let message = protocol_message(source, lang);
                 match source.remedy() {
                     Some(remedy) => format!("{message}: {}", remedy_text(remedy, lang)),
                     None => message,
                 }
             }
-            (Xmpp { source, .. }, _) => source.message(lang),
-            (Internal { detail, .. }, Lang::En) => format!("internal error, please report it: {detail}"),
+            (Xmpp { source, .. }, _) => {
+                let message = protocol_message(source, lang);
+                match source.remedy() {
+                    Some(remedy) => format!("{message}: {}", xmpp_remedy_text(remedy, lang)),
+                    None => message,
+                }
+            }
+            (Internal { detail, .. }, Lang::En) => {
+                format!("internal error, please report it: {detail}")
+            }
             (Internal { detail, .. }, Lang::Ru) => {
                 format!("внутренняя ошибка, сообщите о ней разработчикам: {detail}")
             }
@@ -310,3 +478,108 @@ impl fmt::Display for AddinError {
 }
 
 impl std::error::Error for AddinError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addin::members::{MethodId, METHODS};
+
+    fn method(id: MethodId) -> &'static Method {
+        METHODS.iter().find(|m| m.id == id).unwrap()
+    }
+
+    #[test]
+    fn protocol_errors_name_the_property_and_the_member_in_the_object_s_language() {
+        let tls = AddinError::Xmpp {
+            method: method(MethodId::XmppConnect),
+            source: crate::xmpp::Error::Tls {
+                detail: "unknown issuer".into(),
+            },
+        };
+        assert!(
+            tls.message(Lang::Ru).ends_with("(ДоверенныеСертификаты)"),
+            "{tls}"
+        );
+        assert!(
+            tls.message(Lang::En).ends_with("(TrustedCertificates)"),
+            "{tls}"
+        );
+        let idle = AddinError::Xmpp {
+            method: method(MethodId::XmppSend),
+            source: crate::xmpp::Error::NotConnected,
+        };
+        assert!(
+            idle.message(Lang::Ru)
+                .ends_with(": сначала вызовите ПодключитьXMPP"),
+            "{idle}"
+        );
+        assert!(
+            idle.message(Lang::En).ends_with(": call XmppConnect first"),
+            "{idle}"
+        );
+    }
+
+    #[test]
+    fn protocol_messages_carry_no_1c_names() {
+        let errors: Vec<Box<dyn Localized>> = vec![
+            Box::new(crate::xmpp::Error::Tls { detail: "x".into() }),
+            Box::new(crate::xmpp::Error::NotConnected),
+            Box::new(crate::telegram::validate_api_url("api.telegram.org").unwrap_err()),
+            Box::new(crate::telegram::TransferError::TooLarge {
+                size: None,
+                limit: crate::telegram::Limit::CloudUpload,
+            }),
+        ];
+        let names: Vec<&str> = super::super::members::PROPERTIES
+            .iter()
+            .flat_map(|p| [p.name.get(Lang::En), p.name.get(Lang::Ru)])
+            .chain(
+                METHODS
+                    .iter()
+                    .flat_map(|m| [m.name.get(Lang::En), m.name.get(Lang::Ru)]),
+            )
+            .collect();
+        for e in &errors {
+            for lang in [Lang::En, Lang::Ru] {
+                let text = e.message(lang);
+                for name in &names {
+                    assert!(!text.contains(name), "{text:?} names {name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_parameter_count_agrees_with_its_number() {
+        let count = |id, got| AddinError::ArgumentCount {
+            method: method(id),
+            got,
+        };
+        let one = count(MethodId::XmppReceive, 3);
+        assert_eq!(one.message(Lang::En), "takes 0..1 parameters, got 3");
+        let exactly_one = count(MethodId::GetWebhookInfo, 2);
+        assert_eq!(exactly_one.message(Lang::En), "takes 1 parameter, got 2");
+        assert_eq!(
+            exactly_one.message(Lang::Ru),
+            "принимает 1 параметр, передано: 2"
+        );
+        assert_eq!(
+            one.message(Lang::Ru),
+            "принимает 0..1 параметр, передано: 3"
+        );
+        let four = count(MethodId::SendTelegram, 9);
+        assert_eq!(four.message(Lang::En), "takes 3..4 parameters, got 9");
+        assert_eq!(
+            four.message(Lang::Ru),
+            "принимает 3..4 параметра, передано: 9"
+        );
+        let five = count(MethodId::SendXmpp, 9);
+        assert_eq!(
+            five.message(Lang::Ru),
+            "принимает 4..5 параметров, передано: 9"
+        );
+        assert_eq!(parameters_ru(11), "параметров");
+        assert_eq!(parameters_ru(21), "параметр");
+        assert_eq!(parameters_ru(0), "параметров");
+    }
+}

@@ -2,6 +2,7 @@
 //! localized errors and dispatch to the protocol modules. Plain safe Rust: the FFI layer
 //! ([`crate::ffi`]) decodes the platform's variants into [`Value`]s and calls in here.
 
+mod args;
 mod error;
 mod members;
 mod probes;
@@ -14,11 +15,12 @@ mod xmpp;
 
 use std::sync::{Arc, OnceLock};
 
+pub use args::Args;
 pub use error::AddinError;
 pub use members::{
     Kind, Method, MethodId, Name, PropId, Property, Returns, METHODS, PROBES, PROPERTIES,
 };
-pub use value::{Args, DateTime, Value, ValueKind};
+pub use value::{DateTime, Value, ValueKind};
 
 use crate::i18n::{Lang, Localized};
 use settings::Settings;

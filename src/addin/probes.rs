@@ -6,9 +6,10 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use super::args::Args;
 use super::error::AddinError;
 use super::members::{Method, MethodId, PROBES};
-use super::value::{Args, Value};
+use super::value::Value;
 use super::{EventSink, CLASS_NAME, PROBES_ENV};
 
 /// Most events one probe call may raise.

@@ -118,7 +118,7 @@ impl Settings {
             }
             PropId::TelegramApiUrl => {
                 self.telegram_api_url = check_api_url(&text)
-                    .map_err(|detail| AddinError::ApiUrl { property, detail })?;
+                    .map_err(|source| AddinError::ApiUrl { property, source })?;
             }
             PropId::Timeout | PropId::Version | PropId::LastError | PropId::ThrowErrors => {
                 return Err(AddinError::ReadOnly { property })
@@ -128,39 +128,26 @@ impl Settings {
     }
 }
 
-/// The Bot API base: an absolute http(s) URL without query or fragment; an empty value
-/// restores Telegram's own. Stored without a trailing slash.
-fn check_api_url(text: &str) -> Result<String, String> {
+/// The Bot API base as stored: checked by the Telegram module (the one set of rules, which
+/// the client applies again), without a trailing slash; an empty value restores Telegram's own.
+fn check_api_url(text: &str) -> Result<String, crate::telegram::Error> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(DEFAULT_TELEGRAM_API_URL.to_owned());
     }
-    let url = url::Url::parse(text)
-        .map_err(|e| format!("'{}' is not a URL ({e})", crate::i18n::clip(text)))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "the scheme '{}' is not http or https",
-            url.scheme()
-        ));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err("the host is missing".to_owned());
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err("a base address has no query or fragment".to_owned());
-    }
-    if url.port() == Some(0) {
-        return Err("port 0 is not a port one can connect to".to_owned());
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("credentials do not belong in the base address".to_owned());
-    }
+    crate::telegram::validate_api_url(text)?;
     Ok(text.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::addin::members::PROPERTIES;
+    use crate::i18n::{render, Lang};
+
+    fn property(id: PropId) -> &'static Property {
+        PROPERTIES.iter().find(|p| p.id == id).unwrap()
+    }
 
     #[test]
     fn api_urls() {
@@ -180,8 +167,43 @@ mod tests {
             "https://u:p@x",
             "https://",
             "http://127.0.0.1:0",
+            "https://api.telegram.org/bot123:AAH/",
         ] {
             assert!(check_api_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn russian_address_errors_carry_no_parser_english() {
+        let mut settings = Settings::default();
+        let cases = [
+            (
+                PropId::TelegramApiUrl,
+                "api.telegram.org",
+                "[PROP_API_URL] ",
+            ),
+            (PropId::TelegramApiUrl, "https://[::1", "[PROP_API_URL] "),
+            (PropId::TelegramApiUrl, "https://x:99999", "[PROP_API_URL] "),
+            (PropId::Proxy, "http://", "[NET_PROXY_INVALID] "),
+            (PropId::Proxy, "http://a b:3128", "[NET_PROXY_INVALID] "),
+            (
+                PropId::Proxy,
+                "http://300.1.1.1:3128",
+                "[NET_PROXY_INVALID] ",
+            ),
+        ];
+        for (id, bad, code) in cases {
+            let err = settings
+                .set(property(id), Value::Str(bad.into()))
+                .unwrap_err();
+            let text = render(&err, Lang::Ru);
+            assert!(text.starts_with(code), "{text}");
+            for phrase in crate::reason::PARSER_PHRASES {
+                assert!(
+                    !text.contains(phrase),
+                    "{bad}: {text:?} contains {phrase:?}"
+                );
+            }
         }
     }
 }

@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::args::Args;
 use super::error::AddinError;
-use super::value::{Args, Value};
+use super::value::Value;
 use super::Messenger;
 use crate::telegram::{self, Api, UpdatesOptions, WebhookOptions};
 

@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::args::Args;
 use super::error::AddinError;
-use super::value::{Args, Value};
+use super::value::Value;
 use super::{EventSink, Messenger};
 use crate::i18n::{render, Lang};
 use crate::xmpp::ledger::Fate;
@@ -177,10 +178,10 @@ pub(super) fn send_status(m: &mut Messenger, args: &Args) -> Result<Value, Addin
     let ids: Option<Vec<String>> = if text.is_empty() {
         None
     } else if text.starts_with('[') {
-        let list = serde_json::from_str(text).map_err(|_| AddinError::Options {
+        let list = serde_json::from_str(text).map_err(|e| AddinError::Options {
             method: args.method,
             index: 0,
-            detail: "expected a JSON array of message ids (strings), one id, or \"\"".into(),
+            reason: crate::reason::JsonReason::of(&e),
         })?;
         Some(list)
     } else {

@@ -137,9 +137,8 @@ pub enum Error {
     /// The options JSON is not an object of the known options (an unknown name such as `dayz`,
     /// a wrong type, broken JSON).
     InvalidOptions {
-        /// serde_json's explanation (names the option and the position; never a secret, since
-        /// the options carry none).
-        reason: String,
+        /// What is wrong and where (in our words; the options carry no secret anyway).
+        reason: crate::reason::JsonReason,
     },
     /// The common name is empty.
     EmptyCommonName,
@@ -276,12 +275,14 @@ impl Localized for Error {
     fn message(&self, lang: Lang) -> String {
         match (self, lang) {
             (Error::InvalidOptions { reason }, Lang::Ru) => format!(
-                "неверные параметры (JSON): {reason}. Допустимы: days, key, country, state, \
-                 locality, organization, unit, email, alt_names, basename, overwrite"
+                "неверные параметры (JSON): {}. Допустимы: days, key, country, state, \
+                 locality, organization, unit, email, alt_names, basename, overwrite",
+                reason.text(lang)
             ),
             (Error::InvalidOptions { reason }, Lang::En) => format!(
-                "invalid options (JSON): {reason}. Known options: days, key, country, state, \
-                 locality, organization, unit, email, alt_names, basename, overwrite"
+                "invalid options (JSON): {}. Known options: days, key, country, state, \
+                 locality, organization, unit, email, alt_names, basename, overwrite",
+                reason.text(lang)
             ),
             (Error::EmptyCommonName, Lang::Ru) => {
                 "не задано общее имя (CN): укажите IP-адрес или доменное имя сервера, как в \

@@ -84,7 +84,7 @@ impl CertOptions {
             return Ok(CertOptions::default());
         }
         serde_json::from_str(json).map_err(|e| Error::InvalidOptions {
-            reason: e.to_string(),
+            reason: crate::reason::JsonReason::of(&e),
         })
     }
 }

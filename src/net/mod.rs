@@ -7,6 +7,7 @@ mod dns;
 pub mod http;
 mod proxy;
 pub mod secrets;
+mod setting;
 pub mod tls;
 mod trust;
 pub mod tunnel;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use crate::i18n::{Lang, Localized};
 
 pub use proxy::{Proxy, ProxyScheme};
+pub use setting::Setting;
 pub use trust::TrustedCertificates;
 
 /// The settings a network call is made with; the add-in fills them from its properties.

@@ -5,6 +5,8 @@ use std::fmt;
 
 use url::Url;
 
+use crate::i18n::Lang;
+
 use super::Error;
 
 /// The kind of proxy.
@@ -62,10 +64,8 @@ impl Proxy {
             ));
         }
         let url = Url::parse(text).map_err(|e| {
-            invalid(
-                format!("cannot parse it ({e})"),
-                format!("не удалось разобрать ({e})"),
-            )
+            let reason = crate::reason::UrlReason::of(e);
+            invalid(reason.text(Lang::En), reason.text(Lang::Ru))
         })?;
         let scheme = match url.scheme() {
             "http" => ProxyScheme::Http,

@@ -78,10 +78,10 @@ impl ProxyError {
                 format!("прокси {p} отказался соединять дальше: {d}")
             }
             (ProxyFailure::AuthRequired, Lang::En) => format!(
-                "the proxy {p} requires a user name and password: put them into Proxy as scheme://user:password@host:port"
+                "the proxy {p} requires a user name and password: put them into the proxy address as scheme://user:password@host:port"
             ),
             (ProxyFailure::AuthRequired, Lang::Ru) => format!(
-                "прокси {p} требует имя и пароль: укажите их в Прокси как схема://пользователь:пароль@хост:порт"
+                "прокси {p} требует имя и пароль: укажите их в адресе прокси как схема://пользователь:пароль@хост:порт"
             ),
             (ProxyFailure::AuthFailed, Lang::En) => {
                 format!("the proxy {p} refused the user name or password")

@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::i18n::{Lang, Localized};
 use crate::net::http::FailureKind;
+use crate::net::Setting;
 
 use super::transfer_error::TransferError;
 
@@ -48,7 +49,7 @@ pub enum Error {
     /// A parameter given twice: as an argument and inside the extra parameters.
     ParameterConflict { name: String },
     /// The webhook URL cannot be parsed at all.
-    WebhookUrlInvalid { reason: String },
+    WebhookUrlInvalid { reason: crate::reason::UrlReason },
     /// The webhook URL is not `https://`.
     WebhookNotHttps { scheme: String },
     /// The webhook port is not one of the four Telegram delivers to.
@@ -92,7 +93,7 @@ pub enum Error {
     /// `allowed_updates` has an empty name.
     AllowedUpdates,
     /// The options JSON could not be read into [`super::WebhookOptions`].
-    InvalidOptions { reason: String },
+    InvalidOptions { reason: crate::reason::JsonReason },
     /// Telegram answered `ok: false`.
     Telegram {
         code: i64,
@@ -199,6 +200,23 @@ impl Localized for Error {
         }
     }
 
+    fn settings(&self) -> &'static [Setting] {
+        use Setting::*;
+        match self {
+            Error::InvalidApiUrl { .. } => &[TelegramApiUrl],
+            Error::BadResponse { .. } | Error::AnswerTooLarge { .. } => &[TelegramApiUrl, Proxy],
+            Error::Network { kind, .. } => match kind {
+                FailureKind::Timeout => &[Proxy, Timeout],
+                FailureKind::ConnectionRefused => &[TelegramApiUrl, Proxy],
+                FailureKind::Tls => &[TrustedCertificates],
+                _ => &[],
+            },
+            Error::Settings(e) => e.settings(),
+            Error::Transfer(e) => e.settings(),
+            _ => &[],
+        }
+    }
+
     fn message(&self, lang: Lang) -> String {
         let ru = lang == Lang::Ru;
         match self {
@@ -208,12 +226,12 @@ impl Localized for Error {
             } => {
                 if ru {
                     format!(
-                        "неверный адрес Telegram API (АдресTelegramAPI): {reason_ru}. Ожидается \
+                        "неверный адрес Telegram API: {reason_ru}. Ожидается \
                          https://api.telegram.org или адрес своего Bot API сервера, без токена"
                     )
                 } else {
                     format!(
-                        "invalid Telegram API address (TelegramApiUrl): {reason_en}. Expected \
+                        "invalid Telegram API address: {reason_en}. Expected \
                          https://api.telegram.org or your own Bot API server, without the token"
                     )
                 }
@@ -275,6 +293,7 @@ impl Localized for Error {
                 }
             }
             Error::WebhookUrlInvalid { reason } => {
+                let reason = reason.text(lang);
                 if ru {
                     format!(
                         "адрес webhook не разобран ({reason}). Ожидается \
@@ -524,6 +543,7 @@ impl Localized for Error {
                 )
                 .to_owned(),
             Error::InvalidOptions { reason } => {
+                let reason = reason.text(lang);
                 if ru {
                     format!(
                         "Параметры не разобраны ({reason}). Допустимы ip_address, max_connections, \
@@ -582,12 +602,12 @@ impl Localized for Error {
                 if ru {
                     format!(
                         "{url} ответил HTTP {status}, но не ответом Bot API ({excerpt}). Проверьте \
-                         АдресTelegramAPI и прокси"
+                         адрес Telegram API и прокси"
                     )
                 } else {
                     format!(
                         "{url} answered HTTP {status}, but not with a Bot API answer ({excerpt}). \
-                         Check TelegramApiUrl and the proxy"
+                         Check the Telegram API address and the proxy"
                     )
                 }
             }
@@ -596,12 +616,12 @@ impl Localized for Error {
                 if ru {
                     format!(
                         "{url} прислал ответ длиннее {mb} МБ: это не ответ Bot API, он не \
-                         дочитан. Проверьте АдресTelegramAPI и прокси"
+                         дочитан. Проверьте адрес Telegram API и прокси"
                     )
                 } else {
                     format!(
                         "{url} sent an answer longer than {mb} MB: not a Bot API answer, it was \
-                         not read to the end. Check TelegramApiUrl and the proxy"
+                         not read to the end. Check the Telegram API address and the proxy"
                     )
                 }
             }
@@ -631,10 +651,10 @@ fn network_message(
     };
     let (what, todo) = match kind {
         FailureKind::Timeout => (
-            lang.pick("истёк Таймаут", "the Timeout expired"),
+            lang.pick("истёк тайм-аут", "the timeout expired"),
             lang.pick(
-                "проверьте сеть и прокси или увеличьте Таймаут",
-                "check the network and the proxy, or raise Timeout",
+                "проверьте сеть и прокси или увеличьте тайм-аут",
+                "check the network and the proxy, or raise the timeout",
             ),
         ),
         FailureKind::Dns => (
@@ -647,8 +667,8 @@ fn network_message(
         FailureKind::ConnectionRefused => (
             lang.pick("соединение отклонено", "the connection was refused"),
             lang.pick(
-                "по этому адресу и порту никто не слушает: проверьте АдресTelegramAPI и Прокси",
-                "nothing listens at that address and port: check TelegramApiUrl and Proxy",
+                "по этому адресу и порту никто не слушает: проверьте адрес Telegram API и прокси",
+                "nothing listens at that address and port: check the Telegram API address and the proxy",
             ),
         ),
         FailureKind::ConnectionReset => (
@@ -663,9 +683,9 @@ fn network_message(
             lang.pick(
                 "сертификату сервера нет доверия или он выдан на другое имя; для своего Bot API \
                  сервера или прокси с подменой сертификата добавьте его сертификат в \
-                 ДоверенныеСертификаты",
+                 доверенные сертификаты",
                 "the server's certificate is not trusted or is for another name; for your own Bot \
-                 API server or an intercepting proxy add its certificate to TrustedCertificates",
+                 API server or an intercepting proxy add its certificate to the trusted certificates",
             ),
         ),
         FailureKind::Proxy => (

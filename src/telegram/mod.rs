@@ -87,9 +87,9 @@ fn parse_api_url(text: &str) -> Result<(String, bool), Error> {
             "в нём есть токен бота; укажите только основу, например https://api.telegram.org",
         ));
     }
-    let url = url::Url::parse(text).map_err(|e| Error::InvalidApiUrl {
-        reason_en: format!("cannot parse it ({e})"),
-        reason_ru: format!("не удалось разобрать ({e})"),
+    let url = url::Url::parse(text).map_err(|e| {
+        let reason = crate::reason::UrlReason::of(e);
+        bad(reason.text(Lang::En), reason.text(Lang::Ru))
     })?;
     if url.scheme() != "https" && url.scheme() != "http" {
         return Err(bad(
@@ -111,6 +111,13 @@ fn parse_api_url(text: &str) -> Result<(String, bool), Error> {
         return Err(bad(
             "port 0 is not a port one can connect to",
             "порт 0 — не порт, к которому можно подключиться",
+        ));
+    }
+    // A password in the base would be sent, logged and shown with every call.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "a user name or password does not belong in the base address",
+            "имени пользователя и пароля в основе адреса не бывает",
         ));
     }
     let base = url.as_str().trim_end_matches('/').to_owned();

@@ -185,6 +185,16 @@ impl Localized for TransferError {
         }
     }
 
+    fn settings(&self) -> &'static [crate::net::Setting] {
+        match self {
+            TransferError::TooLarge {
+                limit: Limit::CloudUpload | Limit::CloudDownload,
+                ..
+            } => &[crate::net::Setting::TelegramApiUrl],
+            _ => &[],
+        }
+    }
+
     fn message(&self, lang: Lang) -> String {
         use TransferError::*;
         match (self, lang) {
@@ -220,12 +230,11 @@ impl Localized for TransferError {
                 match (limit, lang) {
                     (Limit::CloudUpload, Lang::Ru) => format!(
                         "файл больше {mb} МБ{size}: столько Telegram принимает от ботов; ничего не \
-                         отправлено. Для файлов до 2000 МБ нужен свой Bot API сервер \
-                         (АдресTelegramAPI)"
+                         отправлено. Для файлов до 2000 МБ нужен свой Bot API сервер"
                     ),
                     (Limit::CloudUpload, Lang::En) => format!(
                         "the file is over {mb} MB{size}, the most Telegram takes from bots; nothing \
-                         was sent. Files up to 2000 MB need a local Bot API server (TelegramApiUrl)"
+                         was sent. Files up to 2000 MB need a local Bot API server"
                     ),
                     (Limit::CloudPhoto, Lang::Ru) => format!(
                         "фото больше {mb} МБ{size}: столько Telegram принимает в sendPhoto; ничего \
@@ -245,11 +254,11 @@ impl Localized for TransferError {
                     ),
                     (Limit::CloudDownload, Lang::Ru) => format!(
                         "файл больше {mb} МБ{size}: столько Telegram отдаёт ботам через getFile. \
-                         Для больших файлов нужен свой Bot API сервер (АдресTelegramAPI)"
+                         Для больших файлов нужен свой Bot API сервер"
                     ),
                     (Limit::CloudDownload, Lang::En) => format!(
                         "the file is over {mb} MB{size}, the most Telegram gives bots through \
-                         getFile. Larger files need a local Bot API server (TelegramApiUrl)"
+                         getFile. Larger files need a local Bot API server"
                     ),
                     (Limit::LocalDownload, Lang::Ru) => {
                         format!("файл больше {mb} МБ{size}: такой не скачивается в память")

@@ -33,7 +33,7 @@ impl WebhookOptions {
             return Ok(WebhookOptions::default());
         }
         serde_json::from_str(text).map_err(|e| Error::InvalidOptions {
-            reason: e.to_string(),
+            reason: crate::reason::JsonReason::of(&e),
         })
     }
 
@@ -139,7 +139,7 @@ pub fn check_url(text: &str, real_telegram: bool) -> Result<CheckedUrl, Error> {
         Some((s, r)) => (s.to_ascii_lowercase(), r),
         None => {
             return Err(Error::WebhookUrlInvalid {
-                reason: "no scheme; write https://…".into(),
+                reason: crate::reason::UrlReason::NoScheme,
             })
         }
     };
@@ -165,7 +165,7 @@ pub fn check_url(text: &str, real_telegram: bool) -> Result<CheckedUrl, Error> {
         }
     }
     let url = url::Url::parse(text).map_err(|e| Error::WebhookUrlInvalid {
-        reason: e.to_string(),
+        reason: crate::reason::UrlReason::of(e),
     })?;
     let port = url.port_or_known_default().unwrap_or(443);
     if ![443, 80, 88, 8443].contains(&port) {
@@ -199,7 +199,7 @@ pub fn check_url(text: &str, real_telegram: bool) -> Result<CheckedUrl, Error> {
         }
         None => {
             return Err(Error::WebhookUrlInvalid {
-                reason: "no host".into(),
+                reason: crate::reason::UrlReason::EmptyHost,
             })
         }
     };

@@ -176,7 +176,24 @@ impl From<SendFailure> for Error {
     }
 }
 
+/// A next step that names a member of the caller's interface (rendered by the add-in layer or
+/// the command line, which know the names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Remedy {
+    /// Open a session first.
+    Connect,
+}
+
 impl Error {
+    /// What to call next, when the fix is another member.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Error::NotConnected => Some(Remedy::Connect),
+            _ => None,
+        }
+    }
+
     /// Errors that another attempt with the same settings cannot cure (wrong password, no
     /// common mechanism, a server that failed to authenticate itself): the session stops
     /// reconnecting after them.
@@ -201,7 +218,7 @@ impl Error {
             Error::ProxyNeedsBosh => "XMPP over TCP cannot go through an https:// proxy: give bosh_url, or use an http:// (CONNECT) or socks5:// proxy".into(),
             Error::Proxy(p) => p.message(Lang::En),
             Error::Network { kind, detail } => format!("network failure ({}): {detail}", kind_en(*kind)),
-            Error::Tls { detail } => format!("TLS failed: {detail}. If the server uses a self-signed certificate, put it into TrustedCertificates"),
+            Error::Tls { detail } => format!("TLS failed: {detail}. If the server uses a self-signed certificate, add it to the trusted certificates"),
             Error::TlsNotOffered => "the server does not offer STARTTLS; use tls \"direct\" or, only in a trusted network, \"none\"".into(),
             Error::Protocol { detail } => format!("the server broke the XMPP protocol: {detail}"),
             Error::StanzaTooLarge { limit } => format!("the server sent more than {limit} bytes in one piece; refused"),
@@ -217,7 +234,7 @@ impl Error {
                 if condition == "not-authorized" { " — check the JID and the password" } else { "" }),
             Error::ServerNotAuthenticated { mechanism, reason } => format!("the server failed to prove it knows the password ({mechanism}: {reason}); connection refused"),
             Error::StanzaError { stanza, condition, text } => format!("the server refused the {stanza}: {condition}{}", tail(text)),
-            Error::NotConnected => "no XMPP session: call XmppConnect first (or the session has ended, see the XmppState event)".into(),
+            Error::NotConnected => "no XMPP session, or it has ended (see the XmppState event)".into(),
             Error::NotDelivered => "the connection broke after the message was sent and the server could not resume the session: the message may not have arrived; send it again if needed".into(),
             Error::UnknownMessageId => "no message with this id was sent in this session, or its fate was reported long ago and is forgotten".into(),
             Error::MessageTooLarge { size, limit: Some(limit) } => format!("the message is {size} bytes, more than the server accepts ({limit} bytes); it was not sent"),
@@ -234,7 +251,7 @@ impl Error {
             Error::ProxyNeedsBosh => "XMPP по TCP не может идти через прокси https://: укажите bosh_url или прокси http:// (CONNECT) либо socks5://".into(),
             Error::Proxy(p) => p.message(Lang::Ru),
             Error::Network { kind, detail } => format!("сбой сети ({}): {detail}", kind_ru(*kind)),
-            Error::Tls { detail } => format!("ошибка TLS: {detail}. Если у сервера самоподписанный сертификат, добавьте его в ДоверенныеСертификаты"),
+            Error::Tls { detail } => format!("ошибка TLS: {detail}. Если у сервера самоподписанный сертификат, добавьте его в доверенные сертификаты"),
             Error::TlsNotOffered => "сервер не предлагает STARTTLS; укажите tls \"direct\" или, только в доверенной сети, \"none\"".into(),
             Error::Protocol { detail } => format!("сервер нарушил протокол XMPP: {detail}"),
             Error::StanzaTooLarge { limit } => format!("сервер прислал больше {limit} байт одним куском; отклонено"),
@@ -251,7 +268,7 @@ impl Error {
             Error::ServerNotAuthenticated { mechanism, reason } => format!("сервер не доказал, что знает пароль ({mechanism}: {reason}); соединение отклонено"),
             Error::StanzaError { stanza, condition, text } => format!("сервер отклонил {}: {condition}{}", match *stanza {
                 "message" => "сообщение", "bind" => "привязку ресурса", "session" => "открытие сессии", _ => "присутствие" }, tail(text)),
-            Error::NotConnected => "нет сеанса XMPP: сначала вызовите ПодключитьXMPP (или сеанс завершился, см. событие XmppState)".into(),
+            Error::NotConnected => "нет сеанса XMPP, или он завершился (см. событие XmppState)".into(),
             Error::NotDelivered => "соединение разорвалось после отправки сообщения, и сервер не смог восстановить сеанс: сообщение могло не дойти; при необходимости отправьте его снова".into(),
             Error::UnknownMessageId => "сообщение с таким идентификатором в этом сеансе не отправлялось, или его судьба сообщена давно и забыта".into(),
             Error::MessageTooLarge { size, limit: Some(limit) } => format!("сообщение занимает {size} байт, больше, чем принимает сервер ({limit} байт); оно не отправлено"),
@@ -328,6 +345,14 @@ impl Localized for Error {
             Error::NotDelivered => "XMPP_NOT_DELIVERED",
             Error::MessageTooLarge { .. } => "XMPP_MESSAGE_TOO_LARGE",
             Error::UnknownMessageId => "XMPP_UNKNOWN_MESSAGE_ID",
+        }
+    }
+
+    fn settings(&self) -> &'static [crate::net::Setting] {
+        match self {
+            Error::Tls { .. } => &[crate::net::Setting::TrustedCertificates],
+            Error::Settings(e) => e.settings(),
+            _ => &[],
         }
     }
 

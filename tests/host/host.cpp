@@ -441,6 +441,7 @@ static const MethodSpec kMethods[] = {
     {"SendXmpp", "ОтправитьXMPP", 5, 4},
     {"XmppConnect", "ПодключитьXMPP", 3, 2}, {"XmppSend", "ОтправитьXMPPСообщение", 3, 2},
     {"XmppReceive", "ПолучитьXMPPСообщения", 1, 0}, {"XmppDisconnect", "ОтключитьXMPP", 0, 0},
+    {"XmppSendStatus", "СостояниеXMPPОтправки", 1, 0},
 };
 static const int kNProps = sizeof kProps / sizeof kProps[0];
 static const int kNMethods = sizeof kMethods / sizeof kMethods[0];

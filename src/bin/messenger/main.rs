@@ -13,11 +13,13 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use messenger::i18n::{render, Lang};
+use messenger::i18n::Lang;
 use messenger::net::{NetSettings, Proxy, TrustedCertificates};
+use setting::render;
 
 mod cert;
 mod out;
+mod setting;
 mod telegram;
 mod usage;
 mod xmpp;

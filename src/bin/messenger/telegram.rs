@@ -4,8 +4,9 @@
 
 use std::time::Instant;
 
+use crate::setting::render;
 use clap::{Args, Subcommand};
-use messenger::i18n::{render, Lang, Localized};
+use messenger::i18n::{Lang, Localized};
 use messenger::telegram::{Api, FileSource, Remedy, UpdatesOptions, WebhookOptions};
 use serde_json::{Map, Value};
 

@@ -8,8 +8,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::setting::render;
 use clap::{Args, Subcommand};
-use messenger::i18n::{render, Lang};
+use messenger::i18n::Lang;
 use messenger::net::NetSettings;
 use messenger::xmpp::{send_message, session, LoginOptions, SendOptions};
 
