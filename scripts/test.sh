@@ -29,7 +29,8 @@ bash scripts/bundle.sh >/dev/null
 # of scripts/build-linux.sh, not the profile's own cdylib, so what is tested is what 1C gets and
 # the library is not built a second time with other settings.
 export MESSENGER_TEST_LIBRARY=$PWD/target/x86_64-unknown-linux-gnu/release/libmessenger.so
-cargo test --release -- "$@" 2>&1 | tee -a "$log" || status=$?
+# --no-fail-fast: one failing test binary must not hide the results of the others.
+cargo test --release --no-fail-fast -- "$@" 2>&1 | tee -a "$log" || status=$?
 # cargo's own last line is the doc-test run's; add up every result instead (the wine host's
 # "N passed, M failed" and each test binary's "test result:").
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
