@@ -552,7 +552,7 @@ impl Api {
             .ok_or(TransferError::NoFilePath)?;
         if !self.real_telegram && is_absolute(file_path) {
             let (mut file, size) = open_local_file(Path::new(file_path), limit)?;
-            out.expect(size);
+            out.announce_len(size);
             return copy_bounded(&mut file, out, limit).map_err(|e| match e {
                 CopyError::Read(source) | CopyError::Write(source) => TransferError::Unreadable {
                     path: clip(file_path),
@@ -584,7 +584,7 @@ impl Api {
             .into());
         }
         if let Some(len) = response.content_length() {
-            out.expect(len);
+            out.announce_len(len);
         }
         copy_bounded(&mut response, out, limit).map_err(|e| match e {
             CopyError::Read(source) => {
@@ -623,13 +623,16 @@ fn is_absolute(path: &str) -> bool {
 /// Where a download goes: memory (sized once from Content-Length, so a 20 MB file is not
 /// regrown and copied on the way) or any writer.
 trait Sink: Write {
-    fn expect(&mut self, _len: u64) {}
+    fn announce_len(&mut self, _len: u64) {}
 }
 
 impl Sink for Vec<u8> {
-    fn expect(&mut self, len: u64) {
-        // Bounded by the caller's limit check before this is called.
-        self.reserve_exact(usize::try_from(len).unwrap_or(0));
+    fn announce_len(&mut self, len: u64) {
+        // Bounded by the caller's limit check before this is called, and only a hint: a
+        // reservation the process cannot get (up to 2000 MB from a local Bot API server on a
+        // 32-bit host) must not abort the 1C process, so a refusal is ignored and the copy
+        // grows as it goes, still stopped at the limit.
+        let _ = self.try_reserve_exact(usize::try_from(len).unwrap_or(0));
     }
 }
 
