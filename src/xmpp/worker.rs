@@ -409,18 +409,20 @@ impl Worker {
         }
     }
 
-    /// Settles the stanzas the server counted.
+    /// Settles the stanzas the server counted. The fate is recorded before the ticket wakes its
+    /// waiter: XmppSendStatus asked right after XmppSend returned must not say "pending".
     fn settle_acked(&self, done: Vec<Entry<Item>>) {
         for e in done {
             if let Some(ticket) = e.payload.ticket {
-                ticket.settle(Ok(()));
                 if let Some(id) = &e.id {
                     self.shared.record(id, Fate::Acked);
                 }
+                ticket.settle(Ok(()));
             }
         }
     }
 
+    /// Records, then settles (in that order: see `settle_acked`).
     fn fail_entry(&mut self, entry: Entry<Item>, why: SendFailure) {
         if let Some(ticket) = entry.payload.ticket {
             if let Some(id) = entry.id {
