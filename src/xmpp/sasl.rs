@@ -147,14 +147,18 @@ impl Hash {
         }
     }
 
-    /// Hi() of RFC 5802 (PBKDF2 with one block).
+    /// Hi() of RFC 5802, which is PBKDF2 with one block of the hash's length. ring's PBKDF2 (its
+    /// SHA assembly, keyed once) rather than a loop of our own that re-keys an HMAC every round
+    /// under a profile that optimizes for size: the server asks for 4096 rounds or more.
     fn hi(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
-        let mut u = self.hmac(password, &[salt, &1u32.to_be_bytes()].concat());
-        let mut out = u.clone();
-        for _ in 1..iterations {
-            u = self.hmac(password, &u);
-            out.iter_mut().zip(&u).for_each(|(o, x)| *o ^= x);
-        }
+        let (algorithm, len) = match self {
+            Hash::Sha1 => (ring::pbkdf2::PBKDF2_HMAC_SHA1, 20),
+            Hash::Sha256 => (ring::pbkdf2::PBKDF2_HMAC_SHA256, 32),
+        };
+        let mut out = vec![0u8; len];
+        // The caller checked the count is within 1..=SCRAM_MAX_ITERATIONS.
+        let rounds = std::num::NonZeroU32::new(iterations).unwrap_or(std::num::NonZeroU32::MIN);
+        ring::pbkdf2::derive(algorithm, rounds, salt, password, &mut out);
         out
     }
 }
