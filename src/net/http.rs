@@ -30,15 +30,14 @@ macro_rules! configure {
         if let Some(proxy) = &settings.proxy {
             let p = reqwest::Proxy::all(proxy.to_url()).map_err(|e| {
                 let e = e.without_url();
-                Error::InvalidProxy {
-                    reason_en: format!("the HTTP client refused it ({e})"),
-                    reason_ru: format!("HTTP-клиент его не принял ({e})"),
-                }
+                Error::InvalidProxy(super::ProxyReason::ClientRefused(crate::i18n::clip(
+                    &e.to_string(),
+                )))
             })?;
             builder = builder.proxy(p);
         }
         builder.build().map_err(|e| Error::TlsConfig {
-            reason: e.without_url().to_string(),
+            detail: crate::i18n::clip(&e.without_url().to_string()),
         })
     }};
 }

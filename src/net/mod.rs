@@ -47,20 +47,123 @@ impl Default for NetSettings {
 #[non_exhaustive]
 pub enum Error {
     /// The proxy string is not `scheme://[user:password@]host:port` with a known scheme.
-    InvalidProxy {
-        /// What exactly is wrong, in English and Russian (never contains the password).
-        reason_en: String,
-        reason_ru: String,
-    },
+    InvalidProxy(ProxyReason),
     /// The trusted-certificates text holds a block that is not a PEM certificate, or none at all.
-    InvalidTrustedPem {
-        reason_en: String,
-        reason_ru: String,
-    },
+    InvalidTrustedPem(PemReason),
     /// A private key was given where certificates are expected.
     PrivateKeyInsteadOfCertificate,
-    /// rustls refused to build a configuration (a certificate it cannot use as a root).
-    TlsConfig { reason: String },
+    /// The HTTP client could not be built (its TLS backend refused the configuration). `detail`
+    /// is the client's own English text, shown in the English rendering only.
+    TlsConfig { detail: String },
+}
+
+/// What exactly is wrong with a proxy address (never holds the password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProxyReason {
+    /// No `scheme://` in front.
+    NoScheme,
+    /// The URL parser refused it.
+    Url(crate::reason::UrlReason),
+    /// A scheme other than http, https, socks5, socks5h (the scheme, cut).
+    UnsupportedScheme(String),
+    NoHost,
+    /// SOCKS has no default port.
+    NoPort,
+    PortZero,
+    /// Something after the port.
+    HasPath,
+    /// The HTTP client refused an address we accepted (its English text, for `Display`).
+    ClientRefused(String),
+}
+
+impl ProxyReason {
+    fn text(&self, lang: Lang) -> String {
+        use ProxyReason::*;
+        match (self, lang) {
+            (NoScheme, Lang::En) => {
+                "the scheme is missing (write http://host:port or socks5://host:port)".into()
+            }
+            (NoScheme, Lang::Ru) => {
+                "не указана схема (пишите http://хост:порт или socks5://хост:порт)".into()
+            }
+            (Url(r), lang) => r.text(lang).into(),
+            (UnsupportedScheme(s), Lang::En) => format!("unsupported scheme '{s}'"),
+            (UnsupportedScheme(s), Lang::Ru) => format!("схема '{s}' не поддерживается"),
+            (NoHost, Lang::En) => "the host is missing".into(),
+            (NoHost, Lang::Ru) => "не указан хост".into(),
+            (NoPort, Lang::En) => "the port is missing (SOCKS has no default port)".into(),
+            (NoPort, Lang::Ru) => "не указан порт (у SOCKS нет порта по умолчанию)".into(),
+            (PortZero, Lang::En) => "port 0 is not a port one can connect to".into(),
+            (PortZero, Lang::Ru) => "порт 0 — не порт, к которому можно подключиться".into(),
+            (HasPath, Lang::En) => "a proxy address has no path".into(),
+            (HasPath, Lang::Ru) => "у адреса прокси не бывает пути".into(),
+            (ClientRefused(detail), Lang::En) => format!("the HTTP client refused it ({detail})"),
+            (ClientRefused(_), Lang::Ru) => "HTTP-клиент его не принял".into(),
+        }
+    }
+}
+
+/// What exactly is wrong with the trusted-certificates text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PemReason {
+    /// A block has no END line.
+    MissingEnd,
+    /// A BEGIN line is malformed.
+    BadBegin,
+    /// A block's base64 does not decode.
+    BadBase64,
+    /// A block larger than the PEM reader takes.
+    TooLarge,
+    /// A block of another kind (the kind's name, as the PEM reader calls it).
+    NotACertificate(String),
+    /// No certificate block at all.
+    NoCertificate,
+    /// The certificate with this 1-based number is no X.509 certificate a TLS client can trust.
+    Unusable(usize),
+}
+
+impl PemReason {
+    /// The PEM reader's failure as our own reason (its texts are English).
+    pub(crate) fn of(e: &rustls_pki_types::pem::Error) -> PemReason {
+        use rustls_pki_types::pem::Error as E;
+        match e {
+            E::MissingSectionEnd { .. } => PemReason::MissingEnd,
+            E::IllegalSectionStart { .. } => PemReason::BadBegin,
+            E::SectionTooLarge => PemReason::TooLarge,
+            E::NoItemsFound => PemReason::NoCertificate,
+            _ => PemReason::BadBase64,
+        }
+    }
+
+    fn text(&self, lang: Lang) -> String {
+        use PemReason::*;
+        match (self, lang) {
+            (MissingEnd, Lang::En) => "a block has no -----END …----- line".into(),
+            (MissingEnd, Lang::Ru) => "у блока нет строки -----END …-----".into(),
+            (BadBegin, Lang::En) => "a -----BEGIN …----- line is malformed".into(),
+            (BadBegin, Lang::Ru) => "строка -----BEGIN …----- записана с ошибкой".into(),
+            (BadBase64, Lang::En) => "a block is not valid base64".into(),
+            (BadBase64, Lang::Ru) => "блок не является правильным base64".into(),
+            (TooLarge, Lang::En) => "a block is too large".into(),
+            (TooLarge, Lang::Ru) => "блок слишком велик".into(),
+            (NotACertificate(kind), Lang::En) => {
+                format!("a block of kind {kind} is not a certificate")
+            }
+            (NotACertificate(kind), Lang::Ru) => {
+                format!("блок вида {kind} не является сертификатом")
+            }
+            (NoCertificate, Lang::En) => "no certificate found".into(),
+            (NoCertificate, Lang::Ru) => "сертификаты не найдены".into(),
+            (Unusable(i), Lang::En) => {
+                format!("certificate {i} is not an X.509 certificate that TLS can trust")
+            }
+            (Unusable(i), Lang::Ru) => {
+                format!("сертификат {i} — не сертификат X.509, которому TLS может доверять")
+            }
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -83,21 +186,25 @@ impl Localized for Error {
 
     fn message(&self, lang: Lang) -> String {
         match (self, lang) {
-            (Error::InvalidProxy { reason_ru, .. }, Lang::Ru) => format!(
-                "неверный адрес прокси: {reason_ru}. Ожидается http://[пользователь:пароль@]хост:порт, \
-                 https://…, socks5://… или socks5h://…"
+            (Error::InvalidProxy(reason), Lang::Ru) => format!(
+                "неверный адрес прокси: {}. Ожидается http://[пользователь:пароль@]хост:порт, \
+                 https://…, socks5://… или socks5h://…",
+                reason.text(lang)
             ),
-            (Error::InvalidProxy { reason_en, .. }, Lang::En) => format!(
-                "invalid proxy address: {reason_en}. Expected http://[user:password@]host:port, \
-                 https://…, socks5://… or socks5h://…"
+            (Error::InvalidProxy(reason), Lang::En) => format!(
+                "invalid proxy address: {}. Expected http://[user:password@]host:port, \
+                 https://…, socks5://… or socks5h://…",
+                reason.text(lang)
             ),
-            (Error::InvalidTrustedPem { reason_ru, .. }, Lang::Ru) => format!(
-                "доверенные сертификаты: {reason_ru}. Ожидается текст PEM с одним или несколькими \
-                 блоками -----BEGIN CERTIFICATE-----"
+            (Error::InvalidTrustedPem(reason), Lang::Ru) => format!(
+                "доверенные сертификаты: {}. Ожидается текст PEM с одним или несколькими \
+                 блоками -----BEGIN CERTIFICATE-----",
+                reason.text(lang)
             ),
-            (Error::InvalidTrustedPem { reason_en, .. }, Lang::En) => format!(
-                "trusted certificates: {reason_en}. Expected PEM text with one or more \
-                 -----BEGIN CERTIFICATE----- blocks"
+            (Error::InvalidTrustedPem(reason), Lang::En) => format!(
+                "trusted certificates: {}. Expected PEM text with one or more \
+                 -----BEGIN CERTIFICATE----- blocks",
+                reason.text(lang)
             ),
             (Error::PrivateKeyInsteadOfCertificate, Lang::Ru) => {
                 "вместо сертификата передан закрытый ключ. Передайте файл .pem с сертификатом, \
@@ -109,10 +216,10 @@ impl Localized for Error {
                  and keep the key to yourself"
                     .to_owned()
             }
-            (Error::TlsConfig { reason }, Lang::Ru) => {
-                format!("не удалось настроить TLS: {reason}")
+            (Error::TlsConfig { .. }, Lang::Ru) => {
+                "не удалось настроить TLS: библиотека TLS отвергла настройки".to_owned()
             }
-            (Error::TlsConfig { reason }, Lang::En) => format!("cannot configure TLS: {reason}"),
+            (Error::TlsConfig { detail }, Lang::En) => format!("cannot configure TLS: {detail}"),
         }
     }
 }

@@ -5,9 +5,7 @@ use std::fmt;
 
 use url::Url;
 
-use crate::i18n::Lang;
-
-use super::Error;
+use super::{Error, ProxyReason};
 
 /// The kind of proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,11 +41,8 @@ pub struct Proxy {
     pub password: Option<String>,
 }
 
-fn invalid(en: impl Into<String>, ru: impl Into<String>) -> Error {
-    Error::InvalidProxy {
-        reason_en: en.into(),
-        reason_ru: ru.into(),
-    }
+fn invalid(reason: ProxyReason) -> Error {
+    Error::InvalidProxy(reason)
 }
 
 impl Proxy {
@@ -58,48 +53,33 @@ impl Proxy {
             return Ok(None);
         }
         if !text.contains("://") {
-            return Err(invalid(
-                "the scheme is missing (write http://host:port or socks5://host:port)",
-                "не указана схема (пишите http://хост:порт или socks5://хост:порт)",
-            ));
+            return Err(invalid(ProxyReason::NoScheme));
         }
-        let url = Url::parse(text).map_err(|e| {
-            let reason = crate::reason::UrlReason::of(e);
-            invalid(reason.text(Lang::En), reason.text(Lang::Ru))
-        })?;
+        let url = Url::parse(text)
+            .map_err(|e| invalid(ProxyReason::Url(crate::reason::UrlReason::of(e))))?;
         let scheme = match url.scheme() {
             "http" => ProxyScheme::Http,
             "https" => ProxyScheme::Https,
             "socks5" => ProxyScheme::Socks5,
             "socks5h" => ProxyScheme::Socks5h,
             other => {
-                return Err(invalid(
-                    format!("unsupported scheme '{other}'"),
-                    format!("схема '{other}' не поддерживается"),
-                ))
+                return Err(invalid(ProxyReason::UnsupportedScheme(crate::i18n::clip(
+                    other,
+                ))))
             }
         };
         let host = match url.host_str() {
             Some(h) if !h.is_empty() => h.trim_matches(|c| c == '[' || c == ']').to_owned(),
-            _ => return Err(invalid("the host is missing", "не указан хост")),
+            _ => return Err(invalid(ProxyReason::NoHost)),
         };
-        let port = url.port_or_known_default().ok_or_else(|| {
-            invalid(
-                "the port is missing (SOCKS has no default port)",
-                "не указан порт (у SOCKS нет порта по умолчанию)",
-            )
-        })?;
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| invalid(ProxyReason::NoPort))?;
         if port == 0 {
-            return Err(invalid(
-                "port 0 is not a port one can connect to",
-                "порт 0 — не порт, к которому можно подключиться",
-            ));
+            return Err(invalid(ProxyReason::PortZero));
         }
         if url.path() != "/" && !url.path().is_empty() {
-            return Err(invalid(
-                "a proxy address has no path",
-                "у адреса прокси не бывает пути",
-            ));
+            return Err(invalid(ProxyReason::HasPath));
         }
         let decode = |s: &str| {
             url::form_urlencoded::parse(format!("x={s}").as_bytes())

@@ -55,7 +55,7 @@ pub fn client_config(
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::TlsConfig {
-            reason: e.to_string(),
+            detail: e.to_string(),
         })?;
     let config = match verification {
         Verification::Verify => builder
@@ -107,10 +107,10 @@ impl TrustedOrWebPki {
             let mut roots = RootCertStore::empty();
             for cert in trusted.certificates() {
                 roots.add(cert.clone()).map_err(|e| Error::TlsConfig {
-                    reason: e.to_string(),
+                    detail: e.to_string(),
                 })?;
             }
-            Some(webpki_over(roots).map_err(|reason| Error::TlsConfig { reason })?)
+            Some(webpki_over(roots).map_err(|detail| Error::TlsConfig { detail })?)
         };
         Ok(TrustedOrWebPki {
             pinned: trusted.certificates().to_vec(),

@@ -9,7 +9,7 @@
 use rustls_pki_types::pem::{PemObject, SectionKind};
 use rustls_pki_types::CertificateDer;
 
-use super::Error;
+use super::{Error, PemReason};
 
 /// Certificates parsed from PEM text; empty means "only the system roots".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,36 +27,26 @@ impl TrustedCertificates {
         }
         let mut certs = Vec::new();
         for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(text.as_bytes()) {
-            let (kind, der) = item.map_err(|e| Error::InvalidTrustedPem {
-                reason_en: format!("the PEM text is damaged ({e})"),
-                reason_ru: format!("текст PEM повреждён ({e})"),
-            })?;
+            let (kind, der) = item.map_err(|e| Error::InvalidTrustedPem(PemReason::of(&e)))?;
             match kind {
                 SectionKind::Certificate => certs.push(CertificateDer::from(der)),
                 SectionKind::PrivateKey
                 | SectionKind::RsaPrivateKey
                 | SectionKind::EcPrivateKey => return Err(Error::PrivateKeyInsteadOfCertificate),
                 other => {
-                    return Err(Error::InvalidTrustedPem {
-                        reason_en: format!("a block of kind {other:?} is not a certificate"),
-                        reason_ru: format!("блок вида {other:?} не является сертификатом"),
-                    })
+                    return Err(Error::InvalidTrustedPem(PemReason::NotACertificate(
+                        format!("{other:?}"),
+                    )))
                 }
             }
         }
         if certs.is_empty() {
-            return Err(Error::InvalidTrustedPem {
-                reason_en: "no certificate found".into(),
-                reason_ru: "сертификаты не найдены".into(),
-            });
+            return Err(Error::InvalidTrustedPem(PemReason::NoCertificate));
         }
         // rustls accepts only certificates it can parse as trust anchors: find the bad one now.
         for (i, cert) in certs.iter().enumerate() {
-            if let Err(e) = webpki_anchor_check(cert) {
-                return Err(Error::InvalidTrustedPem {
-                    reason_en: format!("certificate {} cannot be parsed ({e})", i + 1),
-                    reason_ru: format!("сертификат {} не удалось разобрать ({e})", i + 1),
-                });
+            if !usable_as_anchor(cert) {
+                return Err(Error::InvalidTrustedPem(PemReason::Unusable(i + 1)));
             }
         }
         Ok(TrustedCertificates {
@@ -80,9 +70,9 @@ impl TrustedCertificates {
     }
 }
 
-fn webpki_anchor_check(cert: &CertificateDer<'_>) -> Result<(), String> {
+fn usable_as_anchor(cert: &CertificateDer<'_>) -> bool {
     let mut store = rustls::RootCertStore::empty();
-    store.add(cert.clone()).map_err(|e| e.to_string())
+    store.add(cert.clone()).is_ok()
 }
 
 #[cfg(test)]
@@ -126,7 +116,7 @@ EwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgbKmiWsj5cDgt+xJcF9oA/szL
         );
         assert!(matches!(
             TrustedCertificates::from_pem("hello"),
-            Err(Error::InvalidTrustedPem { .. })
+            Err(Error::InvalidTrustedPem(_))
         ));
         // The same certificate with its last DER line cut off: the base64 is fine, the DER is not.
         let lines: Vec<&str> = CERT.lines().collect();
@@ -135,7 +125,7 @@ EwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgbKmiWsj5cDgt+xJcF9oA/szL
             .join("\n");
         assert!(matches!(
             TrustedCertificates::from_pem(&cut),
-            Err(Error::InvalidTrustedPem { .. })
+            Err(Error::InvalidTrustedPem(_))
         ));
     }
 }
