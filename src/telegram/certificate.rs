@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use base64::Engine as _;
 use x509_parser::prelude::*;
 
-use super::Error;
+use super::{CertificateReason, Error};
 
 /// The largest certificate file read: a certificate is a few KB, a long chain some tens.
 pub const MAX_CERTIFICATE_FILE: u64 = 256 * 1024;
@@ -29,11 +29,8 @@ pub struct WebhookCertificate {
     pub self_signed: bool,
 }
 
-fn invalid(en: impl Into<String>, ru: impl Into<String>) -> Error {
-    Error::CertificateInvalid {
-        reason_en: en.into(),
-        reason_ru: ru.into(),
-    }
+fn invalid(reason: CertificateReason) -> Error {
+    Error::CertificateInvalid { reason }
 }
 
 impl WebhookCertificate {
@@ -59,24 +56,17 @@ impl WebhookCertificate {
         if contains(bytes, b"-----BEGIN") {
             let mut leaf = None;
             for pem in Pem::iter_from_buffer(bytes) {
-                let pem = pem.map_err(|e| {
-                    invalid(
-                        format!("the PEM text is damaged ({e})"),
-                        format!("текст PEM повреждён ({e})"),
-                    )
-                })?;
+                let pem = pem.map_err(|_| invalid(CertificateReason::DamagedPem))?;
                 if pem.label != "CERTIFICATE" {
-                    return Err(invalid(
-                        format!("a block of kind '{}' is not a certificate", pem.label),
-                        format!("блок вида «{}» не является сертификатом", pem.label),
-                    ));
+                    return Err(invalid(CertificateReason::NotACertificate(
+                        crate::i18n::clip(&pem.label),
+                    )));
                 }
                 if leaf.is_none() {
                     leaf = Some(pem.contents);
                 }
             }
-            let der =
-                leaf.ok_or_else(|| invalid("no certificate found", "сертификат не найден"))?;
+            let der = leaf.ok_or_else(|| invalid(CertificateReason::NoCertificate))?;
             let text = String::from_utf8_lossy(bytes).trim().to_owned() + "\n";
             Self::describe(&der, text)
         } else if bytes.first() == Some(&0x30) {
@@ -90,20 +80,13 @@ impl WebhookCertificate {
             text.push_str("-----END CERTIFICATE-----\n");
             Self::describe(bytes, text)
         } else {
-            Err(invalid(
-                "it is neither PEM text nor a DER certificate",
-                "это не текст PEM и не сертификат DER",
-            ))
+            Err(invalid(CertificateReason::NeitherPemNorDer))
         }
     }
 
     fn describe(der: &[u8], pem: String) -> Result<WebhookCertificate, Error> {
-        let (_, cert) = X509Certificate::from_der(der).map_err(|e| {
-            invalid(
-                format!("it does not parse as X.509 ({e})"),
-                format!("он не разбирается как X.509 ({e})"),
-            )
-        })?;
+        let (_, cert) =
+            X509Certificate::from_der(der).map_err(|_| invalid(CertificateReason::NotX509))?;
         let common_names = cert
             .subject()
             .iter_common_name()

@@ -26,24 +26,146 @@ impl Credential {
     }
 }
 
+/// What is wrong with a `TelegramApiUrl` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiUrlReason {
+    Empty,
+    /// `/bot<token>` inside: the token is never part of the base.
+    HasToken,
+    /// The URL parser refused it.
+    Url(crate::reason::UrlReason),
+    /// Neither https nor http.
+    Scheme,
+    NoHost,
+    QueryOrFragment,
+    PortZero,
+    /// `user:password@` in the base.
+    Credentials,
+}
+
+impl ApiUrlReason {
+    fn text(self, lang: Lang) -> &'static str {
+        use ApiUrlReason::*;
+        match (self, lang) {
+            (Empty, Lang::En) => "it is empty",
+            (Empty, Lang::Ru) => "адрес пуст",
+            (HasToken, Lang::En) => {
+                "it contains a bot token; give only the base, e.g. https://api.telegram.org"
+            }
+            (HasToken, Lang::Ru) => {
+                "в нём есть токен бота; укажите только основу, например https://api.telegram.org"
+            }
+            (Url(r), lang) => r.text(lang),
+            (Scheme, Lang::En) => {
+                "the scheme must be https:// (or http:// for a local Bot API server)"
+            }
+            (Scheme, Lang::Ru) => {
+                "схема должна быть https:// (или http:// для локального Bot API сервера)"
+            }
+            (NoHost, Lang::En) => "the host is missing",
+            (NoHost, Lang::Ru) => "не указан хост",
+            (QueryOrFragment, Lang::En) => "a base URL has no ?query or #fragment",
+            (QueryOrFragment, Lang::Ru) => "у основы адреса не бывает ?параметров и #фрагмента",
+            (PortZero, Lang::En) => "port 0 is not a port one can connect to",
+            (PortZero, Lang::Ru) => "порт 0 — не порт, к которому можно подключиться",
+            (Credentials, Lang::En) => {
+                "a user name or password does not belong in the base address"
+            }
+            (Credentials, Lang::Ru) => "имени пользователя и пароля в основе адреса не бывает",
+        }
+    }
+}
+
+/// What is wrong with a chat id; the value quoted is already cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChatIdReason {
+    Empty,
+    /// Digits beyond the 64-bit range.
+    TooLarge(String),
+    /// Digits with spaces or commas: 1C's Строка(Число) groups digits.
+    GroupSeparators(String),
+    NeitherIntegerNorName(String),
+}
+
+impl ChatIdReason {
+    fn text(&self, lang: Lang) -> String {
+        use ChatIdReason::*;
+        match (self, lang) {
+            (Empty, Lang::En) => "it is empty".into(),
+            (Empty, Lang::Ru) => "он пуст".into(),
+            (TooLarge(v), Lang::En) => format!("{v} is too large for a chat id"),
+            (TooLarge(v), Lang::Ru) => format!("{v} слишком велико для идентификатора чата"),
+            (GroupSeparators(v), Lang::En) => format!(
+                "'{v}' looks like a number with group separators; in 1C convert it with \
+                 XMLString(Id) or Format(Id, \"NG=0\")"
+            ),
+            (GroupSeparators(v), Lang::Ru) => format!(
+                "«{v}» похоже на число с разделителями групп; в 1С преобразуйте его через \
+                 XMLСтрока(Ид) или Формат(Ид, \"ЧГ=0\")"
+            ),
+            (NeitherIntegerNorName(v), Lang::En) => {
+                format!("'{v}' is neither an integer nor @name")
+            }
+            (NeitherIntegerNorName(v), Lang::Ru) => format!("«{v}» — не целое число и не @имя"),
+        }
+    }
+}
+
+/// Why a webhook certificate cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateReason {
+    /// A PEM block is damaged (no END line, bad base64).
+    DamagedPem,
+    /// A PEM block of another kind (its label, cut).
+    NotACertificate(String),
+    NoCertificate,
+    /// Neither PEM text nor DER bytes.
+    NeitherPemNorDer,
+    /// The bytes do not parse as an X.509 certificate.
+    NotX509,
+}
+
+impl CertificateReason {
+    fn text(&self, lang: Lang) -> String {
+        use CertificateReason::*;
+        match (self, lang) {
+            (DamagedPem, Lang::En) => {
+                "the PEM text is damaged (a block without its END line or with bad base64)".into()
+            }
+            (DamagedPem, Lang::Ru) => {
+                "текст PEM повреждён (блок без строки END или с неверным base64)".into()
+            }
+            (NotACertificate(label), Lang::En) => {
+                format!("a block of kind '{label}' is not a certificate")
+            }
+            (NotACertificate(label), Lang::Ru) => {
+                format!("блок вида «{label}» не является сертификатом")
+            }
+            (NoCertificate, Lang::En) => "no certificate found".into(),
+            (NoCertificate, Lang::Ru) => "сертификат не найден".into(),
+            (NeitherPemNorDer, Lang::En) => "it is neither PEM text nor a DER certificate".into(),
+            (NeitherPemNorDer, Lang::Ru) => "это не текст PEM и не сертификат DER".into(),
+            (NotX509, Lang::En) => "it does not parse as an X.509 certificate".into(),
+            (NotX509, Lang::Ru) => "он не разбирается как сертификат X.509".into(),
+        }
+    }
+}
+
 /// Why a Telegram call failed.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// `TelegramApiUrl` is not an http(s) URL without query and token.
-    InvalidApiUrl {
-        reason_en: String,
-        reason_ru: String,
-    },
+    InvalidApiUrl { reason: ApiUrlReason },
     /// The bot token is not `<digits>:<letters, digits, _ or ->`.
     InvalidToken,
     /// A Bot API method name that is empty or has characters other than Latin letters and digits.
     InvalidMethod { method: String },
     /// The chat id is neither an integer nor `@channelname`.
-    InvalidChatId {
-        reason_en: String,
-        reason_ru: String,
-    },
+    InvalidChatId { reason: ChatIdReason },
     /// The message text is empty (Telegram refuses it).
     EmptyText,
     /// A parameter given twice: as an argument and inside the extra parameters.
@@ -74,10 +196,7 @@ pub enum Error {
     /// A private key was given (alone or next to the certificate); it is never uploaded.
     CertificateIsPrivateKey,
     /// The text or file is not a certificate Telegram can use.
-    CertificateInvalid {
-        reason_en: String,
-        reason_ru: String,
-    },
+    CertificateInvalid { reason: CertificateReason },
     /// Neither the CN nor a subjectAltName of the certificate is the webhook's host.
     CertificateHostMismatch { host: String, names: Vec<String> },
     /// The certificate's notAfter is in the past.
@@ -220,18 +339,16 @@ impl Localized for Error {
     fn message(&self, lang: Lang) -> String {
         let ru = lang == Lang::Ru;
         match self {
-            Error::InvalidApiUrl {
-                reason_en,
-                reason_ru,
-            } => {
+            Error::InvalidApiUrl { reason } => {
+                let reason = reason.text(lang);
                 if ru {
                     format!(
-                        "неверный адрес Telegram API: {reason_ru}. Ожидается \
+                        "неверный адрес Telegram API: {reason}. Ожидается \
                          https://api.telegram.org или адрес своего Bot API сервера, без токена"
                     )
                 } else {
                     format!(
-                        "invalid Telegram API address: {reason_en}. Expected \
+                        "invalid Telegram API address: {reason}. Expected \
                          https://api.telegram.org or your own Bot API server, without the token"
                     )
                 }
@@ -257,18 +374,16 @@ impl Localized for Error {
                     )
                 }
             }
-            Error::InvalidChatId {
-                reason_en,
-                reason_ru,
-            } => {
+            Error::InvalidChatId { reason } => {
+                let reason = reason.text(lang);
                 if ru {
                     format!(
-                        "неверный идентификатор чата: {reason_ru}. Ожидается целое число \
+                        "неверный идентификатор чата: {reason}. Ожидается целое число \
                          (например -1001234567890) или @имяканала"
                     )
                 } else {
                     format!(
-                        "invalid chat id: {reason_en}. Expected an integer (such as \
+                        "invalid chat id: {reason}. Expected an integer (such as \
                          -1001234567890) or @channelname"
                     )
                 }
@@ -431,18 +546,16 @@ impl Localized for Error {
                      CERTIFICATE-----); the key stays on the web server and is never shared",
                 )
                 .to_owned(),
-            Error::CertificateInvalid {
-                reason_en,
-                reason_ru,
-            } => {
+            Error::CertificateInvalid { reason } => {
+                let reason = reason.text(lang);
                 if ru {
                     format!(
-                        "сертификат не подходит: {reason_ru}. Передайте сертификат в формате PEM \
+                        "сертификат не подходит: {reason}. Передайте сертификат в формате PEM \
                          (-----BEGIN CERTIFICATE-----), например созданный openssl req -x509"
                     )
                 } else {
                     format!(
-                        "the certificate cannot be used: {reason_en}. Pass a PEM certificate \
+                        "the certificate cannot be used: {reason}. Pass a PEM certificate \
                          (-----BEGIN CERTIFICATE-----), such as one made by openssl req -x509"
                     )
                 }

@@ -39,7 +39,7 @@ use crate::net::NetSettings;
 
 pub use certificate::WebhookCertificate;
 pub use diagnose::{Finding, Severity};
-pub use error::{Credential, Error};
+pub use error::{ApiUrlReason, CertificateReason, ChatIdReason, Credential, Error};
 pub use files::{content_type, FileSource};
 pub use transfer_error::{Limit, Remedy, TransferError};
 pub use updates::UpdatesOptions;
@@ -72,53 +72,33 @@ pub fn validate_api_url(text: &str) -> Result<(), Error> {
 }
 
 fn parse_api_url(text: &str) -> Result<(String, bool), Error> {
-    let bad = |en: &str, ru: &str| Error::InvalidApiUrl {
-        reason_en: en.to_owned(),
-        reason_ru: ru.to_owned(),
-    };
+    let bad = |reason: ApiUrlReason| Error::InvalidApiUrl { reason };
     let text = text.trim();
     if text.is_empty() {
-        return Err(bad("it is empty", "адрес пуст"));
+        return Err(bad(ApiUrlReason::Empty));
     }
     // Looked for before parsing, so that no message built from the parser's text can carry it.
     if text.contains("/bot") && text.contains(':') && contains_token_like(text) {
-        return Err(bad(
-            "it contains a bot token; give only the base, e.g. https://api.telegram.org",
-            "в нём есть токен бота; укажите только основу, например https://api.telegram.org",
-        ));
+        return Err(bad(ApiUrlReason::HasToken));
     }
-    let url = url::Url::parse(text).map_err(|e| {
-        let reason = crate::reason::UrlReason::of(e);
-        bad(reason.text(Lang::En), reason.text(Lang::Ru))
-    })?;
+    let url = url::Url::parse(text)
+        .map_err(|e| bad(ApiUrlReason::Url(crate::reason::UrlReason::of(e))))?;
     if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(bad(
-            "the scheme must be https:// (or http:// for a local Bot API server)",
-            "схема должна быть https:// (или http:// для локального Bot API сервера)",
-        ));
+        return Err(bad(ApiUrlReason::Scheme));
     }
     let host = match url.host_str() {
         Some(h) if !h.is_empty() => h.to_ascii_lowercase(),
-        _ => return Err(bad("the host is missing", "не указан хост")),
+        _ => return Err(bad(ApiUrlReason::NoHost)),
     };
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad(
-            "a base URL has no ?query or #fragment",
-            "у основы адреса не бывает ?параметров и #фрагмента",
-        ));
+        return Err(bad(ApiUrlReason::QueryOrFragment));
     }
     if url.port() == Some(0) {
-        return Err(bad(
-            "port 0 is not a port one can connect to",
-            "порт 0 — не порт, к которому можно подключиться",
-        ));
+        return Err(bad(ApiUrlReason::PortZero));
     }
     // A password in the base would be sent, logged and shown with every call.
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad(
-            "a user name or password does not belong in the base address",
-            "имени пользователя и пароля в основе адреса не бывает",
-        ));
+        return Err(bad(ApiUrlReason::Credentials));
     }
     let base = url.as_str().trim_end_matches('/').to_owned();
     let real = host.trim_end_matches('.') == TELEGRAM_HOST;
@@ -272,8 +252,7 @@ impl ChatId {
         let t = text.trim();
         if t.is_empty() {
             return Err(Error::InvalidChatId {
-                reason_en: "it is empty".into(),
-                reason_ru: "он пуст".into(),
+                reason: ChatIdReason::Empty,
             });
         }
         if let Ok(n) = t.parse::<i64>() {
@@ -287,8 +266,7 @@ impl ChatId {
         let digits = t.strip_prefix('-').unwrap_or(t);
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::InvalidChatId {
-                reason_en: format!("{} is too large for a chat id", clip(t)),
-                reason_ru: format!("{} слишком велико для идентификатора чата", clip(t)),
+                reason: ChatIdReason::TooLarge(clip(t)),
             });
         }
         // Строка(Число) in 1C groups digits with (non-breaking) spaces: the commonest slip.
@@ -297,21 +275,11 @@ impl ChatId {
         });
         if digits_and_spaces {
             return Err(Error::InvalidChatId {
-                reason_en: format!(
-                    "'{}' looks like a number with group separators; in 1C convert it with \
-                     XMLString(Id) or Format(Id, \"NG=0\")",
-                    clip(t)
-                ),
-                reason_ru: format!(
-                    "«{}» похоже на число с разделителями групп; в 1С преобразуйте его через \
-                     XMLСтрока(Ид) или Формат(Ид, \"ЧГ=0\")",
-                    clip(t)
-                ),
+                reason: ChatIdReason::GroupSeparators(clip(t)),
             });
         }
         Err(Error::InvalidChatId {
-            reason_en: format!("'{}' is neither an integer nor @name", clip(t)),
-            reason_ru: format!("«{}» — не целое число и не @имя", clip(t)),
+            reason: ChatIdReason::NeitherIntegerNorName(clip(t)),
         })
     }
 }
