@@ -13,7 +13,6 @@
 //! - [`addin`]: the 1C object — member table, argument conversion, localized errors;
 //! - [`cert`], [`telegram`], [`xmpp`], [`net`]: the work itself, plain safe Rust with no
 //!   knowledge of 1C, usable from Rust directly (the `messenger` command-line tool does);
-//! - [`resident`] (private): pins the library in memory before a thread is left behind in it.
 #![deny(unsafe_code)]
 
 pub mod addin;
@@ -23,7 +22,6 @@ pub mod fsio;
 pub mod i18n;
 pub mod net;
 pub mod reason;
-mod resident;
 pub mod telegram;
 pub mod xmpp;
 

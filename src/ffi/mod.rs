@@ -6,6 +6,7 @@
 mod object;
 mod panics;
 mod platform;
+mod resident;
 mod sigpipe;
 mod strings;
 mod types;
@@ -53,6 +54,9 @@ pub unsafe fn get_class_object(name: *const WChar, out: *mut *mut c_void) -> c_l
         }
         sigpipe::keep_from_killing_the_host();
         panics::install_quiet_hook();
+        // Before a thread of ours is left behind in a call that cannot be interrupted, the
+        // library is pinned in memory (see resident.rs); the network code only raises the hook.
+        crate::net::detached::when_left_behind(resident::keep_loaded);
         let object = object::Object::new_boxed();
         // SAFETY: checked non-null; the platform owns the object until DestroyObject.
         unsafe { *out = object.cast() };

@@ -6,17 +6,26 @@
 //! Such a thread must keep its code mapped: the host may unload the library (the 1C object
 //! destroyed, then `dlclose` / `FreeLibrary`) while the call still hangs, and the thread would
 //! then return into unmapped memory and crash the whole process. So when a call is abandoned,
-//! the library is pinned for the rest of the process's life ([`crate::resident::keep_loaded`]).
+//! the hook set with [`when_left_behind`] runs: the 1C layer pins the library there for the
+//! rest of the process's life; a program that cannot be unloaded (the CLI) sets none.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How often a waiting caller looks at its cancel flag.
 pub(crate) const CANCEL_CHECK: Duration = Duration::from_millis(50);
 
-/// A call on its way; dropping it before the call returned pins the library.
+static LEFT_BEHIND: OnceLock<fn()> = OnceLock::new();
+
+/// Sets what runs (at most once per process matters to the hook) when a thread is about to be
+/// left behind in a call; the first setting wins.
+pub fn when_left_behind(hook: fn()) {
+    let _ = LEFT_BEHIND.set(hook);
+}
+
+/// A call on its way; dropping it before the call returned raises the left-behind hook.
 pub(super) struct Pending {
     finished: Arc<AtomicBool>,
 }
@@ -24,7 +33,9 @@ pub(super) struct Pending {
 impl Drop for Pending {
     fn drop(&mut self) {
         if !self.finished.load(Ordering::SeqCst) {
-            crate::resident::keep_loaded();
+            if let Some(hook) = LEFT_BEHIND.get() {
+                hook();
+            }
         }
     }
 }
