@@ -10,7 +10,8 @@ fn messenger(args: &[&str]) -> Command {
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env_remove("LANG")
-        .env_remove("MESSENGER_PFX_PASSWORD");
+        .env_remove("MESSENGER_PFX_PASSWORD")
+        .env_remove("MESSENGER_PROXY");
     cmd
 }
 
@@ -203,6 +204,40 @@ fn global_options_go_before_or_after_the_command() {
         String::from_utf8_lossy(&out.stderr).starts_with("[FILE_NOT_REGULAR]"),
         "{out:?}"
     );
+}
+
+#[test]
+fn the_proxy_comes_from_messenger_proxy_unless_the_flag_is_given() {
+    // A proxy of an unknown scheme is refused when it is read, before any connection.
+    let send = || {
+        let mut cmd = messenger(&["xmpp", "send", "--jid", "a@b", "--to", "c@d", "x"]);
+        cmd.env("XMPP_PASSWORD", "pw")
+            .env("MESSENGER_PROXY", "ftp://user:s3cret@127.0.0.1:1");
+        cmd
+    };
+    let out = send().output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("[NET_PROXY_INVALID]") && stderr.contains("'ftp'"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+    // The flag wins over the environment.
+    let out = send().args(["--proxy", "gopher://h:1"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("'gopher'") && !stderr.contains("'ftp'"),
+        "{stderr}"
+    );
+    // A command that makes no connection does not care what the environment holds (while
+    // --proxy with it is refused: see global_options_go_before_or_after_the_command).
+    let out = messenger(&["cert", "--cn", "127.0.0.1", "--key", "ecdsa-p256"])
+        .env("MESSENGER_PFX_PASSWORD", "pw")
+        .env("MESSENGER_PROXY", "ftp://h:1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
 }
 
 #[test]

@@ -46,6 +46,9 @@ struct Cli {
 /// The heading of the global options in every help text.
 const GLOBAL: &str = "Global options (before or after the command)";
 
+/// Where the proxy comes from when `--proxy` is not given.
+const PROXY_VAR: &str = "MESSENGER_PROXY";
+
 /// Options every command accepts, with the same names and meaning.
 #[derive(Args, Debug)]
 pub struct Global {
@@ -53,7 +56,8 @@ pub struct Global {
     #[arg(long, global = true, help_heading = GLOBAL, value_enum, ignore_case = true, value_name = "LANG")]
     lang: Option<LangArg>,
     /// Proxy for Telegram and XMPP: http://[user:pass@]host:port, https://…, socks5://…,
-    /// socks5h://…
+    /// socks5h://… [default: the environment variable MESSENGER_PROXY, which keeps a proxy
+    /// password out of the process list]
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "URL")]
     pub proxy: Option<String>,
     /// Seconds allowed for a Telegram call, or for each XMPP step (connecting, logging in,
@@ -159,8 +163,13 @@ impl Global {
         } else {
             TrustedCertificates::from_pem(&pem).map_err(|e| Stop::Failed(render(&e, lang)))?
         };
-        let proxy = Proxy::parse(self.proxy.as_deref().unwrap_or_default())
-            .map_err(|e| Stop::Failed(render(&e, lang)))?;
+        // A command line is readable by every user of the machine (ps); the environment is not.
+        let proxy = self
+            .proxy
+            .clone()
+            .or_else(|| std::env::var(PROXY_VAR).ok())
+            .unwrap_or_default();
+        let proxy = Proxy::parse(&proxy).map_err(|e| Stop::Failed(render(&e, lang)))?;
         let mut settings = NetSettings {
             proxy,
             trusted,
