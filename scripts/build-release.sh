@@ -8,7 +8,7 @@
 # libgcc_s), Windows x86_64 and i386 (scripts/build-windows.sh: Windows 7 SP1 / Server 2008 R2
 # and later), then scripts/bundle.sh with BUNDLE_RELEASE=1, which fails unless all four are
 # there and current. The static checks of the result (symbol versions, imports, sizes) are
-# tests/platforms.rs: cargo test --release --test platforms static.
+# tests/platforms.rs: cargo test --profile release-tests --test platforms static.
 # Packages: scripts/install-deps.sh (scripts/deps/*.apt, *.pip) must have run.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The directory cargo builds into for this profile (target/release or target/debug).
+/// The directory cargo builds into for this profile (target/release-tests when run by
+/// scripts/test.sh, target/release or target/debug by hand).
 fn profile_dir() -> PathBuf {
     // The test binary lives in <profile>/deps/.
     let exe = std::env::current_exe().expect("test executable path");
@@ -16,16 +17,16 @@ fn profile_dir() -> PathBuf {
 }
 
 /// The cdylib under test: MESSENGER_TEST_LIBRARY when set (scripts/test.sh sets it to the x86_64
-/// library that ships, so the tests run what 1C gets), else the profile's own libmessenger.so.
-/// scripts/test.sh builds both before the tests (cargo does not build a cdylib for integration
-/// tests by itself); a missing library is a clear failure.
+/// library that ships, so the tests run what 1C gets, built before the tests by
+/// scripts/build-linux.sh), else the profile's own libmessenger.so (`cargo build --lib` with the
+/// same profile first, when the tests run by hand). A missing library is a clear failure.
 pub fn library() -> String {
     let lib = std::env::var_os("MESSENGER_TEST_LIBRARY")
         .map(PathBuf::from)
         .unwrap_or_else(|| profile_dir().join("libmessenger.so"));
     assert!(
         lib.exists(),
-        "{} is missing: build it first (cargo build --release --lib, as scripts/test.sh does)",
+        "{} is missing: build it first (scripts/test.sh does; by hand: cargo build --lib with the profile of the tests)",
         lib.display()
     );
     lib.to_string_lossy().into_owned()
