@@ -390,6 +390,9 @@ pub fn send_file(
     options: &SendOptions,
 ) -> Result<upload::FileSendResult, Error> {
     let login = LoginOptions::from_send_options(settings, jid, options)?;
+    // A wrong recipient, name or path is refused before anything goes to the network.
+    message.prepare(jid)?;
+    upload::check_before_connecting(file, name)?;
     let config = session::Config {
         settings: settings.clone(),
         login,

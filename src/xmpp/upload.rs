@@ -443,6 +443,13 @@ impl Opened {
     }
 }
 
+/// Checks what can be checked before connecting: the name, and that a path names a readable
+/// regular file (the size is checked against the server's limit once it is known).
+pub fn check_before_connecting(file: &FileInput, name: Option<&str>) -> Result<(), Error> {
+    file_name(name, file).map_err(upload_error)?;
+    Opened::open(file, None).map(drop).map_err(upload_error)
+}
+
 /// PUTs the bytes to the slot: Content-Length = size, the slot's allowed headers, success 201
 /// (200 tolerated: some servers answer so).
 fn put(
