@@ -734,8 +734,10 @@ static int run_badinput(Library& lib) {
             bool is_number = en == "XmppReceive" || (updates && (p == 1 || p == 2));
             bool is_bool = en == "DeleteWebhook" && p == 1;
             bool is_chat = (en == "SendTelegram" || en == "SendTelegramFile") && p == 1;
-            // SendTelegramFile's file (p3) takes BinaryData as well as a String.
-            bool is_file = en == "SendTelegramFile" && p == 2;
+            // The file parameters take BinaryData as well as a String: SendTelegramFile's (p3),
+            // SendXmppFile's (p4), XmppSendFile's (p2).
+            bool is_file = (en == "SendTelegramFile" && p == 2) || (en == "SendXmppFile" && p == 3) ||
+                           (en == "XmppSendFile" && p == 1);
             if (!is_number && !is_bool) {
                 if (!is_chat) cases.push_back({pn + ": Number instead of String", raw(with(A_i4(7))), "[ARG_TYPE]"});
                 cases.push_back({pn + ": Boolean instead of String", raw(with(A_bool(true))), "[ARG_TYPE]"});
