@@ -3,7 +3,7 @@
 //! both with the tests' own self-signed certificate on the upload's https port.
 //!
 //! Through the C++ host as 1C calls the members (SendXmppFile with ДвоичныеДанные, XmppConnect
-//! + XmppSendFile with a path) and through `messenger xmpp send-file`: the bytes downloaded
+//! then XmppSendFile with a path) and through `messenger xmpp send-file`: the bytes downloaded
 //! from the returned URL are the bytes sent (binary, with zero bytes), a Cyrillic name with
 //! spaces reaches the slot, the slixmpp receiver (bob) gets the message whose body is the URL
 //! and whose oob element carries it, and our own session receives it too. A file over the
