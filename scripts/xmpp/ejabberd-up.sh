@@ -4,6 +4,8 @@
 # Ports from the environment: EJ_C2S EJ_TLS EJ_HTTP EJ_HTTPS EJ_DIST (5222 5223 5280 5281 5290).
 # Passwords are stored in plain form so that the server offers DIGEST-MD5 too.
 # Writes DIR/pgid (the process group to kill), DIR/cert.pem (to trust), DIR/ready.
+# HTTP File Upload: service upload.localhost, files PUT to https://127.0.0.1:EJ_HTTPS/upload and
+# kept in DIR/upload, at most EJ_UPLOAD_MAX bytes (1048576).
 # Users: alice/alicepw, bob/bobpw, carol/pässwörd, тест/тестпароль; domain localhost.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -20,7 +22,7 @@ for p in $C2S $TLSP $HTTP $HTTPS $DIST; do
   for i in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || break; sleep 0.25; done
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "port $p is busy" >&2; exit 1; fi
 done
-mkdir -p "$D"/{conf,db,log}
+mkdir -p "$D"/{conf,db,log,upload}
 "$HERE/make-cert.sh" "$D/key.pem" "$D/cert.pem"
 cat "$D/cert.pem" "$D/key.pem" > "$D/server.pem"
 listener() { # port module extra-lines
@@ -38,7 +40,7 @@ listener() { # port module extra-lines
     tls: true"
   listener "$HTTP" ejabberd_http "    request_handlers: {/http-bind: mod_bosh}"
   listener "$HTTPS" ejabberd_http "    tls: true
-    request_handlers: {/http-bind: mod_bosh}"
+    request_handlers: {/http-bind: mod_bosh, /upload: mod_http_upload}"
   cat <<'YML'
 acl:
   local: {user_regexp: ""}
@@ -58,6 +60,10 @@ modules:
   mod_stream_mgmt: {}
   mod_muc: {access_create: all, default_room_options: {persistent: false}}
 YML
+  # HTTP File Upload (XEP-0363) on the https listener, with the same self-signed certificate;
+  # a small limit so that the tests can pass it cheaply.
+  printf '  mod_http_upload:\n    put_url: "https://127.0.0.1:%s/upload"\n' "$HTTPS"
+  printf '    docroot: "%s/upload"\n    max_size: %s\n' "$D" "${EJ_UPLOAD_MAX:-1048576}"
 } > "$D/conf/ejabberd.yml"
 printf 'ERLANG_NODE=ejabberd-test-%s@localhost\nERL_DIST_PORT=%s\nINET_DIST_INTERFACE=127.0.0.1\nEJABBERD_PID_PATH=%s/ejabberd.pid\n' \
   "$C2S" "$DIST" "$D" > "$D/conf/ejabberdctl.cfg"

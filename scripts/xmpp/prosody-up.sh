@@ -45,6 +45,11 @@ storage = "internal"
 limits = { c2s = { rate = "10mb/s" } }
 VirtualHost "localhost"
   ssl = $SSL
+-- HTTP File Upload (XEP-0363): served on the https port under the name localhost (which
+-- resolves), files kept in DIR/data, at most PR_UPLOAD_MAX bytes.
+Component "upload.localhost" "http_file_share"
+  http_host = "localhost"
+  http_file_share_size_limit = ${PR_UPLOAD_MAX:-1048576}
 Component "conference.localhost" "muc"
   -- a room made by the receiver's join must be open to the sender at once
   muc_room_locking = false

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The receiving side of the XMPP tests: a slixmpp client that logs in and writes one JSON line
-per message with a body to --out: {"from", "type", "id", "body"}; first {"event": "ready"} once
+per message with a body to --out: {"from", "type", "id", "body", "oob" when it has one}; first {"event": "ready"} once
 it is online. Certificates are not checked (the test servers' are self-signed). --stamp adds
 "t", the arrival time (Unix seconds), to each message line.
   receiver.py --jid bob@localhost/rx --password bobpw --port 5222 --out rx.jsonl
@@ -47,6 +47,10 @@ def main():
         if msg["type"] != "error" and msg["body"]:
             line = {"from": str(msg["from"]), "type": msg["type"], "id": msg["id"],
                     "body": msg["body"], "subject": msg["subject"]}
+            # the out-of-band URL (XEP-0066) that file messages carry, read from the raw XML
+            oob = msg.xml.find("{jabber:x:oob}x/{jabber:x:oob}url")
+            if oob is not None:
+                line["oob"] = oob.text
             if a.stamp:
                 line["t"] = time.time()
             write(line)

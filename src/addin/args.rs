@@ -141,6 +141,18 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A local file: BinaryData, or a String with a path (XmppSendFile and SendXmppFile).
+    pub fn local_file(&self, index: usize) -> Result<crate::xmpp::upload::FileInput, AddinError> {
+        match self.value(index) {
+            Value::Blob(bytes) => Ok(crate::xmpp::upload::FileInput::Bytes(bytes.clone())),
+            Value::Str(_) | Value::InvalidText { .. } => {
+                let text = self.string(index)?;
+                Ok(crate::xmpp::upload::FileInput::Path(text.to_owned()))
+            }
+            _ => Err(self.type_error(index, Kind::LocalFile)),
+        }
+    }
+
     /// A chat id: a String as given, or a whole Number written out in digits.
     pub fn string_or_number(&self, index: usize) -> Result<String, AddinError> {
         match self.value(index) {

@@ -146,6 +146,8 @@ pub fn kind_name(kind: Kind, lang: Lang) -> &'static str {
         (Kind::JsonObject, Lang::Ru) => "Строка с объектом JSON",
         (Kind::File, Lang::En) => "BinaryData or a String (a path, an http(s) URL or a file_id)",
         (Kind::File, Lang::Ru) => "ДвоичныеДанные или Строка (путь, адрес http(s) или file_id)",
+        (Kind::LocalFile, Lang::En) => "BinaryData or a String (a path)",
+        (Kind::LocalFile, Lang::Ru) => "ДвоичныеДанные или Строка (путь)",
     }
 }
 

@@ -70,6 +70,8 @@ pub enum Kind {
     JsonObject,
     /// A file: BinaryData, or a String with a path, an http(s) URL or a file_id.
     File,
+    /// A local file: BinaryData, or a String with a path.
+    LocalFile,
 }
 
 /// The value an omitted trailing parameter takes (GetParamDefValue).
@@ -118,6 +120,8 @@ pub enum MethodId {
     XmppReceive,
     XmppDisconnect,
     XmppSendStatus,
+    SendXmppFile,
+    XmppSendFile,
     /// Test probes, present only when MESSENGER_TEST_PROBES=1 at object creation.
     ProbePanic,
     ProbeEcho,
@@ -394,6 +398,30 @@ pub static METHODS: &[Method] = &[
         )],
         returns: Returns::Json,
         id: MethodId::XmppSendStatus,
+    },
+    Method {
+        name: n("SendXmppFile", "ОтправитьФайлXMPP"),
+        params: &[
+            req("JID", "JID", Kind::String),
+            req("Password", "Пароль", Kind::String),
+            req("Recipient", "Получатель", Kind::String),
+            req("File", "Файл", Kind::LocalFile),
+            opt("FileName", "ИмяФайла", Kind::String, Default::EmptyString),
+            OPTIONS,
+        ],
+        returns: Returns::Json,
+        id: MethodId::SendXmppFile,
+    },
+    Method {
+        name: n("XmppSendFile", "ОтправитьXMPPФайл"),
+        params: &[
+            req("Recipient", "Получатель", Kind::String),
+            req("File", "Файл", Kind::LocalFile),
+            opt("FileName", "ИмяФайла", Kind::String, Default::EmptyString),
+            OPTIONS,
+        ],
+        returns: Returns::Json,
+        id: MethodId::XmppSendFile,
     },
 ];
 

@@ -340,6 +340,8 @@ impl Messenger {
             MethodId::XmppReceive => xmpp::receive(self, args),
             MethodId::XmppDisconnect => xmpp::disconnect(self, args),
             MethodId::XmppSendStatus => xmpp::send_status(self, args),
+            MethodId::SendXmppFile => xmpp::send_file(self, args),
+            MethodId::XmppSendFile => xmpp::session_send_file(self, args),
             MethodId::ProbePanic | MethodId::ProbeEcho | MethodId::ProbeEvents => {
                 let events = self.events.clone();
                 self.probes.call(args, events)

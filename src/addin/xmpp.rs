@@ -1,5 +1,6 @@
 //! The XMPP members: SendXmpp, and the session XmppConnect, XmppSend, XmppReceive,
-//! XmppSendStatus, XmppDisconnect with its XmppMessage / XmppState external events.
+//! XmppSendStatus, XmppDisconnect with its XmppMessage / XmppState external events, and the
+//! files: SendXmppFile and XmppSendFile.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -133,8 +134,64 @@ pub(super) fn session_send(m: &mut Messenger, args: &Args) -> Result<Value, Addi
         thread: options.thread,
         nick: options.nick,
         id: options.id,
+        extra: Vec::new(),
     };
     let sent = client.send(&message).map_err(|e| xmpp_error(args, e))?;
+    super::json(args.method, &sent)
+}
+
+/// SendXmppFile(JID, Пароль, Получатель, Файл, ИмяФайла = "", Параметры = ""): SendXmpp's
+/// options (connection, `type`, `subject`, ...).
+pub(super) fn send_file(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
+    let jid = args.string(0)?;
+    let password = args.string(1)?;
+    let to = args.string(2)?;
+    let file = args.local_file(3)?;
+    let name = args.optional_string(4)?;
+    let options: xmpp::SendOptions = args.options(5)?;
+    let message = session::Outgoing {
+        to: to.to_owned(),
+        kind: options.r#type.clone(),
+        subject: options.subject.clone(),
+        nick: options.nick.clone(),
+        ..session::Outgoing::default()
+    };
+    let sent = xmpp::send_file(
+        &m.settings.net(),
+        jid,
+        password,
+        &file,
+        name,
+        &message,
+        &options,
+    )
+    .map_err(|e| xmpp_error(args, e))?;
+    super::json(args.method, &sent)
+}
+
+/// XmppSendFile(Получатель, Файл, ИмяФайла = "", Параметры = ""): XmppSend's options.
+pub(super) fn session_send_file(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
+    let to = args.string(0)?;
+    let file = args.local_file(1)?;
+    let name = args.optional_string(2)?;
+    let options: MessageOptions = args.options(3)?;
+    let client = m
+        .xmpp
+        .as_ref()
+        .filter(|c| c.is_live())
+        .ok_or_else(|| xmpp_error(args, xmpp::Error::NotConnected))?;
+    let message = session::Outgoing {
+        to: to.to_owned(),
+        kind: options.kind,
+        subject: options.subject,
+        thread: options.thread,
+        nick: options.nick,
+        id: options.id,
+        ..session::Outgoing::default()
+    };
+    let sent = client
+        .send_file(&file, name, &message)
+        .map_err(|e| xmpp_error(args, e))?;
     super::json(args.method, &sent)
 }
 

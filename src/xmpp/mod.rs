@@ -13,6 +13,7 @@ pub mod sasl;
 pub mod session;
 pub mod stanza;
 pub mod transport;
+pub mod upload;
 mod worker;
 pub mod xml;
 
@@ -145,6 +146,8 @@ pub enum Error {
     /// XmppSendStatus was asked about an id that no message of this session had, or whose
     /// fate was reported long ago and forgotten (the memory for reported fates is bounded).
     UnknownMessageId,
+    /// A file could not be sent (HTTP File Upload): see [`upload::UploadError`].
+    Upload(upload::UploadError),
 }
 
 /// Why one message of a session failed: what its sender and XmppSendStatus are told.
@@ -239,6 +242,7 @@ impl Error {
             Error::UnknownMessageId => "no message with this id was sent in this session, or its fate was reported long ago and is forgotten".into(),
             Error::MessageTooLarge { size, limit: Some(limit) } => format!("the message is {size} bytes, more than the server accepts ({limit} bytes); it was not sent"),
             Error::MessageTooLarge { size, limit: None } => format!("the server closed the stream on receiving this message ({size} bytes): it is larger than the server accepts; it is not sent again, the messages after it go on"),
+            Error::Upload(e) => e.message(Lang::En),
         }
     }
 
@@ -273,6 +277,7 @@ impl Error {
             Error::UnknownMessageId => "сообщение с таким идентификатором в этом сеансе не отправлялось, или его судьба сообщена давно и забыта".into(),
             Error::MessageTooLarge { size, limit: Some(limit) } => format!("сообщение занимает {size} байт, больше, чем принимает сервер ({limit} байт); оно не отправлено"),
             Error::MessageTooLarge { size, limit: None } => format!("сервер закрыл поток, получив это сообщение ({size} байт): оно больше, чем сервер принимает; повторно оно не отправляется, следующие сообщения идут дальше"),
+            Error::Upload(e) => e.message(Lang::Ru),
         }
     }
 }
@@ -315,7 +320,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Upload(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl Localized for Error {
     fn code(&self) -> &'static str {
@@ -345,6 +357,7 @@ impl Localized for Error {
             Error::NotDelivered => "XMPP_NOT_DELIVERED",
             Error::MessageTooLarge { .. } => "XMPP_MESSAGE_TOO_LARGE",
             Error::UnknownMessageId => "XMPP_UNKNOWN_MESSAGE_ID",
+            Error::Upload(e) => e.code(),
         }
     }
 
@@ -352,6 +365,7 @@ impl Localized for Error {
         match self {
             Error::Tls { .. } => &[crate::net::Setting::TrustedCertificates],
             Error::Settings(e) => e.settings(),
+            Error::Upload(e) => e.settings(),
             _ => &[],
         }
     }
@@ -362,6 +376,42 @@ impl Localized for Error {
             Lang::Ru => self.text_ru(),
         }
     }
+}
+
+/// SendXmppFile: logs in as `jid` (a session of its own, so that the upload service is asked
+/// over the same stream), uploads `file`, sends its URL to `message.to`, logs out.
+pub fn send_file(
+    settings: &NetSettings,
+    jid: &str,
+    password: &str,
+    file: &upload::FileInput,
+    name: Option<&str>,
+    message: &outgoing::Outgoing,
+    options: &SendOptions,
+) -> Result<upload::FileSendResult, Error> {
+    let login = LoginOptions::from_send_options(settings, jid, options)?;
+    // A wrong recipient, name or path is refused before anything goes to the network.
+    message.prepare(jid)?;
+    upload::check_before_connecting(file, name)?;
+    let config = session::Config {
+        settings: settings.clone(),
+        login,
+        status: options.status.clone(),
+        priority: options.priority,
+    };
+    let mut client =
+        session::Client::connect(config, password, None, std::collections::VecDeque::new())?;
+    let sent = client.send_file(file, name, message);
+    client.disconnect();
+    let sent = sent?;
+    Ok(upload::FileSendResult {
+        id: sent.id,
+        url: sent.url,
+        jid: client.info.jid.clone(),
+        transport: client.info.transport.clone(),
+        mechanism: client.info.mechanism.clone(),
+        acked: sent.acked,
+    })
 }
 
 /// SendXmpp: logs in as `jid`, sends `text` to `to`, waits for the server to confirm, logs out.

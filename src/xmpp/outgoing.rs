@@ -19,6 +19,8 @@ pub struct Outgoing {
     pub nick: Option<String>,
     /// The message id; a random one when not given.
     pub id: Option<String>,
+    /// Extension elements appended to the message (the out-of-band URL of a file).
+    pub extra: Vec<Element>,
 }
 
 /// An [`Outgoing`] checked and ready for the wire.
@@ -79,8 +81,12 @@ impl Outgoing {
             thread: self.thread.clone(),
             ..Message::default()
         };
+        let mut element = message.to_element();
+        element
+            .children
+            .extend(self.extra.iter().cloned().map(super::xml::Node::Element));
         Ok(Prepared {
-            element: message.to_element(),
+            element,
             id,
             occupant,
         })

@@ -169,6 +169,36 @@ impl Ticket {
     }
 }
 
+/// Where the worker puts the answer to one of the owner's iq requests ([`Client::query`]).
+#[derive(Default)]
+pub(super) struct Reply {
+    answer: Mutex<Option<Element>>,
+    done: Condvar,
+}
+
+impl Reply {
+    pub(super) fn settle(&self, answer: Element) {
+        if let Ok(mut slot) = self.answer.lock() {
+            *slot = Some(answer);
+            self.done.notify_all();
+        }
+    }
+
+    fn wait(&self, deadline: Instant) -> Option<Element> {
+        let mut slot = self.answer.lock().ok()?;
+        loop {
+            if let Some(answer) = slot.take() {
+                return Some(answer);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            slot = self.done.wait_timeout(slot, left).ok()?.0;
+        }
+    }
+}
+
 pub(super) struct Inbox {
     pub(super) messages: VecDeque<Incoming>,
     /// Whether the worker is still running (receive stops waiting when it ends).
@@ -204,6 +234,8 @@ pub(super) struct Submitted {
 /// Everything that reaches the worker, through one channel.
 pub(super) enum Input {
     Send(Submitted),
+    /// An iq of the owner's (a request with an `id`): the answer with that id goes to the reply.
+    Query(Element, Arc<Reply>),
     /// An element read by connection `u64` (already counted for XEP-0198's h by the reader).
     Incoming(u64, Element),
     Lost(u64, Error),
@@ -219,6 +251,8 @@ pub struct Client {
     worker: Option<JoinHandle<()>>,
     timeout: Duration,
     pub info: ConnectInfo,
+    /// What file uploads of this session use (its settings, the upload service once found).
+    pub(super) files: super::upload::SessionFiles,
 }
 
 impl Client {
@@ -243,6 +277,7 @@ impl Client {
         });
         let (ready_tx, ready_rx) = mpsc::channel();
         let timeout = config.settings.timeout;
+        let files = super::upload::SessionFiles::new(&config.settings, config.login.verification);
         let handle = super::worker::spawn(
             config,
             password,
@@ -261,6 +296,7 @@ impl Client {
                 worker: Some(handle),
                 timeout,
                 info,
+                files,
             }),
             Err(e) => {
                 let _ = handle.join();
@@ -290,6 +326,19 @@ impl Client {
             return Err(Error::NotConnected);
         }
         Ok((id, ticket))
+    }
+
+    /// Sends an iq request (it must carry an `id`) and waits until `deadline` for the
+    /// server's answer with that id (a result or an error: the caller reads which).
+    pub fn query(&self, iq: Element, deadline: Instant) -> Result<Element, Error> {
+        let reply = Arc::new(Reply::default());
+        self.tx
+            .send(Input::Query(iq, reply.clone()))
+            .map_err(|_| Error::NotConnected)?;
+        reply.wait(deadline).ok_or_else(|| Error::Network {
+            kind: crate::net::http::FailureKind::Timeout,
+            detail: "waiting for the server's answer".into(),
+        })
     }
 
     /// XmppSendStatus: the fates of `ids`, or with `None` of every message not yet reported

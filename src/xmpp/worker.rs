@@ -23,7 +23,8 @@ use super::ledger::{Entry, Fate, Ledger};
 use super::login;
 use super::outgoing::Incoming;
 use super::session::{
-    Config, ConnectInfo, Event, Input, Observer, Shared, State, Submitted, Ticket, INBOX_LIMIT,
+    Config, ConnectInfo, Event, Input, Observer, Reply, Shared, State, Submitted, Ticket,
+    INBOX_LIMIT,
 };
 use super::stanza::{Iq, Message, Presence, Sm, StanzaError, StreamLimits, NS_SM};
 use super::transport::{ReadHalf, WriteHalf};
@@ -141,6 +142,7 @@ pub(super) fn spawn(
         probe_since: None,
         pings: Vec::new(),
         rooms: HashSet::new(),
+        queries: Vec::new(),
         overflowing: false,
         unreported: Vec::new(),
         info: None,
@@ -187,6 +189,8 @@ struct Worker {
     pings: Vec<(String, u32)>,
     /// Rooms joined in this connection (groupchat messages join first).
     rooms: HashSet<String>,
+    /// The owner's iq requests waiting for their answers, by id.
+    queries: Vec<(String, Arc<Reply>)>,
     overflowing: bool,
     /// Ids of messages already failed whose XmppState event has not gone out yet: the attempt
     /// that failed them may itself fail, and the ids must then come with the next state the
@@ -308,6 +312,7 @@ impl Worker {
     fn offline(&mut self, input: Input) -> bool {
         match input {
             Input::Send(s) => self.queue(s),
+            Input::Query(iq, reply) => self.query(iq, reply),
             Input::Stop => return false,
             Input::Incoming(generation, el) if generation == self.generation => {
                 let _ = self.incoming(el);
@@ -649,6 +654,17 @@ impl Worker {
         self.ledger.queue(entry);
     }
 
+    /// Queues an iq of the owner's; its answer is routed back by id. Requests whose owner
+    /// stopped waiting (the only other holder of the reply) are forgotten here, so the list
+    /// stays as short as the requests really waited for.
+    fn query(&mut self, iq: Element, reply: Arc<Reply>) {
+        self.queries.retain(|(_, r)| Arc::strong_count(r) > 1);
+        if let Some(id) = iq.get_attr("id") {
+            self.queries.push((id.to_owned(), reply));
+        }
+        self.queue_stanza(iq);
+    }
+
     fn queue_stanza(&mut self, element: Element) {
         self.ledger.queue(item(element, Room::None, None, None));
     }
@@ -807,6 +823,10 @@ impl Worker {
                 self.queue(s);
                 None
             }
+            Input::Query(iq, reply) => {
+                self.query(iq, reply);
+                None
+            }
             Input::Stop => Some(End::Stop),
             Input::Lost(generation, error) if generation == self.generation => {
                 Some(End::Lost(error))
@@ -881,6 +901,12 @@ impl Worker {
             "iq" if kind == "get" || kind == "set" => {
                 if let Ok(iq) = Iq::try_from(&el) {
                     self.queue_stanza(iq.answer().to_element());
+                }
+            }
+            "iq" if self.queries.iter().any(|(q, _)| q == id) => {
+                if let Some(at) = self.queries.iter().position(|(q, _)| q == id) {
+                    let (_, reply) = self.queries.swap_remove(at);
+                    reply.settle(el);
                 }
             }
             "iq" if self.pings.first().is_some_and(|(p, _)| p == id) => {

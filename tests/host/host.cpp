@@ -442,6 +442,7 @@ static const MethodSpec kMethods[] = {
     {"XmppConnect", "ПодключитьXMPP", 3, 2}, {"XmppSend", "ОтправитьXMPPСообщение", 3, 2},
     {"XmppReceive", "ПолучитьXMPPСообщения", 1, 0}, {"XmppDisconnect", "ОтключитьXMPP", 0, 0},
     {"XmppSendStatus", "СостояниеXMPPОтправки", 1, 0},
+    {"SendXmppFile", "ОтправитьФайлXMPP", 6, 4}, {"XmppSendFile", "ОтправитьXMPPФайл", 4, 2},
 };
 static const int kNProps = sizeof kProps / sizeof kProps[0];
 static const int kNMethods = sizeof kMethods / sizeof kMethods[0];
@@ -733,8 +734,10 @@ static int run_badinput(Library& lib) {
             bool is_number = en == "XmppReceive" || (updates && (p == 1 || p == 2));
             bool is_bool = en == "DeleteWebhook" && p == 1;
             bool is_chat = (en == "SendTelegram" || en == "SendTelegramFile") && p == 1;
-            // SendTelegramFile's file (p3) takes BinaryData as well as a String.
-            bool is_file = en == "SendTelegramFile" && p == 2;
+            // The file parameters take BinaryData as well as a String: SendTelegramFile's (p3),
+            // SendXmppFile's (p4), XmppSendFile's (p2).
+            bool is_file = (en == "SendTelegramFile" && p == 2) || (en == "SendXmppFile" && p == 3) ||
+                           (en == "XmppSendFile" && p == 1);
             if (!is_number && !is_bool) {
                 if (!is_chat) cases.push_back({pn + ": Number instead of String", raw(with(A_i4(7))), "[ARG_TYPE]"});
                 cases.push_back({pn + ": Boolean instead of String", raw(with(A_bool(true))), "[ARG_TYPE]"});
@@ -1350,12 +1353,19 @@ static int run_call(Library& lib, int argc, char** argv) {
         break;
     }
     if (i >= argc) { fprintf(stderr, "call: method name missing\n"); return 2; }
-    std::string method = argv[i++];
-    std::vector<Arg> args;
-    for (; i < argc; ++i) {
-        Arg a;
-        if (!parse_arg(argv[i], a)) { fprintf(stderr, "bad argument %s\n", argv[i]); return 2; }
-        args.push_back(a);
+    // Several calls on one object: METHOD ARGS... --then METHOD ARGS... (one JSON line each),
+    // for members that need an earlier one (XmppConnect before XmppSendFile).
+    std::vector<std::pair<std::string, std::vector<Arg>>> calls;
+    while (i < argc) {
+        std::string method = argv[i++];
+        std::vector<Arg> args;
+        for (; i < argc && std::string(argv[i]) != "--then"; ++i) {
+            Arg a;
+            if (!parse_arg(argv[i], a)) { fprintf(stderr, "bad argument %s\n", argv[i]); return 2; }
+            args.push_back(a);
+        }
+        if (i < argc) ++i;
+        calls.push_back({method, args});
     }
     Session s(lib);
     if (!s.create(lang.c_str())) { fprintf(stderr, "cannot create the object\n"); return 2; }
@@ -1363,23 +1373,33 @@ static int run_call(Library& lib, int argc, char** argv) {
         auto r = s.set(kv.first, kv.second);
         if (!r.ok) { printf("{\"ok\":false,\"error\":%s}\n", json_escape(r.error).c_str()); s.destroy(); return 1; }
     }
-    // A name that is a property, not a method, is read (as 1C reads Компонента.Версия).
-    Session::Result r;
-    if (s.method(method) < 0 && s.prop(method) >= 0 && args.empty()) r = s.get(method);
-    else r = s.call(method, args);
-    std::string last = s.get("LastError").value;
+    std::vector<Session::Result> results;
+    std::vector<std::string> lasts;
+    for (auto& c : calls) {
+        // A name that is a property, not a method, is read (as 1C reads Компонента.Версия).
+        Session::Result r;
+        if (s.method(c.first) < 0 && s.prop(c.first) >= 0 && c.second.empty()) r = s.get(c.first);
+        else r = s.call(c.first, c.second);
+        lasts.push_back(s.get("LastError").value);
+        results.push_back(r);
+    }
     s.destroy();
     bool balanced = s.mem.outstanding() == 0 && s.mem.foreign_frees == 0;
-    // A BinaryData result (already freed through the memory manager, as 1C frees it) is
-    // written out byte for byte and shown by its size.
-    if (!blob_out.empty() && r.ok && r.vt == VTYPE_BLOB) {
-        std::ofstream f(blob_out, std::ios::binary);
-        f.write(r.value.data(), (std::streamsize)r.value.size());
-        r.value = "<" + std::to_string(r.value.size()) + " bytes>";
+    bool all_ok = true;
+    for (size_t k = 0; k < results.size(); ++k) {
+        auto& r = results[k];
+        // A BinaryData result (already freed through the memory manager, as 1C frees it) is
+        // written out byte for byte and shown by its size.
+        if (!blob_out.empty() && r.ok && r.vt == VTYPE_BLOB) {
+            std::ofstream f(blob_out, std::ios::binary);
+            f.write(r.value.data(), (std::streamsize)r.value.size());
+            r.value = "<" + std::to_string(r.value.size()) + " bytes>";
+        }
+        printf("{\"ok\":%s,\"vt\":%d,\"value\":%s,\"error\":%s,\"last_error\":%s,\"memory_balanced\":%s}\n", r.ok ? "true" : "false", r.vt,
+               json_escape(r.value).c_str(), json_escape(r.error).c_str(), json_escape(lasts[k]).c_str(), balanced ? "true" : "false");
+        all_ok = all_ok && r.ok;
     }
-    printf("{\"ok\":%s,\"vt\":%d,\"value\":%s,\"error\":%s,\"last_error\":%s,\"memory_balanced\":%s}\n", r.ok ? "true" : "false", r.vt,
-           json_escape(r.value).c_str(), json_escape(r.error).c_str(), json_escape(last).c_str(), balanced ? "true" : "false");
-    return r.ok && balanced ? 0 : 1;
+    return all_ok && balanced ? 0 : 1;
 }
 
 static int run_members(Library& lib) {

@@ -33,7 +33,7 @@
 namespace sweep {
 
 // What a member's parameter is, for the baseline value and for what is wrong for it.
-// File: ДвоичныеДанные or a string (a path, a URL, a file_id).
+// File: ДвоичныеДанные or a string (a path, a URL, a file_id; for the XMPP files a path only).
 enum class P { Str, Path, Dir, Opts, Num, Bool, Chat, Text, File };
 
 struct Member { std::string name; std::vector<P> params; std::vector<Arg> base; };
@@ -65,6 +65,8 @@ static std::vector<Member> members(const std::string& work) {
         {"XmppReceive", {P::Num}, {A_i4(0)}},
         {"XmppDisconnect", {}, {}},
         {"XmppSendStatus", {P::Str}, {s("")}},
+        {"SendXmppFile", {P::Str, P::Str, P::Str, P::File, P::Str, P::Opts}, {s("a@localhost"), s("pw"), s("b@localhost"), A_blob("abc"), s("a.bin"), s("{\"server\":\"127.0.0.1:9\"}")}},
+        {"XmppSendFile", {P::Str, P::File, P::Str, P::Opts}, {s("b@localhost"), A_blob("abc"), s("a.bin"), s("{}")}},
     };
 }
 

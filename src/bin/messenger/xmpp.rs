@@ -1,6 +1,7 @@
 //! `messenger xmpp send --jid … --to … [options] "text"`: SendXmpp from the command line;
 //! with `--count N`, N messages through one persistent session (XmppConnect/XmppSend), for
-//! load. `messenger xmpp listen --jid …`: the session's incoming messages as JSON lines.
+//! load. `messenger xmpp send-file --jid … --to … FILE`: SendXmppFile (HTTP File Upload).
+//! `messenger xmpp listen --jid …`: the session's incoming messages as JSON lines.
 //! The password comes from the environment (XMPP_PASSWORD) or, on a terminal, from a prompt; it
 //! is never an argument (arguments show up in `ps` and in shell history).
 
@@ -12,6 +13,7 @@ use crate::setting::render;
 use clap::{Args, Subcommand};
 use messenger::i18n::Lang;
 use messenger::net::NetSettings;
+use messenger::xmpp::upload::FileInput;
 use messenger::xmpp::{send_message, session, LoginOptions, SendOptions};
 
 use crate::usage::whole;
@@ -39,6 +41,17 @@ enum Command {
                             --to admin@example.org \"Backup done\""
     )]
     Send(SendArgs),
+    /// Send a file (SendXmppFile): HTTP File Upload, then a message with its URL
+    #[command(
+        after_help = "The server's upload service (XEP-0363) is found, a file over its limit is \
+                            refused before anything is uploaded; the file is streamed from disk \
+                            through --proxy with --trusted and --timeout, then a message whose body \
+                            is the download URL (with an out-of-band element, XEP-0066) is sent. \
+                            Prints {\"id\", \"url\", \"jid\", \"transport\", \"mechanism\", \"acked\"}.\n\
+                            Example: XMPP_PASSWORD=… messenger xmpp send-file --jid bot@example.org \
+                            --to admin@example.org --name \"Отчёт за май.pdf\" /tmp/report.pdf"
+    )]
+    SendFile(SendFileArgs),
     /// Print the session's incoming messages as JSON lines on stdout (session states on stderr)
     Listen(ListenArgs),
 }
@@ -103,6 +116,30 @@ struct SendArgs {
 }
 
 #[derive(Args, Debug)]
+struct SendFileArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// The recipient's JID (a room's JID with --type groupchat)
+    #[arg(long, value_name = "JID")]
+    to: String,
+    /// chat (default), normal, headline or groupchat
+    #[arg(long = "type", value_name = "TYPE")]
+    kind: Option<String>,
+    /// The message's subject
+    #[arg(long, value_name = "TEXT")]
+    subject: Option<String>,
+    /// Nickname in the room for groupchat [default: the JID's localpart]
+    #[arg(long, value_name = "NICK")]
+    nick: Option<String>,
+    /// The file name the recipient sees [default: the file's own name]
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// The file to send (a regular file, streamed)
+    #[arg(value_name = "FILE")]
+    file: std::path::PathBuf,
+}
+
+#[derive(Args, Debug)]
 struct ListenArgs {
     #[command(flatten)]
     connection: Connection,
@@ -139,6 +176,7 @@ pub fn run(cli: &Cli, global: &Global) -> Result<(), Stop> {
     let settings = global.net_settings()?;
     match &cli.command {
         Command::Send(args) => send(args, &settings),
+        Command::SendFile(args) => send_file(args, &settings),
         Command::Listen(args) => listen(args, &settings),
     }
 }
@@ -163,6 +201,36 @@ fn send(args: &SendArgs, settings: &NetSettings) -> Result<(), Stop> {
         );
     }
     match send_message(settings, jid, &password, &args.to, &args.text, &options) {
+        Ok(result) => out::line(serde_json::to_string(&result).unwrap_or_default()),
+        Err(e) => Err(Stop::Failed(render(&e, lang()))),
+    }
+}
+
+fn send_file(args: &SendFileArgs, settings: &NetSettings) -> Result<(), Stop> {
+    let options = SendOptions {
+        r#type: args.kind.clone(),
+        subject: args.subject.clone(),
+        nick: args.nick.clone(),
+        ..args.connection.options()
+    };
+    let password = password()?;
+    let message = session::Outgoing {
+        to: args.to.clone(),
+        kind: args.kind.clone(),
+        subject: args.subject.clone(),
+        nick: args.nick.clone(),
+        ..session::Outgoing::default()
+    };
+    let file = FileInput::Path(args.file.to_string_lossy().into_owned());
+    match messenger::xmpp::send_file(
+        settings,
+        &args.connection.jid,
+        &password,
+        &file,
+        args.name.as_deref(),
+        &message,
+        &options,
+    ) {
         Ok(result) => out::line(serde_json::to_string(&result).unwrap_or_default()),
         Err(e) => Err(Stop::Failed(render(&e, lang()))),
     }
