@@ -226,6 +226,51 @@ fn classify_one(e: &(dyn std::error::Error + 'static), text: &str) -> Option<Fai
     }
 }
 
+/// The content type a file is uploaded with (a Telegram multipart part, an XMPP upload slot and
+/// its PUT), by the file name's extension. A short table of what bots send rather than a MIME
+/// database: the library's size budget is tight, and Telegram decides a file's kind by the
+/// method, not by this header.
+pub fn content_type(file_name: &str) -> &'static str {
+    let ext = match file_name.rsplit_once('.') {
+        Some((_, ext)) => ext.to_ascii_lowercase(),
+        None => return "application/octet-stream",
+    };
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "bmp" => "image/bmp",
+        "tif" | "tiff" => "image/tiff",
+        "svg" => "image/svg+xml",
+        "mp4" | "m4v" => "video/mp4",
+        "mov" => "video/quicktime",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "m4a" => "audio/mp4",
+        "ogg" | "oga" | "opus" => "audio/ogg",
+        "wav" => "audio/wav",
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "html" | "htm" => "text/html",
+        "xml" => "application/xml",
+        "json" => "application/json",
+        "zip" => "application/zip",
+        "7z" => "application/x-7z-compressed",
+        "rar" => "application/vnd.rar",
+        "gz" => "application/gzip",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+        "tgs" => "application/x-tgsticker",
+        _ => "application/octet-stream",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +282,29 @@ mod tests {
             timeout: Duration::from_millis(timeout_ms),
             ..NetSettings::default()
         }
+    }
+
+    #[test]
+    fn every_content_type_of_the_table_parses() {
+        for ext in [
+            "pdf", "jpg", "png", "gif", "webp", "bmp", "tif", "svg", "mp4", "mov", "webm", "mp3",
+            "m4a", "ogg", "wav", "txt", "csv", "html", "xml", "json", "zip", "7z", "rar", "gz",
+            "doc", "docx", "xls", "xlsx", "odt", "ods", "tgs", "bin",
+        ] {
+            let ct = content_type(&format!("a.{ext}"));
+            assert!(
+                reqwest::blocking::multipart::Part::bytes(Vec::new())
+                    .mime_str(ct)
+                    .is_ok(),
+                "{ct}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_type_follows_the_extension_in_any_case() {
+        assert_eq!(content_type("Счёт.PDF"), "application/pdf");
+        assert_eq!(content_type("noext"), "application/octet-stream");
     }
 
     #[test]

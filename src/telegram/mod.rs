@@ -40,7 +40,7 @@ use crate::net::NetSettings;
 pub use certificate::WebhookCertificate;
 pub use diagnose::{Finding, Severity};
 pub use error::{ApiUrlReason, CertificateReason, ChatIdReason, Credential, Error};
-pub use files::{content_type, FileSource};
+pub use files::FileSource;
 pub use transfer_error::{Limit, Remedy, TransferError};
 pub use updates::UpdatesOptions;
 pub use webhook::WebhookOptions;

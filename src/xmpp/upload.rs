@@ -572,7 +572,7 @@ impl Client {
         let service = self.upload_service(deadline)?;
         let body = Opened::open(file, service.max_size).map_err(upload_error)?;
         let size = body.size();
-        let content_type = crate::telegram::content_type(&name);
+        let content_type = crate::net::http::content_type(&name);
         let request = Element::new("request", NS_UPLOAD)
             .attr("filename", &name)
             .attr("size", &size.to_string())
