@@ -118,6 +118,7 @@ pub enum MethodId {
     XmppReceive,
     XmppDisconnect,
     XmppSendStatus,
+    XmppRoster,
     /// Test probes, present only when MESSENGER_TEST_PROBES=1 at object creation.
     ProbePanic,
     ProbeEcho,
@@ -394,6 +395,12 @@ pub static METHODS: &[Method] = &[
         )],
         returns: Returns::Json,
         id: MethodId::XmppSendStatus,
+    },
+    Method {
+        name: n("XmppRoster", "ПолучитьXMPPКонтакты"),
+        params: &[],
+        returns: Returns::Json,
+        id: MethodId::XmppRoster,
     },
 ];
 

@@ -340,6 +340,7 @@ impl Messenger {
             MethodId::XmppReceive => xmpp::receive(self, args),
             MethodId::XmppDisconnect => xmpp::disconnect(self, args),
             MethodId::XmppSendStatus => xmpp::send_status(self, args),
+            MethodId::XmppRoster => xmpp::roster(self, args),
             MethodId::ProbePanic | MethodId::ProbeEcho | MethodId::ProbeEvents => {
                 let events = self.events.clone();
                 self.probes.call(args, events)
