@@ -68,9 +68,10 @@ fn the_members_listing_is_what_1c_discovers() {
     assert!(out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["properties"].as_array().unwrap().len(), 7);
-    assert_eq!(json["methods"].as_array().unwrap().len(), 16);
+    assert_eq!(json["methods"].as_array().unwrap().len(), 17);
     assert_eq!(json["methods"][10]["ru"], "ОтправитьXMPP");
     assert_eq!(json["methods"][15]["ru"], "СостояниеXMPPОтправки");
+    assert_eq!(json["methods"][16]["ru"], "ПолучитьXMPPКонтакты");
 }
 
 #[test]

@@ -65,6 +65,7 @@ static std::vector<Member> members(const std::string& work) {
         {"XmppReceive", {P::Num}, {A_i4(0)}},
         {"XmppDisconnect", {}, {}},
         {"XmppSendStatus", {P::Str}, {s("")}},
+        {"XmppRoster", {}, {}},
     };
 }
 
