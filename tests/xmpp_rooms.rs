@@ -482,7 +482,7 @@ fn members_only_and_banned_rooms_are_reported_on_ejabberd() {
         "club",
         "conference.localhost",
         "localhost",
-        "members_only:true",
+        r#"[{"name": "members_only", "value": "true"}]"#,
     ]);
     match connect(
         &s,

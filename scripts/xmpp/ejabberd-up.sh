@@ -57,6 +57,7 @@ modules:
   mod_offline: {access_max_user_messages: max_user_offline_messages}
   mod_stream_mgmt: {}
   mod_muc: {access_create: all, default_room_options: {persistent: false}}
+  mod_muc_admin: {}
 YML
 } > "$D/conf/ejabberd.yml"
 printf 'ERLANG_NODE=ejabberd-test-%s@localhost\nERL_DIST_PORT=%s\nINET_DIST_INTERFACE=127.0.0.1\nEJABBERD_PID_PATH=%s/ejabberd.pid\n' \

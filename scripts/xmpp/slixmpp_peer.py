@@ -58,7 +58,11 @@ def main():
     async def run(cmd):
         try:
             if "join" in cmd:
-                await c["xep_0045"].join_muc_wait(cmd["join"], cmd["nick"], maxstanzas=0)
+                muc = c.plugin["xep_0045"]
+                await muc.join_muc_wait(cmd["join"], cmd["nick"], maxstanzas=0)
+                # Who was in before us (their presences come inside the join).
+                for nick in muc.get_roster(cmd["join"]) or []:
+                    emit(event="occupant", room=cmd["join"], nick=nick, type="")
                 emit(event="joined", room=cmd["join"])
             elif "say" in cmd:
                 c.send_message(mto=cmd["say"], mbody=cmd["text"], mtype="groupchat")
