@@ -88,6 +88,8 @@ pub struct Contact {
     pub presence: Vec<Available>,
 }
 
+type ShowStatus = (Option<String>, Option<String>);
+
 #[derive(Clone, Debug, Default)]
 struct Item {
     name: Option<String>,
@@ -109,7 +111,8 @@ pub struct Reaction {
 #[derive(Default)]
 pub struct Roster {
     items: BTreeMap<String, Item>,
-    presence: HashMap<String, BTreeMap<String, (Option<String>, Option<String>)>>,
+    /// Per contact, per resource: show and status.
+    presence: HashMap<String, BTreeMap<String, ShowStatus>>,
     /// The id of our roster request in flight.
     request: Option<String>,
     /// The roster has been received in this session.

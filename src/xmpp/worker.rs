@@ -116,6 +116,7 @@ enum End {
 }
 
 /// Starts the worker thread; it logs in and sends the outcome through `ready`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn spawn(
     config: Config,
     social: Social,
