@@ -68,11 +68,12 @@ fn the_members_listing_is_what_1c_discovers() {
     assert!(out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["properties"].as_array().unwrap().len(), 7);
-    assert_eq!(json["methods"].as_array().unwrap().len(), 18);
+    assert_eq!(json["methods"].as_array().unwrap().len(), 19);
     assert_eq!(json["methods"][10]["ru"], "ОтправитьXMPP");
     assert_eq!(json["methods"][15]["ru"], "СостояниеXMPPОтправки");
     assert_eq!(json["methods"][16]["ru"], "ОтправитьФайлXMPP");
     assert_eq!(json["methods"][17]["ru"], "ОтправитьXMPPФайл");
+    assert_eq!(json["methods"][18]["ru"], "ПолучитьXMPPКонтакты");
 }
 
 #[test]

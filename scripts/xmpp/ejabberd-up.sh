@@ -59,6 +59,7 @@ modules:
   mod_offline: {access_max_user_messages: max_user_offline_messages}
   mod_stream_mgmt: {}
   mod_muc: {access_create: all, default_room_options: {persistent: false}}
+  mod_muc_admin: {}
 YML
   # HTTP File Upload (XEP-0363) on the https listener, with the same self-signed certificate;
   # a small limit so that the tests can pass it cheaply.

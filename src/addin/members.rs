@@ -122,6 +122,7 @@ pub enum MethodId {
     XmppSendStatus,
     SendXmppFile,
     XmppSendFile,
+    XmppRoster,
     /// Test probes, present only when MESSENGER_TEST_PROBES=1 at object creation.
     ProbePanic,
     ProbeEcho,
@@ -422,6 +423,12 @@ pub static METHODS: &[Method] = &[
         ],
         returns: Returns::Json,
         id: MethodId::XmppSendFile,
+    },
+    Method {
+        name: n("XmppRoster", "ПолучитьXMPPКонтакты"),
+        params: &[],
+        returns: Returns::Json,
+        id: MethodId::XmppRoster,
     },
 ];
 

@@ -342,6 +342,7 @@ impl Messenger {
             MethodId::XmppSendStatus => xmpp::send_status(self, args),
             MethodId::SendXmppFile => xmpp::send_file(self, args),
             MethodId::XmppSendFile => xmpp::session_send_file(self, args),
+            MethodId::XmppRoster => xmpp::roster(self, args),
             MethodId::ProbePanic | MethodId::ProbeEcho | MethodId::ProbeEvents => {
                 let events = self.events.clone();
                 self.probes.call(args, events)

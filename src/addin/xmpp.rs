@@ -1,6 +1,6 @@
 //! The XMPP members: SendXmpp, and the session XmppConnect, XmppSend, XmppReceive,
-//! XmppSendStatus, XmppDisconnect with its XmppMessage / XmppState external events, and the
-//! files: SendXmppFile and XmppSendFile.
+//! XmppSendStatus, XmppDisconnect, XmppRoster with its XmppMessage / XmppState / XmppPresence
+//! external events, and the files: SendXmppFile and XmppSendFile.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -30,6 +30,9 @@ struct MessageOptions {
     thread: Option<String>,
     nick: Option<String>,
     id: Option<String>,
+    /// `approve` or `deny`: answers the subscription request of the recipient (kept by
+    /// `subscriptions: "ask"`) instead of sending a message.
+    subscription: Option<String>,
 }
 
 /// The session's events as 1C's ExternalEvent, with errors in the object's language.
@@ -43,6 +46,9 @@ impl session::Observer for Bridge {
         let name = match event {
             session::Event::Message(_) => "XmppMessage",
             session::Event::State { .. } => "XmppState",
+            // A room lost changes the session's state; contacts' news is presence.
+            session::Event::Notice(n) if n.notice == Some("room") => "XmppState",
+            session::Event::Notice(_) => "XmppPresence",
         };
         self.sink
             .external_event(EVENT_SOURCE, name, &event.json(self.lang));
@@ -97,7 +103,8 @@ pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
         status: options.status.clone(),
         priority: options.priority,
     };
-    match session::Client::connect(config, password, observer, VecDeque::new()) {
+    let social = social(jid, &options).map_err(|e| xmpp_error(args, e))?;
+    match session::Client::connect_with(config, social, password, observer, VecDeque::new()) {
         Ok(client) => {
             client.prepend_inbox(carry);
             if let Some(old) = &old {
@@ -117,6 +124,21 @@ pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
     }
 }
 
+/// The rooms and contacts options of XmppConnect, checked.
+fn social(jid: &str, options: &xmpp::SendOptions) -> Result<session::Social, xmpp::Error> {
+    let rooms = xmpp::muc::configs(options.rooms.as_deref().unwrap_or_default(), jid)
+        .map_err(xmpp::Error::RoomOption)?;
+    let subscriptions = match options.subscriptions.as_deref() {
+        Some(policy) => xmpp::roster::Policy::parse(policy)?,
+        None => xmpp::roster::Policy::default(),
+    };
+    Ok(session::Social {
+        rooms,
+        subscriptions,
+        presence_updates: options.presence_updates.unwrap_or(false),
+    })
+}
+
 pub(super) fn session_send(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
     let to = args.string(0)?;
     let text = args.string(1)?;
@@ -126,6 +148,25 @@ pub(super) fn session_send(m: &mut Messenger, args: &Args) -> Result<Value, Addi
         .as_ref()
         .filter(|c| c.is_live())
         .ok_or_else(|| xmpp_error(args, xmpp::Error::NotConnected))?;
+    if let Some(answer) = options.subscription.as_deref() {
+        let approve = match answer {
+            "approve" => true,
+            "deny" => false,
+            _ => {
+                return Err(xmpp_error(
+                    args,
+                    xmpp::Error::InvalidOption {
+                        name: "subscription",
+                        reason: "expected approve or deny".into(),
+                    },
+                ))
+            }
+        };
+        let sent = client
+            .answer_subscription(to, approve)
+            .map_err(|e| xmpp_error(args, e))?;
+        return super::json(args.method, &sent);
+    }
     let message = session::Outgoing {
         to: to.to_owned(),
         body: text.to_owned(),
@@ -207,7 +248,19 @@ pub(super) fn receive(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
     if messages.is_empty() && !client.is_live() {
         return Err(xmpp_error(args, xmpp::Error::NotConnected));
     }
-    super::json(args.method, &messages)
+    let lang = m.lang();
+    let items: Vec<serde_json::Value> = messages.iter().map(|i| i.json(lang)).collect();
+    super::json(args.method, &items)
+}
+
+/// XmppRoster: the contacts of the live session with their presence now.
+pub(super) fn roster(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
+    let client = m
+        .xmpp
+        .as_ref()
+        .filter(|c| c.is_live())
+        .ok_or_else(|| xmpp_error(args, xmpp::Error::NotConnected))?;
+    super::json(args.method, &client.roster())
 }
 
 pub(super) fn disconnect(m: &mut Messenger, _args: &Args) -> Result<Value, AddinError> {

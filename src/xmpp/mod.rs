@@ -8,7 +8,9 @@
 pub mod jid;
 pub mod ledger;
 pub mod login;
+pub mod muc;
 pub mod outgoing;
+pub mod roster;
 pub mod sasl;
 pub mod session;
 pub mod stanza;
@@ -66,6 +68,13 @@ pub struct SendOptions {
     pub allow_plain_without_tls: Option<bool>,
     /// Accepts any server certificate: anyone on the path can read and change the traffic.
     pub danger_accept_invalid_certificates: Option<bool>,
+    /// Session only: rooms joined on connect and after every reconnection ([`muc`]).
+    pub rooms: Option<Vec<muc::RoomOption>>,
+    /// Session only: `accept`, `reject` or `ask` ([`roster::Policy`]).
+    pub subscriptions: Option<String>,
+    /// Session only: contacts' presence changes queued for the receiver too, not only
+    /// announced as events.
+    pub presence_updates: Option<bool>,
 }
 
 /// The JSON result of SendXmpp, exactly as API.md lists it.
@@ -148,6 +157,11 @@ pub enum Error {
     UnknownMessageId,
     /// A file could not be sent (HTTP File Upload): see [`upload::UploadError`].
     Upload(upload::UploadError),
+    /// A room of the `rooms` option could not be joined on connect (or, in an item of the
+    /// queue, rejoined later).
+    Room(muc::RoomError),
+    /// An entry of the `rooms` option is wrong.
+    RoomOption(muc::OptionError),
 }
 
 /// Why one message of a session failed: what its sender and XmppSendStatus are told.
@@ -210,6 +224,7 @@ impl Error {
                 | Error::NoMechanism { .. }
                 | Error::Auth { .. }
                 | Error::ServerNotAuthenticated { .. }
+                | Error::RoomOption(_)
         )
     }
 
@@ -239,6 +254,8 @@ impl Error {
             Error::StanzaError { stanza, condition, text } => format!("the server refused the {stanza}: {condition}{}", tail(text)),
             Error::NotConnected => "no XMPP session, or it has ended (see the XmppState event)".into(),
             Error::NotDelivered => "the connection broke after the message was sent and the server could not resume the session: the message may not have arrived; send it again if needed".into(),
+            Error::Room(e) => e.message(Lang::En),
+            Error::RoomOption(e) => e.message(Lang::En),
             Error::UnknownMessageId => "no message with this id was sent in this session, or its fate was reported long ago and is forgotten".into(),
             Error::MessageTooLarge { size, limit: Some(limit) } => format!("the message is {size} bytes, more than the server accepts ({limit} bytes); it was not sent"),
             Error::MessageTooLarge { size, limit: None } => format!("the server closed the stream on receiving this message ({size} bytes): it is larger than the server accepts; it is not sent again, the messages after it go on"),
@@ -274,6 +291,8 @@ impl Error {
                 "message" => "сообщение", "bind" => "привязку ресурса", "session" => "открытие сессии", _ => "присутствие" }, tail(text)),
             Error::NotConnected => "нет сеанса XMPP, или он завершился (см. событие XmppState)".into(),
             Error::NotDelivered => "соединение разорвалось после отправки сообщения, и сервер не смог восстановить сеанс: сообщение могло не дойти; при необходимости отправьте его снова".into(),
+            Error::Room(e) => e.message(Lang::Ru),
+            Error::RoomOption(e) => e.message(Lang::Ru),
             Error::UnknownMessageId => "сообщение с таким идентификатором в этом сеансе не отправлялось, или его судьба сообщена давно и забыта".into(),
             Error::MessageTooLarge { size, limit: Some(limit) } => format!("сообщение занимает {size} байт, больше, чем принимает сервер ({limit} байт); оно не отправлено"),
             Error::MessageTooLarge { size, limit: None } => format!("сервер закрыл поток, получив это сообщение ({size} байт): оно больше, чем сервер принимает; повторно оно не отправляется, следующие сообщения идут дальше"),
@@ -358,6 +377,8 @@ impl Localized for Error {
             Error::MessageTooLarge { .. } => "XMPP_MESSAGE_TOO_LARGE",
             Error::UnknownMessageId => "XMPP_UNKNOWN_MESSAGE_ID",
             Error::Upload(e) => e.code(),
+            Error::Room(e) => e.code(),
+            Error::RoomOption(e) => e.code(),
         }
     }
 
@@ -424,6 +445,17 @@ pub fn send_message(
     options: &SendOptions,
 ) -> Result<SendResult, Error> {
     let deadline = Instant::now() + settings.timeout;
+    let session_only = [
+        ("rooms", options.rooms.is_some()),
+        ("subscriptions", options.subscriptions.is_some()),
+        ("presence_updates", options.presence_updates.is_some()),
+    ];
+    if let Some((name, _)) = session_only.iter().find(|(_, given)| *given) {
+        return Err(Error::InvalidOption {
+            name,
+            reason: "only for a session (XmppConnect)".into(),
+        });
+    }
     let outgoing = outgoing::Outgoing {
         to: to.to_owned(),
         body: text.to_owned(),

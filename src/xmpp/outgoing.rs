@@ -93,9 +93,16 @@ impl Outgoing {
     }
 }
 
-/// An incoming message as XmppReceive and the XmppMessage event give it (API.md).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+/// An incoming message as XmppReceive and the XmppMessage event give it (API.md); the same
+/// queue carries a few other items, marked with `kind` (see [`Incoming::notice`]), so that
+/// server code reads everything in arrival order with one call.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Incoming {
+    /// `None` for a message (whose items keep exactly their old fields); otherwise
+    /// `presence` (a contact's availability), `subscription` (a request to answer) or `room`
+    /// (a room we could not rejoin or were removed from; see [`super::muc`]).
+    #[serde(rename = "kind", skip_serializing_if = "Option::is_none")]
+    pub notice: Option<&'static str>,
     pub from: Option<String>,
     pub to: Option<String>,
     #[serde(rename = "type")]
@@ -106,6 +113,40 @@ pub struct Incoming {
     pub id: Option<String>,
     /// XEP-0203 delay stamp: when a message waited offline, the time it was sent.
     pub stamp: Option<String>,
+    /// Groupchat: the room's bare JID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// Groupchat: the sender's nick in the room (none for the room's own messages); for a
+    /// `room` item, our nick.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nick: Option<String>,
+    /// Groupchat: the echo of our own message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own: Option<bool>,
+    /// Presence: `away`, `chat`, `dnd`, `xa`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<String>,
+    /// Presence: the status text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// A `room` item's cause (rendered in the caller's language by [`Incoming::json`]).
+    #[serde(skip)]
+    pub room_error: Option<super::muc::RoomError>,
+    /// For the event only, not for the queue (presence changes unless asked for).
+    #[serde(skip)]
+    pub event_only: bool,
+}
+
+impl Incoming {
+    /// The item's JSON, a room failure's text in `lang`.
+    pub fn json(&self, lang: crate::i18n::Lang) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let (Some(e), Some(map)) = (&self.room_error, value.as_object_mut()) {
+            map.insert("condition".into(), e.refusal.condition().into());
+            map.insert("error".into(), crate::i18n::render(e, lang).into());
+        }
+        value
+    }
 }
 
 impl Incoming {
@@ -125,6 +166,7 @@ impl Incoming {
             thread: m.thread,
             id: m.id,
             stamp: m.delay_stamp,
+            ..Incoming::default()
         })
     }
 }

@@ -85,6 +85,9 @@ impl State {
 /// Something for whoever uses the session (the 1C layer turns it into ExternalEvent).
 pub enum Event<'a> {
     Message(&'a Incoming),
+    /// An item that is no message (`notice` set): a contact's presence, a subscription
+    /// request, a room lost (see [`Incoming::notice`]).
+    Notice(&'a Incoming),
     State {
         state: State,
         jid: &'a str,
@@ -102,6 +105,15 @@ impl Event<'_> {
     pub fn json(&self, lang: Lang) -> String {
         match self {
             Event::Message(m) => serde_json::to_string(m).unwrap_or_default(),
+            // A room lost is a change of the session's state: `state` says which.
+            Event::Notice(n) if n.notice == Some("room") => {
+                let mut value = n.json(lang);
+                if let Some(map) = value.as_object_mut() {
+                    map.insert("state".into(), "room_failed".into());
+                }
+                value.to_string()
+            }
+            Event::Notice(n) => n.json(lang).to_string(),
             Event::State {
                 state,
                 jid,
@@ -132,6 +144,17 @@ pub struct Config {
     pub login: LoginOptions,
     pub status: Option<String>,
     pub priority: Option<i8>,
+}
+
+/// The session's rooms and contacts settings ([`Client::connect_with`]).
+#[derive(Clone, Debug, Default)]
+pub struct Social {
+    /// Rooms joined on connect and after every new stream.
+    pub rooms: Vec<super::muc::RoomConfig>,
+    /// How presence subscription requests are answered.
+    pub subscriptions: super::roster::Policy,
+    /// Contacts' presence changes go to the queue too (not only to events).
+    pub presence_updates: bool,
 }
 
 type Outcome = Result<(), Error>;
@@ -211,6 +234,8 @@ pub(super) struct Shared {
     pub(super) arrived: Condvar,
     /// The fate of every message by id, for XmppSendStatus.
     pub(super) book: Mutex<StatusBook<SendFailure>>,
+    /// The contacts, kept by the worker.
+    pub(super) roster: Mutex<super::roster::Roster>,
 }
 
 impl Shared {
@@ -253,13 +278,27 @@ pub struct Client {
     pub info: ConnectInfo,
     /// What file uploads of this session use (its settings, the upload service once found).
     pub(super) files: super::upload::SessionFiles,
+    /// The configured rooms and our nick in each: a message to one goes as groupchat.
+    rooms: Vec<(String, String)>,
 }
 
 impl Client {
     /// Logs in (within the Timeout) and starts the session. `carry` are messages received by
     /// an earlier session and not yet taken: they stay first in the inbox.
     pub fn connect(
+        config: Config,
+        password: &str,
+        observer: Option<Arc<dyn Observer>>,
+        carry: VecDeque<Incoming>,
+    ) -> Result<Client, Error> {
+        Client::connect_with(config, Social::default(), password, observer, carry)
+    }
+
+    /// [`Client::connect`] with rooms and contacts settings: returns only when every room of
+    /// `social` answered its join (the first refusal is the error).
+    pub fn connect_with(
         mut config: Config,
+        social: Social,
         password: &str,
         observer: Option<Arc<dyn Observer>>,
         carry: VecDeque<Incoming>,
@@ -274,12 +313,19 @@ impl Client {
             }),
             arrived: Condvar::new(),
             book: Mutex::new(StatusBook::new(STATUS_LIMIT)),
+            roster: Mutex::new(Default::default()),
         });
+        let rooms = social
+            .rooms
+            .iter()
+            .map(|r| (r.room.clone(), r.nick.clone()))
+            .collect();
         let (ready_tx, ready_rx) = mpsc::channel();
         let timeout = config.settings.timeout;
         let files = super::upload::SessionFiles::new(&config.settings, config.login.verification);
         let handle = super::worker::spawn(
             config,
+            social,
             password,
             rx,
             tx.clone(),
@@ -297,6 +343,7 @@ impl Client {
                 timeout,
                 info,
                 files,
+                rooms,
             }),
             Err(e) => {
                 let _ = handle.join();
@@ -308,16 +355,58 @@ impl Client {
     /// Queues a message and returns its id and the ticket that tells when the server acked
     /// it. Does not wait: for pipelined sending.
     pub fn submit(&self, message: &Outgoing) -> Result<(String, Arc<Ticket>), Error> {
-        let prepared = message.prepare(&self.info.jid)?;
+        let to_room = super::Jid::parse(&message.to)
+            .filter(|j| j.resource.is_none())
+            .and_then(|j| self.rooms.iter().find(|(room, _)| *room == j.bare()));
+        let prepared = match to_room {
+            // A room of the `rooms` option: groupchat as our configured nick, no new join.
+            Some((_, nick)) if message.kind.is_none() => Outgoing {
+                kind: Some("groupchat".into()),
+                nick: message.nick.clone().or_else(|| Some(nick.clone())),
+                ..message.clone()
+            }
+            .prepare(&self.info.jid)?,
+            _ => message.prepare(&self.info.jid)?,
+        };
+        self.submit_prepared(prepared.element, prepared.id, prepared.occupant)
+    }
+
+    /// Answers a subscription request of `jid` (kept by the `ask` policy): approves it, or
+    /// denies it. Waits for the server's count as XmppSend does.
+    pub fn answer_subscription(&self, jid: &str, approve: bool) -> Result<Sent, Error> {
+        let id = format!("s-{}", &super::sasl::random_nonce()[..16]);
+        let element = super::roster::answer(jid, approve, &id)?;
+        let (id, ticket) = self.submit_prepared(element, id, None)?;
+        match ticket.wait(Instant::now() + self.timeout) {
+            Some(Ok(())) => Ok(Sent { id, acked: true }),
+            Some(Err(e)) => Err(e),
+            None => Ok(Sent { id, acked: false }),
+        }
+    }
+
+    /// XmppRoster: the contacts with their presence now.
+    pub fn roster(&self) -> Vec<super::roster::Contact> {
+        self.shared
+            .roster
+            .lock()
+            .map(|r| r.contacts())
+            .unwrap_or_default()
+    }
+
+    fn submit_prepared(
+        &self,
+        element: Element,
+        id: String,
+        occupant: Option<String>,
+    ) -> Result<(String, Arc<Ticket>), Error> {
         let ticket = Arc::new(Ticket::default());
-        let id = prepared.id;
         if let Ok(mut book) = self.shared.book.lock() {
             book.pending(&id);
         }
         let sent = self.tx.send(Input::Send(Submitted {
-            element: prepared.element,
+            element,
             id: id.clone(),
-            occupant: prepared.occupant,
+            occupant,
             ticket: ticket.clone(),
         }));
         if sent.is_err() {

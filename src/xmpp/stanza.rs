@@ -194,6 +194,8 @@ pub struct Presence {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MucJoin {
     pub max_stanzas: Option<u32>,
+    /// History of the last this many seconds (a rejoin asks for the time it was away).
+    pub seconds: Option<u32>,
     pub password: Option<String>,
 }
 
@@ -204,6 +206,7 @@ impl Presence {
             to: Some(occupant.to_owned()),
             muc: Some(MucJoin {
                 max_stanzas: Some(0),
+                seconds: None,
                 password: None,
             }),
             ..Presence::default()
@@ -224,8 +227,15 @@ impl Presence {
         }
         if let Some(muc) = &self.muc {
             let mut x = Element::new("x", NS_MUC);
-            if let Some(n) = muc.max_stanzas {
-                x = x.child(Element::new("history", NS_MUC).attr("maxstanzas", &n.to_string()));
+            if muc.max_stanzas.is_some() || muc.seconds.is_some() {
+                let mut history = Element::new("history", NS_MUC);
+                if let Some(n) = muc.max_stanzas {
+                    history = history.attr("maxstanzas", &n.to_string());
+                }
+                if let Some(n) = muc.seconds {
+                    history = history.attr("seconds", &n.to_string());
+                }
+                x = x.child(history);
             }
             if let Some(password) = &muc.password {
                 x = x.child(Element::new("password", NS_MUC).text(&xml_safe(password)));
@@ -265,6 +275,10 @@ impl TryFrom<&Element> for Presence {
                 max_stanzas: x
                     .find("history", NS_MUC)
                     .and_then(|h| h.get_attr("maxstanzas"))
+                    .and_then(|n| n.parse().ok()),
+                seconds: x
+                    .find("history", NS_MUC)
+                    .and_then(|h| h.get_attr("seconds"))
                     .and_then(|n| n.parse().ok()),
                 password: child_text(x, "password", NS_MUC),
             }),

@@ -21,9 +21,10 @@ use zeroize::Zeroizing;
 
 use super::ledger::{Entry, Fate, Ledger};
 use super::login;
+use super::muc::{self, Rooms};
 use super::outgoing::Incoming;
 use super::session::{
-    Config, ConnectInfo, Event, Input, Observer, Reply, Shared, State, Submitted, Ticket,
+    Config, ConnectInfo, Event, Input, Observer, Reply, Shared, Social, State, Submitted, Ticket,
     INBOX_LIMIT,
 };
 use super::stanza::{Iq, Message, Presence, Sm, StanzaError, StreamLimits, NS_SM};
@@ -115,8 +116,10 @@ enum End {
 }
 
 /// Starts the worker thread; it logs in and sends the outcome through `ready`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn spawn(
     config: Config,
+    social: Social,
     password: &str,
     rx: Receiver<Input>,
     tx: Sender<Input>,
@@ -143,6 +146,8 @@ pub(super) fn spawn(
         pings: Vec::new(),
         rooms: HashSet::new(),
         queries: Vec::new(),
+        muc: Rooms::new(social.rooms.clone()),
+        social,
         overflowing: false,
         unreported: Vec::new(),
         info: None,
@@ -191,6 +196,9 @@ struct Worker {
     rooms: HashSet<String>,
     /// The owner's iq requests waiting for their answers, by id.
     queries: Vec<(String, Arc<Reply>)>,
+    /// The configured rooms and what became of their joins.
+    muc: Rooms,
+    social: Social,
     overflowing: bool,
     /// Ids of messages already failed whose XmppState event has not gone out yet: the attempt
     /// that failed them may itself fail, and the ids must then come with the next state the
@@ -208,7 +216,7 @@ fn counts(el: &Element) -> bool {
 
 impl Worker {
     fn run(&mut self, ready: Sender<Result<ConnectInfo, Error>>) {
-        match self.establish(false) {
+        match self.establish(false).and_then(|_| self.await_joins()) {
             Ok(_) => {
                 let info = self.info.clone();
                 if let Some(info) = info {
@@ -217,6 +225,8 @@ impl Worker {
                 self.state(State::Connected, 0, None, &[]);
             }
             Err(e) => {
+                // Logged in but a room refused us: leave politely (no reconnection).
+                self.close_politely();
                 let _ = ready.send(Err(e));
                 self.finish();
                 return;
@@ -232,6 +242,7 @@ impl Worker {
                     break;
                 }
                 End::Lost(error) => {
+                    self.muc.lost();
                     if let Some(link) = self.link.take() {
                         link.close(false);
                     }
@@ -553,6 +564,13 @@ impl Worker {
             };
             self.ledger
                 .queue_first(item(presence.to_element(), Room::None, None, None));
+            // The roster before the presence, so that the contacts' presences it brings find
+            // it (RFC 6121 §2.2).
+            let request = self.shared.roster.lock().map(|mut r| r.new_stream());
+            if let Ok(request) = request {
+                self.ledger
+                    .queue_first(item(request, Room::None, None, None));
+            }
         }
         let transport = session.transport_name().to_owned();
         let mechanism = session.mechanism.to_owned();
@@ -672,6 +690,7 @@ impl Worker {
     /// Queues the room's join presence unless this connection has joined it already.
     fn join_first(&mut self, occupant: &str) {
         let bare = occupant.split('/').next().unwrap_or_default().to_owned();
+        self.muc.note(occupant);
         if self.rooms.insert(bare) {
             let join = Presence::muc_join(occupant).to_element();
             self.ledger.queue(item(join, Room::Join, None, None));
@@ -682,7 +701,13 @@ impl Worker {
     /// old one join theirs again first. Joins queued for the old one are rebuilt the same way.
     fn rejoin_rooms(&mut self) {
         self.rooms.clear();
-        for entry in self.ledger.take_queued() {
+        let queued = self.ledger.take_queued();
+        // The configured rooms, each with its password and history (see muc.rs).
+        for (room, join) in self.muc.joins() {
+            self.rooms.insert(room);
+            self.ledger.queue(item(join, Room::Join, None, None));
+        }
+        for entry in queued {
             match &entry.payload.room {
                 Room::Join => continue,
                 Room::Message(occupant) => {
@@ -871,6 +896,9 @@ impl Worker {
         if !counts(&el) {
             return Ok(());
         }
+        if self.social(&el)? {
+            return Ok(());
+        }
         let kind = el.get_attr("type").unwrap_or("");
         let id = el.get_attr("id").unwrap_or("");
         match el.name.as_str() {
@@ -920,6 +948,117 @@ impl Worker {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Rooms and contacts: presences, roster iqs, groupchat messages. Returns whether the
+    /// stanza was theirs.
+    fn social(&mut self, el: &Element) -> Result<bool, Error> {
+        let own_bare = self.jid.split('/').next().unwrap_or_default().to_owned();
+        match el.name.as_str() {
+            "presence" => {
+                match self.muc.presence(el) {
+                    muc::Outcome::NotOurs => {}
+                    muc::Outcome::Failed(e) => {
+                        let notice = Incoming {
+                            notice: Some("room"),
+                            room: Some(e.room.clone()),
+                            nick: Some(e.nick.clone()),
+                            room_error: Some(e),
+                            ..Incoming::default()
+                        };
+                        self.notify(notice);
+                        return Ok(true);
+                    }
+                    _ => return Ok(true),
+                }
+                let (policy, queue) = (self.social.subscriptions, self.social.presence_updates);
+                let reaction = match self.shared.roster.lock() {
+                    Ok(mut roster) => roster.presence(el, &own_bare, policy, queue),
+                    Err(_) => return Ok(true),
+                };
+                for reply in reaction.replies {
+                    self.queue_stanza(reply);
+                }
+                if let Some(notice) = reaction.notice {
+                    self.notify(notice);
+                }
+                Ok(true)
+            }
+            "iq" => {
+                let replies = match self.shared.roster.lock() {
+                    Ok(mut roster) => roster.iq(el, &own_bare),
+                    Err(_) => None,
+                };
+                let Some(replies) = replies else {
+                    return Ok(false);
+                };
+                for reply in replies {
+                    self.queue_stanza(reply);
+                }
+                Ok(true)
+            }
+            "message" if muc::is_groupchat(el) => {
+                let marked = Incoming::from_element(el).and_then(|m| self.muc.groupchat(m));
+                if let Some(message) = marked {
+                    self.deliver(message, el)?;
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Waits (within the Timeout) until every configured room answered its join; the first
+    /// refusal, or the silence of one, is the error of the connect.
+    fn await_joins(&mut self) -> Result<(), Error> {
+        let deadline = Instant::now() + self.config.settings.timeout;
+        self.flush()?;
+        while self.muc.pending() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let input = match self.rx.recv_timeout(left) {
+                Ok(input) => input,
+                Err(_) => break,
+            };
+            match input {
+                Input::Incoming(g, el) if g == self.generation => {
+                    if let muc::Outcome::Failed(e) = self.muc.presence(&el) {
+                        return Err(Error::Room(e));
+                    }
+                    self.incoming(el)?;
+                }
+                Input::Lost(g, e) if g == self.generation => return Err(e),
+                _ => {}
+            }
+            self.flush()?;
+        }
+        match self.muc.unanswered() {
+            Some(e) => Err(Error::Room(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// A notice for the owner: an event always, an item in the queue unless it is for the
+    /// event only; a full queue is reported as for messages.
+    fn notify(&mut self, notice: Incoming) {
+        if let Some(observer) = &self.observer {
+            observer.event(Event::Notice(&notice));
+        }
+        if notice.event_only {
+            return;
+        }
+        let accepted = match self.shared.inbox.lock() {
+            Ok(mut inbox) if inbox.messages.len() < INBOX_LIMIT => {
+                inbox.messages.push_back(notice);
+                true
+            }
+            _ => false,
+        };
+        if accepted {
+            self.shared.arrived.notify_all();
+        } else if !self.overflowing {
+            self.overflowing = true;
+            self.state(State::Overflow, 0, None, &[]);
+        }
     }
 
     fn deliver(&mut self, message: Incoming, el: &Element) -> Result<(), Error> {

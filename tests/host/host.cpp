@@ -443,6 +443,7 @@ static const MethodSpec kMethods[] = {
     {"XmppReceive", "ПолучитьXMPPСообщения", 1, 0}, {"XmppDisconnect", "ОтключитьXMPP", 0, 0},
     {"XmppSendStatus", "СостояниеXMPPОтправки", 1, 0},
     {"SendXmppFile", "ОтправитьФайлXMPP", 6, 4}, {"XmppSendFile", "ОтправитьXMPPФайл", 4, 2},
+    {"XmppRoster", "ПолучитьXMPPКонтакты", 0, 0},
 };
 static const int kNProps = sizeof kProps / sizeof kProps[0];
 static const int kNMethods = sizeof kMethods / sizeof kMethods[0];
@@ -1182,6 +1183,11 @@ static int run_session(Library& lib, const std::string& variant, const std::stri
     std::string sent_by_a = session_exchange(a, ja, b, jb, "Привет из 1С! 😀 <&> \"кавычки\" 'апостроф'", "A -> B");
     session_exchange(b, jb, a, ja, "Ответ: ёЁ ∑ 𝄞 &amp; </body>", "B -> A");
     session_status(a, sent_by_a, "A");
+    {
+        // The live session's roster: a JSON array (the test accounts have no contacts).
+        auto roster = a.call("ПолучитьXMPPКонтакты", {});
+        check(roster.ok && starts_with(roster.value, "["), "A: ПолучитьXMPPКонтакты() is a JSON array -> " + (roster.ok ? roster.value : roster.error));
+    }
 
     if (variant == "disconnect") {
         // A second XmppConnect on a live session replaces it.
@@ -1249,6 +1255,8 @@ static int run_session_bad(Library& lib, const std::string& jid, const std::stri
     check(r.ok && r.vt == VTYPE_BOOL && r.value == "false", "XmppDisconnect without a session is False");
     r = s.call("XmppSendStatus", {A_str("")});
     check(!r.ok && starts_with(r.error, "[XMPP_NOT_CONNECTED]"), "XmppSendStatus without XmppConnect: " + r.error);
+    r = s.call("XmppRoster", {});
+    check(!r.ok && starts_with(r.error, "[XMPP_NOT_CONNECTED]"), "XmppRoster without XmppConnect: " + r.error);
     r = s.call("XmppConnect", {A_str(jid), A_str(wrong_pw), A_str(opts)});
     check(!r.ok && starts_with(r.error, "[XMPP_AUTH_FAILED]") && !contains(r.error, wrong_pw), "a wrong password: " + r.error);
     long n = settled_thread_count();

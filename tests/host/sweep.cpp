@@ -67,6 +67,7 @@ static std::vector<Member> members(const std::string& work) {
         {"XmppSendStatus", {P::Str}, {s("")}},
         {"SendXmppFile", {P::Str, P::Str, P::Str, P::File, P::Str, P::Opts}, {s("a@localhost"), s("pw"), s("b@localhost"), A_blob("abc"), s("a.bin"), s("{\"server\":\"127.0.0.1:9\"}")}},
         {"XmppSendFile", {P::Str, P::File, P::Str, P::Opts}, {s("b@localhost"), A_blob("abc"), s("a.bin"), s("{}")}},
+        {"XmppRoster", {}, {}},
     };
 }
 

@@ -13,6 +13,8 @@ use crate::setting::render;
 use clap::{Args, Subcommand};
 use messenger::i18n::Lang;
 use messenger::net::NetSettings;
+use messenger::xmpp::muc::{self, RoomOption};
+use messenger::xmpp::roster::Policy;
 use messenger::xmpp::upload::FileInput;
 use messenger::xmpp::{send_message, session, LoginOptions, SendOptions};
 
@@ -149,6 +151,19 @@ struct ListenArgs {
     /// Stop after this many seconds [default: never]
     #[arg(long = "for", value_name = "SECONDS", value_parser = whole(0u64, u64::MAX / 4))]
     listen_for: Option<u64>,
+    /// Join this room (room@service, or room@service/nick) on connect and after every
+    /// reconnection; repeatable. A room password comes from XMPP_ROOM_PASSWORD
+    #[arg(long, value_name = "ROOM[/NICK]")]
+    room: Vec<String>,
+    /// Old messages fetched on each room's first join
+    #[arg(long, value_name = "N", value_parser = whole(0u64, 1000))]
+    room_history: Option<u64>,
+    /// Answer presence subscription requests: accept, reject, or ask (print them)
+    #[arg(long, value_name = "POLICY")]
+    subscriptions: Option<String>,
+    /// Print contacts' presence changes too
+    #[arg(long)]
+    presence: bool,
 }
 
 impl Connection {
@@ -244,12 +259,21 @@ struct StderrStates {
 
 impl session::Observer for StderrStates {
     fn event(&self, event: session::Event<'_>) {
-        if let session::Event::State { state, attempt, .. } = event {
-            if matches!(state, session::State::Connected | session::State::Resumed) && attempt > 0 {
-                self.reconnects
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match event {
+            session::Event::State { state, attempt, .. } => {
+                if matches!(state, session::State::Connected | session::State::Resumed)
+                    && attempt > 0
+                {
+                    self.reconnects
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                out::warn(event.json(lang()));
             }
-            out::warn(event.json(lang()));
+            // A room lost is a change of state too (the item also comes on stdout).
+            session::Event::Notice(n) if n.notice == Some("room") => {
+                out::warn(event.json(lang()));
+            }
+            _ => {}
         }
     }
 }
@@ -260,6 +284,7 @@ fn open_session(
     jid: &str,
     password: &str,
     observer: Arc<dyn session::Observer>,
+    social: session::Social,
 ) -> Result<session::Client, Stop> {
     let login = LoginOptions::from_send_options(settings, jid, options)
         .map_err(|e| Stop::Failed(render(&e, lang())))?;
@@ -269,7 +294,7 @@ fn open_session(
         status: options.status.clone(),
         priority: options.priority,
     };
-    session::Client::connect(config, password, Some(observer), Default::default())
+    session::Client::connect_with(config, social, password, Some(observer), Default::default())
         .map_err(|e| Stop::Failed(render(&e, lang())))
 }
 
@@ -287,7 +312,14 @@ fn send_many(
 ) -> Result<(), Stop> {
     let states = Arc::new(StderrStates::default());
     let login = Instant::now();
-    let mut client = open_session(settings, options, jid, password, states.clone())?;
+    let mut client = open_session(
+        settings,
+        options,
+        jid,
+        password,
+        states.clone(),
+        session::Social::default(),
+    )?;
     let login_seconds = login.elapsed().as_secs_f64();
     // Wall-clock time of the first submit, for benchmarks that time arrivals elsewhere.
     let started_at = std::time::SystemTime::now()
@@ -362,12 +394,36 @@ fn send_many(
 /// the reader of stdout goes away.
 fn listen(args: &ListenArgs, settings: &NetSettings) -> Result<(), Stop> {
     let password = password()?;
+    let room_password = std::env::var("XMPP_ROOM_PASSWORD").ok();
+    let rooms: Vec<RoomOption> = args
+        .room
+        .iter()
+        .map(|room| RoomOption {
+            room: room.clone(),
+            nick: None,
+            password: room_password.clone(),
+            history: args.room_history.map(|n| n as u32),
+        })
+        .collect();
+    let jid = &args.connection.jid;
+    let fail = |e: messenger::xmpp::Error| Stop::Failed(render(&e, lang()));
+    let social = session::Social {
+        rooms: muc::configs(&rooms, jid)
+            .map_err(messenger::xmpp::Error::RoomOption)
+            .map_err(fail)?,
+        subscriptions: match &args.subscriptions {
+            Some(p) => Policy::parse(p).map_err(fail)?,
+            None => Policy::default(),
+        },
+        presence_updates: args.presence,
+    };
     let client = open_session(
         settings,
         &args.connection.options(),
-        &args.connection.jid,
+        jid,
         &password,
         Arc::new(StderrStates::default()),
+        social,
     )?;
     // A time beyond what the clock can count: never.
     let until = args
@@ -388,7 +444,7 @@ fn listen(args: &ListenArgs, settings: &NetSettings) -> Result<(), Stop> {
         let batch = client.receive(left.min(Duration::from_secs(1)));
         for m in batch {
             seen += 1;
-            out::line(serde_json::to_string(&m).unwrap_or_default())?;
+            out::line(m.json(lang()).to_string())?;
         }
     }
     drop(client);
