@@ -157,7 +157,7 @@ pub(super) fn session_send(m: &mut Messenger, args: &Args) -> Result<Value, Addi
                     args,
                     xmpp::Error::InvalidOption {
                         name: "subscription",
-                        reason: "expected approve or deny".into(),
+                        reason: xmpp::OptionReason::ApproveOrDeny,
                     },
                 ))
             }

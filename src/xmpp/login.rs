@@ -12,7 +12,7 @@ use super::transport::bosh::BoshTransport;
 use super::transport::tcp::{TcpTransport, TlsMode};
 use super::transport::Transport;
 use super::xml::Element;
-use super::{Error, Jid, SendOptions, NS_BIND, NS_CLIENT, NS_SASL, NS_SESSION};
+use super::{Error, Jid, OptionReason, SendOptions, NS_BIND, NS_CLIENT, NS_SASL, NS_SESSION};
 use crate::net::tls::{self, Verification};
 use crate::net::NetSettings;
 
@@ -52,7 +52,7 @@ impl LoginOptions {
             _ => {
                 return Err(Error::InvalidOption {
                     name: "tls",
-                    reason: "expected starttls, direct or none".into(),
+                    reason: OptionReason::TlsMode,
                 })
             }
         };
@@ -62,17 +62,14 @@ impl LoginOptions {
                     if !sasl::SUPPORTED.iter().any(|s| s.eq_ignore_ascii_case(m)) {
                         return Err(Error::InvalidOption {
                             name: "mechanisms",
-                            reason: format!(
-                                "{m} is not supported (supported: {})",
-                                sasl::SUPPORTED.join(", ")
-                            ),
+                            reason: OptionReason::UnknownMechanism(crate::i18n::clip(m)),
                         });
                     }
                 }
                 if list.is_empty() {
                     return Err(Error::InvalidOption {
                         name: "mechanisms",
-                        reason: "the list is empty".into(),
+                        reason: OptionReason::EmptyList,
                     });
                 }
                 list.clone()
@@ -91,7 +88,7 @@ impl LoginOptions {
             {
                 return Err(Error::InvalidOption {
                     name: "bosh_url",
-                    reason: "expected an http:// or https:// URL".into(),
+                    reason: OptionReason::HttpUrl,
                 });
             }
         } else if settings
@@ -108,7 +105,7 @@ impl LoginOptions {
             Some(_) => {
                 return Err(Error::InvalidOption {
                     name: "resource",
-                    reason: "empty or with control characters".into(),
+                    reason: OptionReason::EmptyOrControl,
                 })
             }
             None => format!("messenger-{}", &sasl::random_nonce()[..12]),
@@ -135,7 +132,7 @@ impl LoginOptions {
 fn parse_server(server: &str, default_port: u16) -> Result<(String, u16), Error> {
     let bad = || Error::InvalidOption {
         name: "server",
-        reason: "expected host or host:port".into(),
+        reason: OptionReason::HostPort,
     };
     if let Some(rest) = server.strip_prefix('[') {
         let (host, after) = rest.split_once(']').ok_or_else(bad)?;

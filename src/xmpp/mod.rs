@@ -92,6 +92,75 @@ pub struct SendResult {
     pub acked: bool,
 }
 
+/// What is wrong with an option's value (the option is named beside it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OptionReason {
+    /// `type` is not chat, normal, headline or groupchat.
+    MessageType,
+    /// `id`, `resource`: empty or with control characters.
+    EmptyOrControl,
+    /// `nick`: not usable as a resource of the room's JID.
+    NotAResource,
+    /// `tls` is not starttls, direct or none.
+    TlsMode,
+    /// `mechanisms` names one we do not have (the name, cut).
+    UnknownMechanism(String),
+    /// `mechanisms` is an empty list.
+    EmptyList,
+    /// `bosh_url` is not an http(s) URL.
+    HttpUrl,
+    /// `server` is not host or host:port.
+    HostPort,
+    /// `subscriptions` is not accept, reject or ask.
+    SubscriptionPolicy,
+    /// XmppSend's `subscription` is not approve or deny.
+    ApproveOrDeny,
+    /// A session's option given to the one-shot send.
+    SessionOnly,
+}
+
+impl OptionReason {
+    pub fn text(&self, lang: Lang) -> String {
+        use OptionReason::*;
+        let fixed = match (self, lang) {
+            (MessageType, Lang::En) => "expected chat, normal, headline or groupchat",
+            (MessageType, Lang::Ru) => "ожидается chat, normal, headline или groupchat",
+            (EmptyOrControl, Lang::En) => "empty or with control characters",
+            (EmptyOrControl, Lang::Ru) => "пусто или с управляющими символами",
+            (NotAResource, Lang::En) => "not usable as a resource",
+            (NotAResource, Lang::Ru) => "не годится как ресурс JID",
+            (TlsMode, Lang::En) => "expected starttls, direct or none",
+            (TlsMode, Lang::Ru) => "ожидается starttls, direct или none",
+            (UnknownMechanism(m), Lang::En) => {
+                return format!(
+                    "{m} is not supported (supported: {})",
+                    sasl::SUPPORTED.join(", ")
+                )
+            }
+            (UnknownMechanism(m), Lang::Ru) => {
+                return format!(
+                    "{m} не поддерживается (поддерживаются: {})",
+                    sasl::SUPPORTED.join(", ")
+                )
+            }
+            (EmptyList, Lang::En) => "the list is empty",
+            (EmptyList, Lang::Ru) => "список пуст",
+            (HttpUrl, Lang::En) => "expected an http:// or https:// URL",
+            (HttpUrl, Lang::Ru) => "ожидается адрес http:// или https://",
+            (HostPort, Lang::En) => "expected host or host:port",
+            (HostPort, Lang::Ru) => "ожидается хост или хост:порт",
+            (SubscriptionPolicy, Lang::En) => "expected accept, reject or ask",
+            (SubscriptionPolicy, Lang::Ru) => "ожидается accept, reject или ask",
+            (ApproveOrDeny, Lang::En) => "expected approve or deny",
+            (ApproveOrDeny, Lang::Ru) => "ожидается approve или deny",
+            (SessionOnly, Lang::En) => "only for a session, not for a one-shot send",
+            (SessionOnly, Lang::Ru) => "только для сеанса, не для разовой отправки",
+        };
+        fixed.to_owned()
+    }
+}
+
 /// Why SendXmpp failed. Never contains the password.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -99,7 +168,10 @@ pub enum Error {
     /// A JID (`which`: "JID", "recipient", "room") is not a valid JID.
     InvalidJid { which: &'static str },
     /// An option has a value we do not know (`name`: the option).
-    InvalidOption { name: &'static str, reason: String },
+    InvalidOption {
+        name: &'static str,
+        reason: OptionReason,
+    },
     /// The network settings (proxy, trusted certificates) could not be used.
     Settings(crate::net::Error),
     /// An `https://` proxy is set: the TCP transport cannot go through one (use BOSH, or an
@@ -231,7 +303,9 @@ impl Error {
     fn text_en(&self) -> String {
         match self {
             Error::InvalidJid { which } => format!("the {which} is not a valid JID (expected user@domain)"),
-            Error::InvalidOption { name, reason } => format!("option \"{name}\": {reason}"),
+            Error::InvalidOption { name, reason } => {
+                format!("option \"{name}\": {}", reason.text(Lang::En))
+            }
             Error::Settings(e) => e.message(Lang::En),
             Error::ProxyNeedsBosh => "XMPP over TCP cannot go through an https:// proxy: give bosh_url, or use an http:// (CONNECT) or socks5:// proxy".into(),
             Error::Proxy(p) => p.message(Lang::En),
@@ -252,7 +326,7 @@ impl Error {
                 if condition == "not-authorized" { " — check the JID and the password" } else { "" }),
             Error::ServerNotAuthenticated { mechanism, reason } => format!("the server failed to prove it knows the password ({mechanism}: {reason}); connection refused"),
             Error::StanzaError { stanza, condition, text } => format!("the server refused the {stanza}: {condition}{}", tail(text)),
-            Error::NotConnected => "no XMPP session, or it has ended (see the XmppState event)".into(),
+            Error::NotConnected => "no XMPP session, or it has ended (the session's state reports say why)".into(),
             Error::NotDelivered => "the connection broke after the message was sent and the server could not resume the session: the message may not have arrived; send it again if needed".into(),
             Error::Room(e) => e.message(Lang::En),
             Error::RoomOption(e) => e.message(Lang::En),
@@ -267,7 +341,9 @@ impl Error {
         match self {
             Error::InvalidJid { which } => format!("{} не является правильным JID (ожидается пользователь@домен)", match *which {
                 "recipient" => "получатель", "room" => "комната", _ => "JID" }),
-            Error::InvalidOption { name, reason } => format!("параметр \"{name}\": {reason}"),
+            Error::InvalidOption { name, reason } => {
+                format!("параметр \"{name}\": {}", reason.text(Lang::Ru))
+            }
             Error::Settings(e) => e.message(Lang::Ru),
             Error::ProxyNeedsBosh => "XMPP по TCP не может идти через прокси https://: укажите bosh_url или прокси http:// (CONNECT) либо socks5://".into(),
             Error::Proxy(p) => p.message(Lang::Ru),
@@ -289,7 +365,7 @@ impl Error {
             Error::ServerNotAuthenticated { mechanism, reason } => format!("сервер не доказал, что знает пароль ({mechanism}: {reason}); соединение отклонено"),
             Error::StanzaError { stanza, condition, text } => format!("сервер отклонил {}: {condition}{}", match *stanza {
                 "message" => "сообщение", "bind" => "привязку ресурса", "session" => "открытие сессии", _ => "присутствие" }, tail(text)),
-            Error::NotConnected => "нет сеанса XMPP, или он завершился (см. событие XmppState)".into(),
+            Error::NotConnected => "нет сеанса XMPP, или он завершился (причину называют сообщения о состоянии сеанса)".into(),
             Error::NotDelivered => "соединение разорвалось после отправки сообщения, и сервер не смог восстановить сеанс: сообщение могло не дойти; при необходимости отправьте его снова".into(),
             Error::Room(e) => e.message(Lang::Ru),
             Error::RoomOption(e) => e.message(Lang::Ru),
@@ -453,7 +529,7 @@ pub fn send_message(
     if let Some((name, _)) = session_only.iter().find(|(_, given)| *given) {
         return Err(Error::InvalidOption {
             name,
-            reason: "only for a session (XmppConnect)".into(),
+            reason: OptionReason::SessionOnly,
         });
     }
     let outgoing = outgoing::Outgoing {

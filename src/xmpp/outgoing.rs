@@ -4,7 +4,7 @@
 
 use super::stanza::{self, Message};
 use super::xml::Element;
-use super::{sasl, Error, Jid};
+use super::{sasl, Error, Jid, OptionReason};
 
 /// One message to send.
 #[derive(Clone, Debug, Default)]
@@ -41,7 +41,7 @@ impl Outgoing {
         if !matches!(kind, "chat" | "normal" | "headline" | "groupchat") {
             return Err(Error::InvalidOption {
                 name: "type",
-                reason: "expected chat, normal, headline or groupchat".into(),
+                reason: OptionReason::MessageType,
             });
         }
         let id = match &self.id {
@@ -49,7 +49,7 @@ impl Outgoing {
             Some(_) => {
                 return Err(Error::InvalidOption {
                     name: "id",
-                    reason: "empty or with control characters".into(),
+                    reason: OptionReason::EmptyOrControl,
                 })
             }
             None => format!("m-{}", &sasl::random_nonce()[..16]),
@@ -65,7 +65,7 @@ impl Outgoing {
             if Jid::parse(&occupant).is_none() {
                 return Err(Error::InvalidOption {
                     name: "nick",
-                    reason: "not usable as a resource".into(),
+                    reason: OptionReason::NotAResource,
                 });
             }
             (room, Some(occupant))

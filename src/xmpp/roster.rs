@@ -9,7 +9,7 @@ use super::jid::Jid;
 use super::outgoing::Incoming;
 use super::stanza::{Iq, IqPayload, Presence, NS_ROSTER};
 use super::xml::Element;
-use super::{sasl, Error};
+use super::{sasl, Error, OptionReason};
 
 /// Contacts kept (roster items and presences of others alike): a roster larger than this is
 /// cut, and [`Roster::truncated`] says so.
@@ -42,7 +42,7 @@ impl Policy {
             "ask" => Ok(Policy::Ask),
             _ => Err(Error::InvalidOption {
                 name: "subscriptions",
-                reason: "expected accept, reject or ask".into(),
+                reason: OptionReason::SubscriptionPolicy,
             }),
         }
     }
