@@ -76,7 +76,7 @@ pub enum Kind {
 
 /// The value an omitted trailing parameter takes (GetParamDefValue).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Default {
+pub enum DefaultValue {
     EmptyString,
     False,
     Zero,
@@ -86,7 +86,7 @@ pub enum Default {
 pub struct Param {
     pub name: Name,
     pub kind: Kind,
-    pub default: Option<Default>,
+    pub default: Option<DefaultValue>,
 }
 
 /// What a method returns, which also decides what it returns when ThrowErrors is off.
@@ -178,7 +178,7 @@ const fn req(en: &'static str, ru: &'static str, kind: Kind) -> Param {
     }
 }
 
-const fn opt(en: &'static str, ru: &'static str, kind: Kind, default: Default) -> Param {
+const fn opt(en: &'static str, ru: &'static str, kind: Kind, default: DefaultValue) -> Param {
     Param {
         name: n(en, ru),
         kind,
@@ -191,13 +191,13 @@ const OPTIONS: Param = opt(
     "Options",
     "Параметры",
     Kind::JsonObject,
-    Default::EmptyString,
+    DefaultValue::EmptyString,
 );
 const CERTIFICATE: Param = opt(
     "Certificate",
     "Сертификат",
     Kind::String,
-    Default::EmptyString,
+    DefaultValue::EmptyString,
 );
 
 pub static PROPERTIES: &[Property] = &[
@@ -277,7 +277,7 @@ pub static METHODS: &[Method] = &[
                 "DropPendingUpdates",
                 "СброситьОжидающие",
                 Kind::Boolean,
-                Default::False,
+                DefaultValue::False,
             ),
         ],
         returns: Returns::Json,
@@ -312,7 +312,12 @@ pub static METHODS: &[Method] = &[
             TOKEN,
             req("ChatId", "ИдентификаторЧата", Kind::StringOrNumber),
             req("File", "Файл", Kind::File),
-            opt("FileName", "ИмяФайла", Kind::String, Default::EmptyString),
+            opt(
+                "FileName",
+                "ИмяФайла",
+                Kind::String,
+                DefaultValue::EmptyString,
+            ),
             OPTIONS,
         ],
         returns: Returns::Json,
@@ -328,12 +333,12 @@ pub static METHODS: &[Method] = &[
         name: n("GetTelegramUpdates", "ПолучитьОбновленияTelegram"),
         params: &[
             TOKEN,
-            opt("Offset", "Смещение", Kind::Number, Default::Zero),
+            opt("Offset", "Смещение", Kind::Number, DefaultValue::Zero),
             opt(
                 "TimeoutSeconds",
                 "ТаймаутСекунд",
                 Kind::Number,
-                Default::Zero,
+                DefaultValue::Zero,
             ),
             OPTIONS,
         ],
@@ -378,7 +383,7 @@ pub static METHODS: &[Method] = &[
             "TimeoutSeconds",
             "ТаймаутСекунд",
             Kind::Number,
-            Default::Zero,
+            DefaultValue::Zero,
         )],
         returns: Returns::Json,
         id: MethodId::XmppReceive,
@@ -395,7 +400,7 @@ pub static METHODS: &[Method] = &[
             "Ids",
             "Идентификаторы",
             Kind::String,
-            Default::EmptyString,
+            DefaultValue::EmptyString,
         )],
         returns: Returns::Json,
         id: MethodId::XmppSendStatus,
@@ -407,7 +412,12 @@ pub static METHODS: &[Method] = &[
             req("Password", "Пароль", Kind::String),
             req("Recipient", "Получатель", Kind::String),
             req("File", "Файл", Kind::LocalFile),
-            opt("FileName", "ИмяФайла", Kind::String, Default::EmptyString),
+            opt(
+                "FileName",
+                "ИмяФайла",
+                Kind::String,
+                DefaultValue::EmptyString,
+            ),
             OPTIONS,
         ],
         returns: Returns::Json,
@@ -418,7 +428,12 @@ pub static METHODS: &[Method] = &[
         params: &[
             req("Recipient", "Получатель", Kind::String),
             req("File", "Файл", Kind::LocalFile),
-            opt("FileName", "ИмяФайла", Kind::String, Default::EmptyString),
+            opt(
+                "FileName",
+                "ИмяФайла",
+                Kind::String,
+                DefaultValue::EmptyString,
+            ),
             OPTIONS,
         ],
         returns: Returns::Json,

@@ -282,9 +282,9 @@ impl Messenger {
     pub fn param_default(&self, method: usize, param: usize) -> Option<Value> {
         let default = self.method(method)?.params.get(param)?.default?;
         Some(match default {
-            members::Default::EmptyString => Value::Str(String::new()),
-            members::Default::False => Value::Bool(false),
-            members::Default::Zero => Value::Int(0),
+            members::DefaultValue::EmptyString => Value::Str(String::new()),
+            members::DefaultValue::False => Value::Bool(false),
+            members::DefaultValue::Zero => Value::Int(0),
         })
     }
 
