@@ -204,28 +204,6 @@ impl<'a> Args<'a> {
     }
 }
 
-impl Args<'_> {
-    /// The options parameter as a JSON object whose keys must be among `known` (for members
-    /// whose module reads options itself later).
-    pub fn options_with_keys(
-        &self,
-        index: usize,
-        known: &[&str],
-    ) -> Result<serde_json::Map<String, serde_json::Value>, AddinError> {
-        let map: serde_json::Map<String, serde_json::Value> = self.options(index)?;
-        if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(AddinError::Options {
-                method: self.method,
-                index,
-                reason: JsonReason::without_position(JsonProblem::UnknownKey {
-                    key: crate::i18n::clip(unknown),
-                }),
-            });
-        }
-        Ok(map)
-    }
-}
-
 /// The longest string any parameter without its own limit takes, in characters.
 const DEFAULT_MAX_CHARS: usize = 16 * 1024 * 1024;
 
