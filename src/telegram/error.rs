@@ -326,9 +326,14 @@ impl Localized for Error {
             Error::BadResponse { .. } | Error::AnswerTooLarge { .. } => &[TelegramApiUrl, Proxy],
             Error::Network { kind, .. } => match kind {
                 FailureKind::Timeout => &[Proxy, Timeout],
+                // A name that does not resolve: a typo in the address, or a resolver that hides
+                // it (then a proxy resolving names itself, socks5h).
+                FailureKind::Dns => &[TelegramApiUrl, Proxy],
                 FailureKind::ConnectionRefused => &[TelegramApiUrl, Proxy],
+                // Dropped by the other side: where Telegram is blocked, the way round is a proxy.
+                FailureKind::ConnectionReset | FailureKind::Proxy => &[Proxy],
                 FailureKind::Tls => &[TrustedCertificates],
-                _ => &[],
+                FailureKind::Other => &[],
             },
             Error::Settings(e) => e.settings(),
             Error::Transfer(e) => e.settings(),
