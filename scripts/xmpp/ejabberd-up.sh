@@ -2,6 +2,7 @@
 # Starts a private ejabberd on loopback for the XMPP tests and the benchmark.
 #   scripts/xmpp/ejabberd-up.sh DIR        (DIR is created; everything lives there)
 # Ports from the environment: EJ_C2S EJ_TLS EJ_HTTP EJ_HTTPS EJ_DIST (5222 5223 5280 5281 5290).
+# EJ_LOGLEVEL (warning): info writes why each session closed to DIR/log/ejabberd.log.
 # Passwords are stored in plain form so that the server offers DIGEST-MD5 too.
 # Writes DIR/pgid (the process group to kill), DIR/cert.pem (to trust), DIR/ready.
 # HTTP File Upload: service upload.localhost, files PUT to https://127.0.0.1:EJ_HTTPS/upload and
@@ -29,7 +30,7 @@ listener() { # port module extra-lines
   printf '  - port: %s\n    ip: "127.0.0.1"\n    module: %s\n%s\n' "$1" "$2" "$3"
 }
 {
-  printf 'hosts: ["localhost"]\nloglevel: warning\ncertfiles: ["%s/server.pem"]\n' "$D"
+  printf 'hosts: ["localhost"]\nloglevel: %s\ncertfiles: ["%s/server.pem"]\n' "${EJ_LOGLEVEL:-warning}" "$D"
   printf 'auth_method: internal\nauth_password_format: plain\ndefault_db: mnesia\n'
   printf 'disable_sasl_mechanisms: ["X-OAUTH2"]\nlisten:\n'
   listener "$C2S" ejabberd_c2s "    max_stanza_size: 262144
