@@ -98,6 +98,10 @@ impl<P> Ledger<P> {
         !self.queued.is_empty()
     }
 
+    pub fn queued(&self) -> usize {
+        self.queued.len()
+    }
+
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
     }

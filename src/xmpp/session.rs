@@ -264,6 +264,9 @@ pub(super) enum Input {
     /// An element read by connection `u64` (already counted for XEP-0198's h by the reader).
     Incoming(u64, Element),
     Lost(u64, Error),
+    /// Connection `u64` has something to write that the reader may not write itself (an
+    /// answer to the server's ack request, TLS's own records).
+    Wake(u64),
     Stop,
 }
 

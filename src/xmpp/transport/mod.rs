@@ -71,6 +71,11 @@ pub trait ReadHalf: Send {
 pub trait WriteHalf: Send + Sync {
     /// Writes serialized top-level elements as they are, in order.
     fn write_raw(&self, bytes: &[u8]) -> Result<(), Error>;
+    /// Whether the connection has bytes of its own to send (a TLS answer to something the
+    /// reader took in): the next write, even an empty one, sends them.
+    fn wants_write(&self) -> bool {
+        false
+    }
     /// Bounds every write, so that a server that stops reading cannot block the writer longer.
     fn set_write_timeout(&self, _timeout: std::time::Duration) -> Result<(), Error> {
         Ok(())

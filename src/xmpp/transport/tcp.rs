@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::io::{self, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -42,19 +43,6 @@ impl Write for Sock {
 
     fn flush(&mut self) -> io::Result<()> {
         self.0.flush()
-    }
-}
-
-/// [`Sock`]'s rule for a shared socket (the persistent session's writer).
-struct SendOnly<'a>(&'a TcpStream);
-
-impl Write for SendOnly<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self.0).write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -444,6 +432,8 @@ impl TcpTransport {
         let wire = Arc::new(Wire {
             tls: std::sync::Mutex::new(tls),
             socket,
+            sending: std::sync::Mutex::new(()),
+            tls_wants_write: AtomicBool::new(false),
         });
         // A new parser needs the stream header's namespace declarations: give it an equivalent
         // header, then the bytes that were already buffered, then the socket.
@@ -472,9 +462,20 @@ impl TcpTransport {
 
 /// The TLS state both halves need (TLS records are written and read through one
 /// `ClientConnection`), and the socket for writing and for shutting down.
+///
+/// The TLS state is locked only while records are sealed or opened, never across a socket
+/// read or write. A writer blocked on a full send buffer (the server busy writing to us, not
+/// reading) must not keep the reader from draining the socket: the server would then block on
+/// its own writes, stop reading, and both ends would wait for each other until the timeout.
 struct Wire {
     tls: std::sync::Mutex<Option<ClientConnection>>,
     socket: TcpStream,
+    /// Held by the thread writing to the socket from sealing to the last byte sent, so that
+    /// records leave in the order they were sealed.
+    sending: std::sync::Mutex<()>,
+    /// TLS has records of its own to send (an answer to something the reader opened): the
+    /// reader never writes, the next write takes them along.
+    tls_wants_write: AtomicBool,
 }
 
 impl Wire {
@@ -484,12 +485,52 @@ impl Wire {
             .map_err(|_| io::Error::other("the connection lock was poisoned"))
     }
 
-    /// Writes TLS records the connection has queued (under the lock, so records stay whole).
-    fn flush_tls(conn: &mut ClientConnection, socket: &TcpStream) -> io::Result<()> {
+    /// Writes `bytes` (and whatever TLS has queued): sealed under the TLS lock, sent after it
+    /// is released, the whole under the sending turn.
+    fn send(&self, bytes: &[u8], close_notify: bool) -> io::Result<()> {
+        let _turn = self
+            .sending
+            .lock()
+            .map_err(|_| io::Error::other("the sending lock was poisoned"))?;
+        let sealed = {
+            let mut guard = self.lock()?;
+            match guard.as_mut() {
+                Some(conn) => {
+                    if close_notify {
+                        conn.send_close_notify();
+                    }
+                    let sealed = seal(conn, bytes);
+                    self.tls_wants_write.store(false, Ordering::SeqCst);
+                    Some(sealed?)
+                }
+                None => None,
+            }
+        };
+        let mut socket = &self.socket;
+        socket.write_all(sealed.as_deref().unwrap_or(bytes))
+    }
+}
+
+/// The TLS records for `bytes`, after any TLS has queued of its own. rustls takes plaintext
+/// only up to its buffer limit (64 KiB) while records are unsent, so the two alternate.
+fn seal(conn: &mut ClientConnection, bytes: &[u8]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 64 + 64);
+    let mut rest = bytes;
+    loop {
         while conn.wants_write() {
-            conn.write_tls(&mut SendOnly(socket))?;
+            conn.write_tls(&mut out)?;
         }
-        Ok(())
+        if rest.is_empty() {
+            return Ok(out);
+        }
+        let n = conn.writer().write(rest)?;
+        if n == 0 && !conn.wants_write() {
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "the TLS connection takes no more data",
+            ));
+        }
+        rest = &rest[n..];
     }
 }
 
@@ -531,7 +572,9 @@ impl Read for WireReader {
                 self.pending.drain(..taken);
                 conn.process_new_packets()
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                Wire::flush_tls(conn, &self.wire.socket)?;
+                if conn.wants_write() {
+                    self.wire.tls_wants_write.store(true, Ordering::SeqCst);
+                }
                 continue;
             }
             drop(guard);
@@ -576,15 +619,11 @@ impl WriteHalf for SplitWriter {
     }
 
     fn write_raw(&self, bytes: &[u8]) -> Result<(), Error> {
-        let mut guard = self.wire.lock().map_err(io_error)?;
-        let result = match guard.as_mut() {
-            Some(conn) => conn
-                .writer()
-                .write_all(bytes)
-                .and_then(|_| Wire::flush_tls(conn, &self.wire.socket)),
-            None => (&self.wire.socket).write_all(bytes),
-        };
-        result.map_err(io_error)
+        self.wire.send(bytes, false).map_err(io_error)
+    }
+
+    fn wants_write(&self) -> bool {
+        self.wire.tls_wants_write.load(Ordering::SeqCst)
     }
 
     fn end_stream(&self) -> Result<(), Error> {
@@ -594,12 +633,7 @@ impl WriteHalf for SplitWriter {
     /// Says goodbye to TLS (close_notify) and shuts the socket down both ways, which also
     /// wakes the reader thread.
     fn shutdown(&self) {
-        if let Ok(mut guard) = self.wire.lock() {
-            if let Some(conn) = guard.as_mut() {
-                conn.send_close_notify();
-                let _ = Wire::flush_tls(conn, &self.wire.socket);
-            }
-        }
+        let _ = self.wire.send(&[], true);
         let _ = self.wire.socket.shutdown(std::net::Shutdown::Both);
     }
 
