@@ -798,7 +798,8 @@ impl Worker {
     }
 
     /// Writes what the ledger lets go (within the window, large stanzas alone), in batches,
-    /// each followed by one ack request.
+    /// and asks for an ack unless a request is already on its way: its answer asks again for
+    /// what it did not cover, so a burst costs a few `<r/>`/`<a/>` pairs, not one per write.
     fn flush(&mut self) -> Result<(), Error> {
         loop {
             let allowed = self
@@ -819,7 +820,6 @@ impl Worker {
                 bytes.extend(e.payload.element.to_bytes(self.stanza_ns));
             }
             self.write(&bytes)?;
-            self.ack_requested = false;
             self.request_ack()?;
         }
     }
