@@ -6,6 +6,11 @@
 #   many    N messages (1000) in one session; ours waits until every one is acked
 #   close   XmppDisconnect on its own with nothing pending (the CLI's disconnect_seconds over
 #           RUNS sessions; goal <= 30 ms)
+#   arrival N messages, from the sender's start to the last one's arrival at bob (ARRIVALS
+#           runs each, in turn; medians and ratio): what a sender that waits for no ack saves
+#           in process time the server still has to do before the recipient has everything
+# go-sendxmpp -i exits 1 once its input ends ("failed to read from stdin"), after sending: its
+# exit code is no failure here (the arrival runs check that every message came).
 # The receiver bob is online (our `xmpp listen`, output thrown away): with bob offline both
 # servers store every message offline first, and a sender that waits for acks (ours) then
 # measures the server's offline storage, not itself.
@@ -15,6 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000}"
 RUNS="${RUNS:-10}"
+ARRIVALS="${ARRIVALS:-5}"
 S=scripts/xmpp
 B=/tmp/messenger-xmpp-bench-go
 export EJ_C2S=5622 EJ_TLS=5623 EJ_HTTP=5680 EJ_HTTPS=5681 EJ_DIST=5690
@@ -41,8 +47,10 @@ for server in ejabberd prosody; do
   if [ $server = ejabberd ]; then PORT=$EJ_C2S; else PORT=$PR_C2S; fi
   CERT="$B/$server/cert.pem"
   ours=("$M" xmpp send --jid alice@localhost --to bob@localhost --server 127.0.0.1:$PORT --trusted "$CERT")
+  RX="$B/rx-$server.jsonl"; : > "$RX"; mkfifo "$B/rx-$server.fifo"
+  python3 $S/stamp_lines.py "$RX" < "$B/rx-$server.fifo" & LISTENERS+=($!)
   XMPP_PASSWORD=bobpw "$M" xmpp listen --jid bob@localhost --server 127.0.0.1:$PORT --trusted "$CERT" \
-    --resource bench --timeout 30 > /dev/null 2> "$B/listen-$server.err" & LISTENERS+=($!)
+    --resource bench --timeout 30 > "$B/rx-$server.fifo" 2> "$B/listen-$server.err" & LISTENERS+=($!)
   for i in $(seq 1 100); do grep -q '"state":"connected"' "$B/listen-$server.err" && break; sleep 0.2; done
   go="go-sendxmpp -i -n -u alice@localhost -p alicepw -j 127.0.0.1:$PORT bob@localhost"
   echo "== $server: one message, new login (A = ours, B = go-sendxmpp -i)"
@@ -50,6 +58,45 @@ for server in ejabberd prosody; do
   echo "== $server: $N messages in one session, ours all acked (A = ours, B = go-sendxmpp -i)"
   farm-bench -n "$RUNS" --timeout 1200 --vs "sh -c '$go < $B/many.txt'" -- \
     "${ours[@]}" --count "$N" --timeout 60 "$TEXT ours"
+  echo "== $server: $N messages, sender's start to the last arrival, $ARRIVALS runs each (A = ours, B = go-sendxmpp -i)"
+  : > "$B/arrivals-$server.txt"
+  for r in $(seq 1 "$ARRIVALS"); do
+    for who in ours go; do
+      tag="arrival-$server-$who-$r"
+      for i in $(seq 1 "$N"); do echo "$tag #$i"; done > "$B/arrival.txt"
+      t0=$(date +%s.%N)
+      if [ $who = ours ]; then
+        "${ours[@]}" --count "$N" --timeout 60 "$tag" > /dev/null 2>&1
+      else
+        sh -c "$go < $B/arrival.txt" > /dev/null 2>&1 || true
+      fi
+      python3 - "$RX" "$tag" "$N" "$t0" "$who" >> "$B/arrivals-$server.txt" <<'PY'
+import json, sys, time
+rx, tag, n, t0, who = sys.argv[1], sys.argv[2] + " #", int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+until = time.time() + 60
+while True:
+    seen = [json.loads(l) for l in open(rx, encoding="utf-8") if tag in l]
+    seen = [m for m in seen if (m.get("body") or "").startswith(tag)]
+    if len(seen) >= n or time.time() > until:
+        break
+    time.sleep(0.05)
+last = max((m["t"] for m in seen), default=float("nan"))
+print(who, len(seen), last - t0)
+PY
+    done
+  done
+  python3 - "$B/arrivals-$server.txt" "$N" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+n = int(sys.argv[2])
+med = {}
+for who in ("ours", "go"):
+    got = [int(r[1]) for r in rows if r[0] == who]
+    t = [float(r[2]) * 1000 for r in rows if r[0] == who]
+    med[who] = statistics.median(t)
+    print(f"  {who:4}: arrived {min(got)}..{max(got)} of {n}; last arrival ms: min {min(t):.0f} median {med[who]:.0f} max {max(t):.0f}")
+print(f"  ours/go (medians): {med['ours'] / med['go']:.2f}")
+PY
   echo "== $server: XmppDisconnect with nothing pending, $RUNS sessions"
   : > "$B/close.jsonl"
   for r in $(seq 1 "$RUNS"); do "${ours[@]}" --count 1 "$TEXT close" >> "$B/close.jsonl" 2>/dev/null; done
