@@ -199,8 +199,7 @@ impl http_body::Body for FileBody {
             match self.file.read(&mut buf[filled..]) {
                 // Shorter than it was when opened: the announced length cannot be kept.
                 Ok(0) => {
-                    return Poll::Ready(Some(Err(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
+                    return Poll::Ready(Some(Err(std::io::Error::other(
                         "the file became shorter while it was sent",
                     ))))
                 }
@@ -771,6 +770,52 @@ mod tests {
             .unwrap()
             .is_none());
         assert!(collect_files(&obj(json!({"x": {"file_base64": "!!"}})), Vec::new()).is_err());
+    }
+
+    /// The frames a [`FileBody`] yields, polled as the HTTP client polls it.
+    fn frames(mut body: FileBody) -> Vec<Result<usize, String>> {
+        use http_body::Body as _;
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut out = Vec::new();
+        while let std::task::Poll::Ready(Some(frame)) =
+            std::pin::Pin::new(&mut body).poll_frame(&mut cx)
+        {
+            match frame {
+                Ok(f) => out.push(Ok(f.into_data().map(|d| d.len()).unwrap_or(0))),
+                Err(e) => {
+                    out.push(Err(e.to_string()));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_path_is_sent_in_large_chunks_of_its_exact_length() {
+        use http_body::Body as _;
+        let dir = std::env::temp_dir().join(format!("tgfiles-chunks-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("data");
+        let len = 2 * FILE_CHUNK + 1000;
+        std::fs::write(&path, vec![7u8; len]).unwrap();
+        let body = FileBody::new(File::open(&path).unwrap(), len as u64);
+        assert_eq!(body.size_hint().exact(), Some(len as u64));
+        assert_eq!(
+            frames(body),
+            vec![Ok(FILE_CHUNK), Ok(FILE_CHUNK), Ok(1000)],
+            "one read per 256 KiB, then the rest, then the end"
+        );
+        // A file cut after it was opened (and measured) ends the body with an error rather
+        // than a request shorter than its Content-Length.
+        let body = FileBody::new(File::open(&path).unwrap(), len as u64 + 10);
+        let got = frames(body);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(
+            matches!(&got[2], Err(e) if e.contains("shorter")),
+            "{got:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[cfg(unix)]
