@@ -168,6 +168,30 @@ pub fn read_body(
     Ok(body)
 }
 
+/// [`read_body`] for an async response (uploads, which stream their body through the async
+/// client): the same limit, the same errors.
+pub async fn read_body_async(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge { limit });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| BodyError::Failed(failure(e)))?
+    {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(BodyError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    body.shrink_to_fit();
+    Ok(body)
+}
+
 /// A read error of a blocking response: reqwest's own error inside when there is one.
 fn io_failure(e: std::io::Error) -> Failure {
     if e.get_ref()

@@ -57,6 +57,8 @@ const TELEGRAM_HOST: &str = "api.telegram.org";
 /// A Bot API client for one base URL and one set of network settings.
 pub struct Api {
     client: reqwest::blocking::Client,
+    /// For uploads, which go through the async client (see [`Api::upload`]).
+    settings: NetSettings,
     base: String,
     shown_base: String,
     real_telegram: bool,
@@ -319,6 +321,7 @@ impl Api {
         let client = http::client(settings, Verification::Verify)?;
         Ok(Api {
             client,
+            settings: settings.clone(),
             shown_base: shown_base(&base),
             base,
             real_telegram,
@@ -531,30 +534,17 @@ impl Api {
                     "no time left".into(),
                 ));
             }
-            let mut req = self.client.post(&url).timeout(left);
-            req = match &body {
-                Body::None => req,
-                Body::Json(v) => req.json(v),
-                Body::Multipart { parts, file } => {
-                    let mut form = reqwest::blocking::multipart::Form::new();
-                    for (k, v) in parts {
-                        form = form.text(k.clone(), v.clone());
-                    }
-                    if let Some((name, file_name, content)) = file {
-                        let part = reqwest::blocking::multipart::Part::text(content.clone())
-                            .file_name(*file_name)
-                            .mime_str("application/octet-stream")
-                            .map_err(|e| {
-                                self.network(token, method, FailureKind::Other, e.to_string())
-                            })?;
-                        form = form.part(*name, part);
-                    }
-                    req.multipart(form)
+            let (status, read) = match &body {
+                Body::Upload(form) => self.upload(token, method, &url, left, form)?,
+                _ => {
+                    let response = self
+                        .blocking_request(token, method, &url, left, &body)?
+                        .send()
+                        .map_err(|e| self.failure(token, method, e))?;
+                    let status = response.status().as_u16();
+                    (status, http::read_body(response, MAX_ANSWER))
                 }
-                Body::Upload(form) => req.multipart(form.build()?),
             };
-            let response = req.send().map_err(|e| self.failure(token, method, e))?;
-            let status = response.status().as_u16();
             if status == 407 && self.proxy.is_some() {
                 // The proxy's own answer (an http:// API URL goes through it as a plain
                 // request): a proxy problem, and its page, which may quote our
@@ -566,7 +556,7 @@ impl Api {
                     "HTTP 407 Proxy Authentication Required".into(),
                 ));
             }
-            let bytes = match http::read_body(response, MAX_ANSWER) {
+            let bytes = match read {
                 Ok(bytes) => bytes,
                 Err(BodyError::TooLarge { limit }) => {
                     return Err(Error::AnswerTooLarge {
@@ -628,6 +618,76 @@ impl Api {
                 retry_after,
             });
         }
+    }
+
+    /// A request of the blocking client: no body, JSON or the webhook's small multipart form.
+    fn blocking_request(
+        &self,
+        token: &str,
+        method: &str,
+        url: &str,
+        left: Duration,
+        body: &Body<'_>,
+    ) -> Result<reqwest::blocking::RequestBuilder, Error> {
+        let req = self.client.post(url).timeout(left);
+        Ok(match body {
+            Body::None | Body::Upload(_) => req,
+            Body::Json(v) => req.json(v),
+            Body::Multipart { parts, file } => {
+                let mut form = reqwest::blocking::multipart::Form::new();
+                for (k, v) in parts {
+                    form = form.text(k.clone(), v.clone());
+                }
+                if let Some((name, file_name, content)) = file {
+                    let part = reqwest::blocking::multipart::Part::text(content.clone())
+                        .file_name(*file_name)
+                        .mime_str("application/octet-stream")
+                        .map_err(|e| {
+                            self.network(token, method, FailureKind::Other, e.to_string())
+                        })?;
+                    form = form.part(*name, part);
+                }
+                req.multipart(form)
+            }
+        })
+    }
+
+    /// An upload (a form with file parts) through the async client on a runtime of its own:
+    /// the blocking client pumps a streamed body through 8 KiB chunks with a thread hand-over
+    /// each, while here a path goes in 256 KiB reads and a BLOB as one chunk, each written as
+    /// it is. Returns the status and the answer's body, read within the same limits.
+    fn upload(
+        &self,
+        token: &str,
+        method: &str,
+        url: &str,
+        left: Duration,
+        form: &files::UploadForm,
+    ) -> Result<(u16, Result<Vec<u8>, BodyError>), Error> {
+        let form = form.build()?;
+        let client = http::async_client(&self.settings, Verification::Verify)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                self.network(
+                    token,
+                    method,
+                    FailureKind::Other,
+                    format!("cannot start the upload runtime: {e}"),
+                )
+            })?;
+        runtime.block_on(async {
+            let response = client
+                .post(url)
+                .timeout(left)
+                .multipart(form)
+                .send()
+                .await
+                .map_err(|e| self.failure(token, method, e))?;
+            let status = response.status().as_u16();
+            Ok((status, http::read_body_async(response, MAX_ANSWER).await))
+        })
     }
 
     fn failure(&self, token: &str, method: &str, err: reqwest::Error) -> Error {

@@ -8,9 +8,11 @@
 //   host LIB badinput              a table of hostile calls; each must fail cleanly
 //   host LIB random SEED N SECONDS seeded random calls, bounded in count and time
 //   host LIB bench N               time per property read / method call, memory balance, RSS
-//   host LIB call [--lang L] [--blob-out FILE] [--set Prop=TYPE:VALUE]... Member [TYPE:VALUE]...
+//   host LIB call [--lang L] [--blob-out FILE] [--peak] [--set Prop=TYPE:VALUE]... Member [TYPE:VALUE]...
 //                                  one call (or property read) as 1C would make it; prints a JSON line;
-//                                  a BinaryData result goes byte for byte to FILE
+//                                  a BinaryData result goes byte for byte to FILE; --peak adds the
+//                                  resident memory just before the call and its peak during it
+//                                  (scripts/bench-blob.sh: how many copies of a BLOB the library makes)
 //   host LIB members               the member table as 1C discovers it (JSON)
 //   host LIB load N [PEER]         load time: N fresh loads each of LIB and of PEER (default
 //                                  libssl.so.3), alternating, each in a forked child that has
@@ -290,6 +292,26 @@ static std::string describe(const tVariant& v) {
     }
 }
 
+// ---- memory of one call (--peak) -----------------------------------------------------------
+
+// The peak is reset (clear_refs 5) right before the call, so what the host held or freed before
+// (its copies of a BLOB argument) does not hide what the library allocates during the call.
+static bool g_peak = false;
+
+static long status_kib(const char* key) {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    size_t n = strlen(key);
+    while (std::getline(f, line))
+        if (line.compare(0, n, key) == 0) return atol(line.c_str() + n);
+    return -1;
+}
+
+static void reset_peak() {
+    FILE* f = fopen("/proc/self/clear_refs", "w");
+    if (f) { fputs("5", f); fclose(f); }
+}
+
 // ---- the session: one object driven like the platform drives it --------------------------
 
 struct Session {
@@ -297,6 +319,7 @@ struct Session {
     CountingMemory mem;
     RecordingConnection conn;
     IComponentBase* obj = nullptr;
+    long rss_before_kib = -1, peak_during_kib = -1;  // of the last call, with --peak
 
     explicit Session(Library& l) : lib(l) {}
 
@@ -362,8 +385,10 @@ struct Session {
         for (auto& a : args) params.push_back(a.v);
         tVariant ret; memset(&ret, 0, sizeof ret);
         conn.take_error();
+        if (g_peak) { reset_peak(); rss_before_kib = status_kib("VmRSS:"); }
         bool ok = func ? obj->CallAsFunc(m, &ret, params.empty() ? nullptr : params.data(), (long)params.size())
                        : obj->CallAsProc(m, params.empty() ? nullptr : params.data(), (long)params.size());
+        if (g_peak) peak_during_kib = status_kib("VmHWM:");
         Result r{ok, describe(ret), ret.vt, conn.take_error()};
         release(ret);
         for (auto& p : params) {
@@ -1350,6 +1375,7 @@ static int run_call(Library& lib, int argc, char** argv) {
         std::string a = argv[i];
         if (a == "--lang" && i + 1 < argc) { lang = argv[++i]; continue; }
         if (a == "--blob-out" && i + 1 < argc) { blob_out = argv[++i]; continue; }
+        if (a == "--peak") { g_peak = true; continue; }
         if (a == "--set" && i + 1 < argc) {
             std::string kv = argv[++i];
             size_t eq = kv.find('=');
@@ -1382,12 +1408,17 @@ static int run_call(Library& lib, int argc, char** argv) {
         if (!r.ok) { printf("{\"ok\":false,\"error\":%s}\n", json_escape(r.error).c_str()); s.destroy(); return 1; }
     }
     std::vector<Session::Result> results;
-    std::vector<std::string> lasts;
+    std::vector<std::string> lasts, peaks;
     for (auto& c : calls) {
         // A name that is a property, not a method, is read (as 1C reads Компонента.Версия).
         Session::Result r;
         if (s.method(c.first) < 0 && s.prop(c.first) >= 0 && c.second.empty()) r = s.get(c.first);
         else r = s.call(c.first, c.second);
+        if (g_peak)
+            peaks.push_back(",\"rss_before_kib\":" + std::to_string(s.rss_before_kib) +
+                            ",\"peak_during_kib\":" + std::to_string(s.peak_during_kib));
+        else
+            peaks.push_back("");
         lasts.push_back(s.get("LastError").value);
         results.push_back(r);
     }
@@ -1403,8 +1434,9 @@ static int run_call(Library& lib, int argc, char** argv) {
             f.write(r.value.data(), (std::streamsize)r.value.size());
             r.value = "<" + std::to_string(r.value.size()) + " bytes>";
         }
-        printf("{\"ok\":%s,\"vt\":%d,\"value\":%s,\"error\":%s,\"last_error\":%s,\"memory_balanced\":%s}\n", r.ok ? "true" : "false", r.vt,
-               json_escape(r.value).c_str(), json_escape(r.error).c_str(), json_escape(lasts[k]).c_str(), balanced ? "true" : "false");
+        printf("{\"ok\":%s,\"vt\":%d,\"value\":%s,\"error\":%s,\"last_error\":%s,\"memory_balanced\":%s%s}\n", r.ok ? "true" : "false", r.vt,
+               json_escape(r.value).c_str(), json_escape(r.error).c_str(), json_escape(lasts[k]).c_str(), balanced ? "true" : "false",
+               peaks[k].c_str());
         all_ok = all_ok && r.ok;
     }
     return all_ok && balanced ? 0 : 1;
