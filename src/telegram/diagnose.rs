@@ -86,7 +86,8 @@ enum DeliveryError {
 }
 
 impl DeliveryError {
-    fn code(self) -> &'static str {
+    /// The finding's code in CheckWebhook's result (a finding, not an error code).
+    fn finding_code(self) -> &'static str {
         match self {
             DeliveryError::CertificateVerifyFailed => "LAST_ERROR_CERTIFICATE_VERIFY_FAILED",
             DeliveryError::NotTls => "LAST_ERROR_NOT_TLS",
@@ -278,10 +279,11 @@ enum Check {
 }
 
 impl Check {
-    fn code(&self) -> &'static str {
+    /// The finding's code in CheckWebhook's result (a finding, not an error code).
+    fn finding_code(&self) -> &'static str {
         match self {
             Check::NotSet => "WEBHOOK_NOT_SET",
-            Check::LastError { explained, .. } => explained.code(),
+            Check::LastError { explained, .. } => explained.finding_code(),
             Check::PilingUp { .. } => "PENDING_UPDATES_PILING_UP",
             Check::ManyPending { .. } => "PENDING_UPDATES_MANY",
             Check::UrlNotHttps => "URL_NOT_HTTPS",
@@ -519,7 +521,7 @@ impl Check {
 
     fn finding(&self, lang: Lang) -> Finding {
         Finding {
-            code: self.code(),
+            code: self.finding_code(),
             severity: self.severity(),
             message: self.message(lang),
             cause: self.cause(lang).to_owned(),
