@@ -172,7 +172,22 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    /// No variant wraps another error: the proxy and PEM reasons are our own, and `TlsConfig`
+    /// keeps only the client's text (the error stays `Clone` and `Eq`). Listed per variant so that a wrapping variant added later has
+    /// to say what its source is.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::InvalidProxy(_)
+            | Error::InvalidTrustedPem(_)
+            | Error::PrivateKeyInsteadOfCertificate
+            | Error::TlsConfig { .. } => None,
+        }
+    }
+}
+
+/// A proxy failure is the source of the XMPP error that reports it.
+impl std::error::Error for tunnel::ProxyError {}
 
 impl Localized for Error {
     fn code(&self) -> &'static str {
@@ -221,5 +236,30 @@ impl Localized for Error {
             }
             (Error::TlsConfig { detail }, Lang::En) => format!("cannot configure TLS: {detail}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn messages_in_both_languages_and_no_source() {
+        let e = Error::InvalidProxy(ProxyReason::NoPort);
+        assert_eq!(
+            e.message(Lang::Ru),
+            "неверный адрес прокси: не указан порт (у SOCKS нет порта по умолчанию). Ожидается \
+             http://[пользователь:пароль@]хост:порт, https://…, socks5://… или socks5h://…"
+        );
+        assert_eq!(e.to_string(), e.message(Lang::En));
+        assert!(e.source().is_none());
+        // The TLS client's English text stays out of the Russian message.
+        let e = Error::TlsConfig {
+            detail: "builder error".into(),
+        };
+        assert!(!e.message(Lang::Ru).contains("builder"));
+        assert!(e.message(Lang::En).contains("builder error"));
     }
 }

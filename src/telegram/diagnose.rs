@@ -43,179 +43,491 @@ const LONG_QUEUE: i64 = 100;
 /// A certificate that expires within this many days gets a warning.
 const EXPIRY_WARNING_DAYS: i64 = 30;
 
-struct Text {
-    ru: &'static str,
-    en: &'static str,
+/// What a `last_error_message` from Telegram means: each known message (the Bot API server's
+/// own strings) has its code, likely cause and remedy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeliveryError {
+    /// `certificate verify failed`: Telegram does not trust the server's certificate.
+    CertificateVerifyFailed,
+    /// `wrong version number`, `packet length too long`: plain http where https was expected.
+    NotTls,
+    /// The webhook answered 401.
+    Http401,
+    /// The webhook answered 403.
+    Http403,
+    /// The webhook answered 404.
+    Http404,
+    /// The webhook answered 500.
+    Http500,
+    /// The webhook answered 502, 503 or 504.
+    HttpGateway,
+    /// The webhook answered 3xx.
+    HttpRedirect,
+    /// The webhook answered another non-2xx status.
+    HttpOther,
+    /// `Connection reset by peer`.
+    ConnectionReset,
+    /// `Connection refused`.
+    ConnectionRefused,
+    /// `Connection timed out`.
+    ConnectTimeout,
+    /// `Read timeout expired`.
+    ReadTimeout,
+    /// `Webhook connection closed`.
+    ConnectionClosed,
+    /// `Failed to resolve host`.
+    ResolveHost,
+    /// Another SSL error.
+    TlsOther,
+    /// `Can't connect`.
+    CantConnect,
+    /// A message not described here.
+    Other,
 }
 
-const fn t(ru: &'static str, en: &'static str) -> Text {
-    Text { ru, en }
+impl DeliveryError {
+    /// The finding's code in CheckWebhook's result (a finding, not an error code).
+    fn finding_code(self) -> &'static str {
+        match self {
+            DeliveryError::CertificateVerifyFailed => "LAST_ERROR_CERTIFICATE_VERIFY_FAILED",
+            DeliveryError::NotTls => "LAST_ERROR_NOT_TLS",
+            DeliveryError::Http401 => "LAST_ERROR_HTTP_401",
+            DeliveryError::Http403 => "LAST_ERROR_HTTP_403",
+            DeliveryError::Http404 => "LAST_ERROR_HTTP_404",
+            DeliveryError::Http500 => "LAST_ERROR_HTTP_500",
+            DeliveryError::HttpGateway => "LAST_ERROR_HTTP_GATEWAY",
+            DeliveryError::HttpRedirect => "LAST_ERROR_HTTP_REDIRECT",
+            DeliveryError::HttpOther => "LAST_ERROR_HTTP_OTHER",
+            DeliveryError::ConnectionReset => "LAST_ERROR_CONNECTION_RESET",
+            DeliveryError::ConnectionRefused => "LAST_ERROR_CONNECTION_REFUSED",
+            DeliveryError::ConnectTimeout => "LAST_ERROR_CONNECT_TIMEOUT",
+            DeliveryError::ReadTimeout => "LAST_ERROR_READ_TIMEOUT",
+            DeliveryError::ConnectionClosed => "LAST_ERROR_CONNECTION_CLOSED",
+            DeliveryError::ResolveHost => "LAST_ERROR_RESOLVE_HOST",
+            DeliveryError::TlsOther => "LAST_ERROR_TLS_OTHER",
+            DeliveryError::CantConnect => "LAST_ERROR_CANT_CONNECT",
+            DeliveryError::Other => "LAST_ERROR_OTHER",
+        }
+    }
+
+    fn cause(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (DeliveryError::CertificateVerifyFailed, Lang::Ru) => "Telegram не доверяет сертификату веб-сервера: самоподписанный сертификат не загружен при установке webhook или загружен другой; CN/subjectAltName не совпадает с хостом в адресе; сертификат просрочен; у сертификата центра сертификации нет промежуточных сертификатов.",
+            (DeliveryError::CertificateVerifyFailed, Lang::En) => "Telegram does not trust the web server's certificate: a self-signed certificate was not uploaded with the webhook, or a different one was; the CN/subjectAltName does not match the URL's host; the certificate has expired; a CA certificate lacks its intermediates.",
+            (DeliveryError::NotTls, Lang::Ru) => "На этом порту веб-сервер отвечает по http, а не по https.",
+            (DeliveryError::NotTls, Lang::En) => "The web server speaks plain http on that port, not https.",
+            (DeliveryError::Http401, Lang::Ru) => "Ошибка авторизации: в адресе webhook не указаны или неверно указаны пользователь и пароль 1С (https://пользователь:пароль@хост/…), или в них есть символы, которые Telegram не передаёт.",
+            (DeliveryError::Http401, Lang::En) => "Authorization failed: the 1C user and password in the webhook URL (https://user:password@host/…) are missing or wrong, or contain characters Telegram does not pass on.",
+            (DeliveryError::Http403, Lang::Ru) => "Доступ запрещён: у пользователя нет прав на http-сервис или обработчик отверг secret_token.",
+            (DeliveryError::Http403, Lang::En) => "Access denied: the user has no rights to the http-service, or the handler rejected the secret_token.",
+            (DeliveryError::Http404, Lang::Ru) => "Адрес не найден: неверное имя публикации, корневой URL или шаблон URL http-сервиса, либо http-сервис не включён в публикацию.",
+            (DeliveryError::Http404, Lang::En) => "Not found: wrong publication name, root URL or URL template of the http-service, or the http-service is not included in the publication.",
+            (DeliveryError::Http500, Lang::Ru) => "Обработчик http-сервиса 1С завершился ошибкой (ошибка в коде), или в адресе webhook ошибка.",
+            (DeliveryError::Http500, Lang::En) => "The 1C http-service handler raised an error (a bug in the code), or the webhook URL is wrong.",
+            (DeliveryError::HttpGateway, Lang::Ru) => "Ответ пришёл от веб-сервера или обратного прокси, а не от 1С: пул приложений IIS остановлен, модуль веб-расширения 1С или сервер 1С недоступен.",
+            (DeliveryError::HttpGateway, Lang::En) => "The answer came from the web server or a reverse proxy, not from 1C: the IIS application pool is stopped, or the 1C web extension or 1C server is unavailable.",
+            (DeliveryError::HttpRedirect, Lang::Ru) => "Веб-сервер перенаправляет запрос (http→https, добавление косой черты), а Telegram перенаправлениям не следует.",
+            (DeliveryError::HttpRedirect, Lang::En) => "The web server redirects the request (http→https, an added trailing slash), and Telegram does not follow redirects.",
+            (DeliveryError::HttpOther, Lang::Ru) => "Веб-сервер ответил кодом, отличным от 2xx; доставленным Telegram считает только ответ 2xx.",
+            (DeliveryError::HttpOther, Lang::En) => "The web server answered with a non-2xx status; Telegram counts only 2xx as delivered.",
+            (DeliveryError::ConnectionReset, Lang::Ru) => "Соединение оборвано: публикация недоступна из внешней сети, веб-сервер отверг TLS-рукопожатие (требует клиентский сертификат, отключён TLS 1.2) или соединение режет межсетевой экран.",
+            (DeliveryError::ConnectionReset, Lang::En) => "The connection was cut: the publication is unreachable from outside, the web server rejected the TLS handshake (requires a client certificate, TLS 1.2 disabled), or a firewall cuts it.",
+            (DeliveryError::ConnectionRefused, Lang::Ru) => "На этом IP и порту никто не слушает, или межсетевой экран отклоняет соединение.",
+            (DeliveryError::ConnectionRefused, Lang::En) => "Nothing listens on that IP and port, or a firewall rejects the connection.",
+            (DeliveryError::ConnectTimeout, Lang::Ru) => "Telegram не может установить соединение с публикацией: пакеты отбрасывает межсетевой экран или NAT, порт не проброшен, указан не тот внешний IP (часто webhook установлен из другой сети).",
+            (DeliveryError::ConnectTimeout, Lang::En) => "Telegram cannot connect to the publication: a firewall or NAT drops packets, the port is not forwarded, or the wrong external IP is used (often the webhook was set from another network).",
+            (DeliveryError::ReadTimeout, Lang::Ru) => "Соединение установлено, но обработчик не ответил вовремя (около 60 секунд).",
+            (DeliveryError::ReadTimeout, Lang::En) => "Connected, but the handler did not answer in time (about 60 seconds).",
+            (DeliveryError::ConnectionClosed, Lang::Ru) => "Веб-сервер закрыл соединение, не ответив.",
+            (DeliveryError::ConnectionClosed, Lang::En) => "The web server closed the connection without answering.",
+            (DeliveryError::ResolveHost, Lang::Ru) => "Имя хоста из адреса webhook не разрешается в DNS со стороны Telegram.",
+            (DeliveryError::ResolveHost, Lang::En) => "The webhook URL's host name does not resolve in DNS from Telegram's side.",
+            (DeliveryError::TlsOther, Lang::Ru) => "Ошибка TLS при соединении с веб-сервером (часто повреждён загруженный сертификат или веб-сервер не поддерживает TLS 1.2+).",
+            (DeliveryError::TlsOther, Lang::En) => "A TLS error when connecting to the web server (often a broken uploaded certificate, or the server lacks TLS 1.2+).",
+            (DeliveryError::CantConnect, Lang::Ru) => "Telegram не смог подключиться к веб-серверу.",
+            (DeliveryError::CantConnect, Lang::En) => "Telegram could not connect to the web server.",
+            (DeliveryError::Other, Lang::Ru) => "Telegram сообщает об ошибке доставки, которая здесь не описана.",
+            (DeliveryError::Other, Lang::En) => "Telegram reports a delivery error not described here.",
+        }
+    }
+
+    fn remedy(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (DeliveryError::CertificateVerifyFailed, Lang::Ru) => "Выпустите сертификат с CN = хост из адреса (IP или домен), установите его на веб-сервер (IIS/Apache) и снова вызовите УстановитьWebhook, передав этот же сертификат (.pem, не ключ).",
+            (DeliveryError::CertificateVerifyFailed, Lang::En) => "Make a certificate with CN = the URL's host (IP or domain), install it on the web server (IIS/Apache) and call SetWebhook again with that same certificate (.pem, not the key).",
+            (DeliveryError::NotTls, Lang::Ru) => "Добавьте привязку https с сертификатом на этот порт (IIS: Привязки → https) или укажите порт, на котором работает https.",
+            (DeliveryError::NotTls, Lang::En) => "Add an https binding with the certificate on that port (IIS: Bindings → https) or give the port where https runs.",
+            (DeliveryError::Http401, Lang::Ru) => "Проверьте вход этим пользователем в браузере по тому же адресу; используйте отдельного пользователя 1С с латинским именем и паролем из A-Z a-z 0-9 . _ ~ - с правами на http-сервис и снова установите webhook.",
+            (DeliveryError::Http401, Lang::En) => "Check the login with that user in a browser at the same URL; use a dedicated 1C user with a Latin name and a password of A-Z a-z 0-9 . _ ~ - with rights to the http-service, and set the webhook again.",
+            (DeliveryError::Http403, Lang::Ru) => "Дайте пользователю роль с правом на http-сервис; сверьте secret_token в webhook и в обработчике.",
+            (DeliveryError::Http403, Lang::En) => "Give the user a role with the right to the http-service; compare the secret_token in the webhook and in the handler.",
+            (DeliveryError::Http404, Lang::Ru) => "Откройте адрес https://хост/ИмяПубликации/hs/КорневойURL/ШаблонURL в браузере; включите http-сервис в публикацию (default.vrd) и перезапустите веб-сервер.",
+            (DeliveryError::Http404, Lang::En) => "Open https://host/Publication/hs/RootURL/Template in a browser; include the http-service in the publication (default.vrd) and restart the web server.",
+            (DeliveryError::Http500, Lang::Ru) => "Посмотрите журнал регистрации 1С, исправьте код обработчика (он должен быстро вернуть код 200) и проверьте адрес.",
+            (DeliveryError::Http500, Lang::En) => "Look at the 1C event log, fix the handler (it must return 200 quickly) and check the URL.",
+            (DeliveryError::HttpGateway, Lang::Ru) => "Проверьте пул приложений и публикацию, доступность сервера 1С, журнал веб-сервера.",
+            (DeliveryError::HttpGateway, Lang::En) => "Check the application pool and the publication, that the 1C server is up, and the web server's log.",
+            (DeliveryError::HttpRedirect, Lang::Ru) => "Укажите в webhook окончательный адрес (ровно тот, куда ведёт перенаправление).",
+            (DeliveryError::HttpRedirect, Lang::En) => "Set the webhook to the final URL (exactly where the redirect leads).",
+            (DeliveryError::HttpOther, Lang::Ru) => "Обработчик должен быстро отвечать кодом 200; проверьте журнал веб-сервера и 1С.",
+            (DeliveryError::HttpOther, Lang::En) => "The handler must answer 200 quickly; check the web server's and 1C's logs.",
+            (DeliveryError::ConnectionReset, Lang::Ru) => "Проверьте, что публикация открывается из внешней сети (например, со смартфона через мобильную сеть), что включён TLS 1.2 и не требуется клиентский сертификат.",
+            (DeliveryError::ConnectionReset, Lang::En) => "Check that the publication opens from outside (say, from a phone on mobile data), that TLS 1.2 is on and no client certificate is required.",
+            (DeliveryError::ConnectionRefused, Lang::Ru) => "Проверьте привязку сайта к порту, проброс порта на роутере и правила межсетевого экрана.",
+            (DeliveryError::ConnectionRefused, Lang::En) => "Check the site's port binding, the router's port forwarding and the firewall rules.",
+            (DeliveryError::ConnectTimeout, Lang::Ru) => "Укажите внешний статический IP публикации, пробросьте порт, разрешите входящие с 149.154.160.0/20 и 91.108.4.0/22.",
+            (DeliveryError::ConnectTimeout, Lang::En) => "Give the publication's external static IP, forward the port, and allow incoming traffic from 149.154.160.0/20 and 91.108.4.0/22.",
+            (DeliveryError::ReadTimeout, Lang::Ru) => "Отвечайте 200 сразу, а обработку выполняйте позже (фоновое задание, очередь).",
+            (DeliveryError::ReadTimeout, Lang::En) => "Answer 200 at once and process later (a background job, a queue).",
+            (DeliveryError::ConnectionClosed, Lang::Ru) => "Проверьте журнал веб-сервера и ограничения на keep-alive соединения.",
+            (DeliveryError::ConnectionClosed, Lang::En) => "Check the web server's log and its keep-alive limits.",
+            (DeliveryError::ResolveHost, Lang::Ru) => "Исправьте DNS-запись (A-запись на внешний IP) или передайте ip_address в Параметрах.",
+            (DeliveryError::ResolveHost, Lang::En) => "Fix the DNS record (an A record to the external IP) or pass ip_address in the options.",
+            (DeliveryError::TlsOther, Lang::Ru) => "Загрузите сертификат заново (PEM, без ключа), включите на веб-сервере TLS 1.2 или 1.3.",
+            (DeliveryError::TlsOther, Lang::En) => "Upload the certificate again (PEM, without the key), enable TLS 1.2 or 1.3 on the web server.",
+            (DeliveryError::CantConnect, Lang::Ru) => "Проверьте доступность адреса из внешней сети и загруженный сертификат.",
+            (DeliveryError::CantConnect, Lang::En) => "Check that the URL is reachable from outside, and the uploaded certificate.",
+            (DeliveryError::Other, Lang::Ru) => "Проверьте доступность адреса webhook из внешней сети и журналы веб-сервера и 1С.",
+            (DeliveryError::Other, Lang::En) => "Check that the webhook URL is reachable from outside, and the web server's and 1C's logs.",
+        }
+    }
+
+    /// The explanation of a `last_error_message`.
+    fn of(message: &str) -> DeliveryError {
+        let m = message.to_ascii_lowercase();
+        if m.contains("certificate verify failed") {
+            return DeliveryError::CertificateVerifyFailed;
+        }
+        if m.contains("wrong version number") || m.contains("packet length too long") {
+            return DeliveryError::NotTls;
+        }
+        if let Some(rest) = m.split("wrong response from the webhook:").nth(1) {
+            let status: u16 = rest
+                .trim()
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0);
+            return match status {
+                401 => DeliveryError::Http401,
+                403 => DeliveryError::Http403,
+                404 => DeliveryError::Http404,
+                500 => DeliveryError::Http500,
+                502..=504 => DeliveryError::HttpGateway,
+                300..=399 => DeliveryError::HttpRedirect,
+                _ => DeliveryError::HttpOther,
+            };
+        }
+        let known = [
+            ("connection reset by peer", DeliveryError::ConnectionReset),
+            ("connection refused", DeliveryError::ConnectionRefused),
+            ("connection timed out", DeliveryError::ConnectTimeout),
+            ("read timeout expired", DeliveryError::ReadTimeout),
+            ("webhook connection closed", DeliveryError::ConnectionClosed),
+            ("failed to resolve host", DeliveryError::ResolveHost),
+            ("ssl error", DeliveryError::TlsOther),
+            ("ssl connection", DeliveryError::TlsOther),
+            ("ssl context", DeliveryError::TlsOther),
+            ("can't connect", DeliveryError::CantConnect),
+        ];
+        known
+            .iter()
+            .find(|(text, _)| m.contains(text))
+            .map_or(DeliveryError::Other, |(_, explained)| *explained)
+    }
 }
 
-impl Text {
-    fn get(&self, lang: Lang) -> String {
-        lang.pick(self.ru, self.en).to_owned()
-    }
+/// One finding, with what its message quotes. Its code, severity and texts follow from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Check {
+    /// No webhook URL.
+    NotSet,
+    /// Telegram's last delivery error (`when` formatted, `text` as Telegram wrote it); `stale`
+    /// when it is old and the queue is empty.
+    LastError {
+        explained: DeliveryError,
+        when: String,
+        text: String,
+        stale: bool,
+    },
+    /// Updates wait and a delivery just failed.
+    PilingUp {
+        pending: i64,
+    },
+    /// Many updates wait.
+    ManyPending {
+        pending: i64,
+    },
+    UrlNotHttps,
+    UrlPort {
+        port: u16,
+    },
+    HostMismatch {
+        names: String,
+        host: String,
+    },
+    Expired {
+        when: String,
+    },
+    ExpiresSoon {
+        when: String,
+    },
+    /// Self-signed, and Telegram has no uploaded certificate.
+    NotUploaded,
+    /// CA-issued, and Telegram has an uploaded one.
+    UploadedForCa,
 }
 
-fn finding(
-    code: &'static str,
-    severity: Severity,
-    message: String,
-    cause: &Text,
-    remedy: &Text,
-    lang: Lang,
-) -> Finding {
-    Finding {
-        code,
-        severity,
-        message,
-        cause: cause.get(lang),
-        remedy: remedy.get(lang),
+impl Check {
+    /// The finding's code in CheckWebhook's result (a finding, not an error code).
+    fn finding_code(&self) -> &'static str {
+        match self {
+            Check::NotSet => "WEBHOOK_NOT_SET",
+            Check::LastError { explained, .. } => explained.finding_code(),
+            Check::PilingUp { .. } => "PENDING_UPDATES_PILING_UP",
+            Check::ManyPending { .. } => "PENDING_UPDATES_MANY",
+            Check::UrlNotHttps => "URL_NOT_HTTPS",
+            Check::UrlPort { .. } => "URL_PORT",
+            Check::HostMismatch { .. } => "CERTIFICATE_HOST_MISMATCH",
+            Check::Expired { .. } => "CERTIFICATE_EXPIRED",
+            Check::ExpiresSoon { .. } => "CERTIFICATE_EXPIRES_SOON",
+            Check::NotUploaded => "CERTIFICATE_NOT_UPLOADED",
+            Check::UploadedForCa => "CERTIFICATE_UPLOADED_FOR_CA",
+        }
     }
-}
 
-/// What a known `last_error_message` means: (code, cause, remedy).
-fn explain(message: &str) -> (&'static str, Text, Text) {
-    let m = message.to_ascii_lowercase();
-    if m.contains("certificate verify failed") {
-        return ("LAST_ERROR_CERTIFICATE_VERIFY_FAILED",
-            t("Telegram не доверяет сертификату веб-сервера: самоподписанный сертификат не загружен при установке webhook или загружен другой; CN/subjectAltName не совпадает с хостом в адресе; сертификат просрочен; у сертификата центра сертификации нет промежуточных сертификатов.",
-              "Telegram does not trust the web server's certificate: a self-signed certificate was not uploaded with the webhook, or a different one was; the CN/subjectAltName does not match the URL's host; the certificate has expired; a CA certificate lacks its intermediates."),
-            t("Выпустите сертификат с CN = хост из адреса (IP или домен), установите его на веб-сервер (IIS/Apache) и снова вызовите УстановитьWebhook, передав этот же сертификат (.pem, не ключ).",
-              "Make a certificate with CN = the URL's host (IP or domain), install it on the web server (IIS/Apache) and call SetWebhook again with that same certificate (.pem, not the key)."));
+    fn severity(&self) -> Severity {
+        match self {
+            Check::LastError { stale: true, .. } => Severity::Info,
+            Check::NotSet | Check::ManyPending { .. } | Check::ExpiresSoon { .. } => {
+                Severity::Warning
+            }
+            Check::UploadedForCa => Severity::Warning,
+            _ => Severity::Error,
+        }
     }
-    if m.contains("wrong version number") || m.contains("packet length too long") {
-        return ("LAST_ERROR_NOT_TLS",
-            t("На этом порту веб-сервер отвечает по http, а не по https.",
-              "The web server speaks plain http on that port, not https."),
-            t("Добавьте привязку https с сертификатом на этот порт (IIS: Привязки → https) или укажите порт, на котором работает https.",
-              "Add an https binding with the certificate on that port (IIS: Bindings → https) or give the port where https runs."));
-    }
-    if let Some(rest) = m.split("wrong response from the webhook:").nth(1) {
-        let status: u16 = rest
-            .trim()
-            .split(|c: char| !c.is_ascii_digit())
-            .next()
-            .and_then(|d| d.parse().ok())
-            .unwrap_or(0);
-        return match status {
-            401 => ("LAST_ERROR_HTTP_401",
-                t("Ошибка авторизации: в адресе webhook не указаны или неверно указаны пользователь и пароль 1С (https://пользователь:пароль@хост/…), или в них есть символы, которые Telegram не передаёт.",
-                  "Authorization failed: the 1C user and password in the webhook URL (https://user:password@host/…) are missing or wrong, or contain characters Telegram does not pass on."),
-                t("Проверьте вход этим пользователем в браузере по тому же адресу; используйте отдельного пользователя 1С с латинским именем и паролем из A-Z a-z 0-9 . _ ~ - с правами на http-сервис и снова установите webhook.",
-                  "Check the login with that user in a browser at the same URL; use a dedicated 1C user with a Latin name and a password of A-Z a-z 0-9 . _ ~ - with rights to the http-service, and set the webhook again.")),
-            403 => ("LAST_ERROR_HTTP_403",
-                t("Доступ запрещён: у пользователя нет прав на http-сервис или обработчик отверг secret_token.",
-                  "Access denied: the user has no rights to the http-service, or the handler rejected the secret_token."),
-                t("Дайте пользователю роль с правом на http-сервис; сверьте secret_token в webhook и в обработчике.",
-                  "Give the user a role with the right to the http-service; compare the secret_token in the webhook and in the handler.")),
-            404 => ("LAST_ERROR_HTTP_404",
-                t("Адрес не найден: неверное имя публикации, корневой URL или шаблон URL http-сервиса, либо http-сервис не включён в публикацию.",
-                  "Not found: wrong publication name, root URL or URL template of the http-service, or the http-service is not included in the publication."),
-                t("Откройте адрес https://хост/ИмяПубликации/hs/КорневойURL/ШаблонURL в браузере; включите http-сервис в публикацию (default.vrd) и перезапустите веб-сервер.",
-                  "Open https://host/Publication/hs/RootURL/Template in a browser; include the http-service in the publication (default.vrd) and restart the web server.")),
-            500 => ("LAST_ERROR_HTTP_500",
-                t("Обработчик http-сервиса 1С завершился ошибкой (ошибка в коде), или в адресе webhook ошибка.",
-                  "The 1C http-service handler raised an error (a bug in the code), or the webhook URL is wrong."),
-                t("Посмотрите журнал регистрации 1С, исправьте код обработчика (он должен быстро вернуть код 200) и проверьте адрес.",
-                  "Look at the 1C event log, fix the handler (it must return 200 quickly) and check the URL.")),
-            502..=504 => ("LAST_ERROR_HTTP_GATEWAY",
-                t("Ответ пришёл от веб-сервера или обратного прокси, а не от 1С: пул приложений IIS остановлен, модуль веб-расширения 1С или сервер 1С недоступен.",
-                  "The answer came from the web server or a reverse proxy, not from 1C: the IIS application pool is stopped, or the 1C web extension or 1C server is unavailable."),
-                t("Проверьте пул приложений и публикацию, доступность сервера 1С, журнал веб-сервера.",
-                  "Check the application pool and the publication, that the 1C server is up, and the web server's log.")),
-            300..=399 => ("LAST_ERROR_HTTP_REDIRECT",
-                t("Веб-сервер перенаправляет запрос (http→https, добавление косой черты), а Telegram перенаправлениям не следует.",
-                  "The web server redirects the request (http→https, an added trailing slash), and Telegram does not follow redirects."),
-                t("Укажите в webhook окончательный адрес (ровно тот, куда ведёт перенаправление).",
-                  "Set the webhook to the final URL (exactly where the redirect leads).")),
-            _ => ("LAST_ERROR_HTTP_OTHER",
-                t("Веб-сервер ответил кодом, отличным от 2xx; доставленным Telegram считает только ответ 2xx.",
-                  "The web server answered with a non-2xx status; Telegram counts only 2xx as delivered."),
-                t("Обработчик должен быстро отвечать кодом 200; проверьте журнал веб-сервера и 1С.",
-                  "The handler must answer 200 quickly; check the web server's and 1C's logs.")),
-        };
-    }
-    if m.contains("connection reset by peer") {
-        return ("LAST_ERROR_CONNECTION_RESET",
-            t("Соединение оборвано: публикация недоступна из внешней сети, веб-сервер отверг TLS-рукопожатие (требует клиентский сертификат, отключён TLS 1.2) или соединение режет межсетевой экран.",
-              "The connection was cut: the publication is unreachable from outside, the web server rejected the TLS handshake (requires a client certificate, TLS 1.2 disabled), or a firewall cuts it."),
-            t("Проверьте, что публикация открывается из внешней сети (например, со смартфона через мобильную сеть), что включён TLS 1.2 и не требуется клиентский сертификат.",
-              "Check that the publication opens from outside (say, from a phone on mobile data), that TLS 1.2 is on and no client certificate is required."));
-    }
-    if m.contains("connection refused") {
-        return ("LAST_ERROR_CONNECTION_REFUSED",
-            t("На этом IP и порту никто не слушает, или межсетевой экран отклоняет соединение.",
-              "Nothing listens on that IP and port, or a firewall rejects the connection."),
-            t("Проверьте привязку сайта к порту, проброс порта на роутере и правила межсетевого экрана.",
-              "Check the site's port binding, the router's port forwarding and the firewall rules."));
-    }
-    if m.contains("connection timed out") {
-        return ("LAST_ERROR_CONNECT_TIMEOUT",
-            t("Telegram не может установить соединение с публикацией: пакеты отбрасывает межсетевой экран или NAT, порт не проброшен, указан не тот внешний IP (часто webhook установлен из другой сети).",
-              "Telegram cannot connect to the publication: a firewall or NAT drops packets, the port is not forwarded, or the wrong external IP is used (often the webhook was set from another network)."),
-            t("Укажите внешний статический IP публикации, пробросьте порт, разрешите входящие с 149.154.160.0/20 и 91.108.4.0/22.",
-              "Give the publication's external static IP, forward the port, and allow incoming traffic from 149.154.160.0/20 and 91.108.4.0/22."));
-    }
-    if m.contains("read timeout expired") {
-        return (
-            "LAST_ERROR_READ_TIMEOUT",
-            t(
-                "Соединение установлено, но обработчик не ответил вовремя (около 60 секунд).",
-                "Connected, but the handler did not answer in time (about 60 seconds).",
+
+    fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Check::NotSet, Lang::Ru) => {
+                "Webhook не установлен: обновления можно получать только getUpdates.".to_owned()
+            }
+            (Check::NotSet, Lang::En) => {
+                "No webhook is set: updates can only be fetched with getUpdates.".to_owned()
+            }
+            (
+                Check::LastError {
+                    when,
+                    text,
+                    stale: false,
+                    ..
+                },
+                Lang::Ru,
+            ) => format!("Последняя ошибка доставки ({when}): {text}"),
+            (
+                Check::LastError {
+                    when,
+                    text,
+                    stale: false,
+                    ..
+                },
+                Lang::En,
+            ) => format!("Last delivery error ({when}): {text}"),
+            (Check::LastError { when, text, .. }, Lang::Ru) => format!(
+                "Старая ошибка доставки ({when}), очередь пуста — вероятно, уже устранена: {text}"
             ),
-            t(
-                "Отвечайте 200 сразу, а обработку выполняйте позже (фоновое задание, очередь).",
-                "Answer 200 at once and process later (a background job, a queue).",
+            (Check::LastError { when, text, .. }, Lang::En) => format!(
+                "An old delivery error ({when}) with an empty queue, probably fixed since: {text}"
             ),
-        );
-    }
-    if m.contains("webhook connection closed") {
-        return (
-            "LAST_ERROR_CONNECTION_CLOSED",
-            t(
-                "Веб-сервер закрыл соединение, не ответив.",
-                "The web server closed the connection without answering.",
+            (Check::PilingUp { pending }, Lang::Ru) => format!(
+                "В очереди {pending} недоставленных обновлений, и доставка только что \
+                 завершилась ошибкой: очередь растёт."
             ),
-            t(
-                "Проверьте журнал веб-сервера и ограничения на keep-alive соединения.",
-                "Check the web server's log and its keep-alive limits.",
+            (Check::PilingUp { pending }, Lang::En) => format!(
+                "{pending} updates are waiting and a delivery just failed: the queue is growing."
             ),
-        );
+            (Check::ManyPending { pending }, Lang::Ru) => {
+                format!("В очереди {pending} обновлений.")
+            }
+            (Check::ManyPending { pending }, Lang::En) => {
+                format!("{pending} updates are waiting.")
+            }
+            (Check::UrlNotHttps, Lang::Ru) => "Адрес webhook не https.".to_owned(),
+            (Check::UrlNotHttps, Lang::En) => "The webhook URL is not https.".to_owned(),
+            (Check::UrlPort { port }, Lang::Ru) => {
+                format!("Порт {port} в адресе webhook не поддерживается.")
+            }
+            (Check::UrlPort { port }, Lang::En) => {
+                format!("Port {port} in the webhook URL is not supported.")
+            }
+            (Check::HostMismatch { names, host }, Lang::Ru) => {
+                format!("Сертификат выдан на {names}, а хост webhook — {host}.")
+            }
+            (Check::HostMismatch { names, host }, Lang::En) => {
+                format!("The certificate is for {names}, but the webhook host is {host}.")
+            }
+            (Check::Expired { when }, Lang::Ru) => {
+                format!("Срок действия сертификата истёк {when}.")
+            }
+            (Check::Expired { when }, Lang::En) => format!("The certificate expired on {when}."),
+            (Check::ExpiresSoon { when }, Lang::Ru) => format!("Сертификат истекает {when}."),
+            (Check::ExpiresSoon { when }, Lang::En) => {
+                format!("The certificate expires on {when}.")
+            }
+            (Check::NotUploaded, Lang::Ru) => {
+                "Сертификат самоподписанный, но Telegram сообщает has_custom_certificate = \
+                 false: сертификат не загружен."
+                    .to_owned()
+            }
+            (Check::NotUploaded, Lang::En) => {
+                "The certificate is self-signed, but Telegram reports has_custom_certificate = \
+                 false: it was not uploaded."
+                    .to_owned()
+            }
+            (Check::UploadedForCa, Lang::Ru) => {
+                "Сертификат выдан центром сертификации, а в Telegram загружен свой сертификат \
+                 (has_custom_certificate = true)."
+                    .to_owned()
+            }
+            (Check::UploadedForCa, Lang::En) => {
+                "The certificate is CA-issued, yet a custom certificate is uploaded to Telegram \
+                 (has_custom_certificate = true)."
+                    .to_owned()
+            }
+        }
     }
-    if m.contains("failed to resolve host") {
-        return ("LAST_ERROR_RESOLVE_HOST",
-            t("Имя хоста из адреса webhook не разрешается в DNS со стороны Telegram.",
-              "The webhook URL's host name does not resolve in DNS from Telegram's side."),
-            t("Исправьте DNS-запись (A-запись на внешний IP) или передайте ip_address в Параметрах.",
-              "Fix the DNS record (an A record to the external IP) or pass ip_address in the options."));
+
+    fn cause(&self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Check::NotSet, Lang::Ru) => {
+                "Webhook не устанавливали, удалили, или Telegram снял его."
+            }
+            (Check::NotSet, Lang::En) => {
+                "The webhook was never set, was deleted, or Telegram removed it."
+            }
+            (Check::LastError { explained, .. }, _) => explained.cause(lang),
+            (Check::PilingUp { .. }, Lang::Ru) => {
+                "Telegram не может доставить обновления (см. последнюю ошибку) и повторяет \
+                 попытки всё реже."
+            }
+            (Check::PilingUp { .. }, Lang::En) => {
+                "Telegram cannot deliver updates (see the last error) and retries less and less \
+                 often."
+            }
+            (Check::ManyPending { .. }, Lang::Ru) => {
+                "Обработчик отвечает медленно или доставка недавно не работала."
+            }
+            (Check::ManyPending { .. }, Lang::En) => {
+                "The handler answers slowly, or delivery was down recently."
+            }
+            (Check::UrlNotHttps, Lang::Ru) => "Telegram доставляет только по https.",
+            (Check::UrlNotHttps, Lang::En) => "Telegram delivers over https only.",
+            (Check::UrlPort { .. }, Lang::Ru) => {
+                "Telegram доставляет только на порты 443, 80, 88 и 8443."
+            }
+            (Check::UrlPort { .. }, Lang::En) => {
+                "Telegram delivers only to ports 443, 80, 88 and 8443."
+            }
+            (Check::HostMismatch { .. }, Lang::Ru) => {
+                "Telegram сверяет CN/subjectAltName сертификата с хостом из адреса."
+            }
+            (Check::HostMismatch { .. }, Lang::En) => {
+                "Telegram matches the certificate's CN/subjectAltName against the URL's host."
+            }
+            (Check::Expired { .. }, Lang::Ru) => {
+                "Просроченный сертификат Telegram отвергает (certificate verify failed)."
+            }
+            (Check::Expired { .. }, Lang::En) => {
+                "Telegram rejects an expired certificate (certificate verify failed)."
+            }
+            (Check::ExpiresSoon { .. }, Lang::Ru) => "После этой даты доставка прекратится.",
+            (Check::ExpiresSoon { .. }, Lang::En) => "Delivery stops after that date.",
+            (Check::NotUploaded, Lang::Ru) => {
+                "Самоподписанному сертификату Telegram доверяет, только если его загрузили при \
+                 установке webhook."
+            }
+            (Check::NotUploaded, Lang::En) => {
+                "Telegram trusts a self-signed certificate only if it was uploaded when setting \
+                 the webhook."
+            }
+            (Check::UploadedForCa, Lang::Ru) => {
+                "Загруженный сертификат заменяет проверку по центрам сертификации; если он не \
+                 совпадает с сертификатом сервера, доставка не работает."
+            }
+            (Check::UploadedForCa, Lang::En) => {
+                "The uploaded certificate replaces the CA check; if it differs from the \
+                 server's, delivery fails."
+            }
+        }
     }
-    if m.contains("ssl error") || m.contains("ssl connection") || m.contains("ssl context") {
-        return ("LAST_ERROR_TLS_OTHER",
-            t("Ошибка TLS при соединении с веб-сервером (часто повреждён загруженный сертификат или веб-сервер не поддерживает TLS 1.2+).",
-              "A TLS error when connecting to the web server (often a broken uploaded certificate, or the server lacks TLS 1.2+)."),
-            t("Загрузите сертификат заново (PEM, без ключа), включите на веб-сервере TLS 1.2 или 1.3.",
-              "Upload the certificate again (PEM, without the key), enable TLS 1.2 or 1.3 on the web server."));
+
+    fn remedy(&self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Check::NotSet, Lang::Ru) => "Вызовите УстановитьWebhook.",
+            (Check::NotSet, Lang::En) => "Call SetWebhook.",
+            (Check::LastError { explained, .. }, _) => explained.remedy(lang),
+            (Check::PilingUp { .. }, Lang::Ru) => {
+                "Устраните последнюю ошибку; если старые обновления не нужны, установите webhook \
+                 с drop_pending_updates = true."
+            }
+            (Check::PilingUp { .. }, Lang::En) => {
+                "Fix the last error; if the old updates are not needed, set the webhook with \
+                 drop_pending_updates = true."
+            }
+            (Check::ManyPending { .. }, Lang::Ru) => {
+                "Ускорьте ответ обработчика (сразу 200) или сбросьте очередь \
+                 (drop_pending_updates)."
+            }
+            (Check::ManyPending { .. }, Lang::En) => {
+                "Make the handler answer at once (200) or drop the queue (drop_pending_updates)."
+            }
+            (Check::UrlNotHttps, Lang::Ru) => "Установите webhook с адресом https://…",
+            (Check::UrlNotHttps, Lang::En) => "Set the webhook with an https://… URL.",
+            (Check::UrlPort { .. }, Lang::Ru) => {
+                "Привяжите публикацию к одному из этих портов и установите webhook заново."
+            }
+            (Check::UrlPort { .. }, Lang::En) => {
+                "Bind the publication to one of these ports and set the webhook again."
+            }
+            (Check::HostMismatch { .. }, Lang::Ru) => {
+                "Выпустите сертификат с CN = хост webhook, установите его на веб-сервер и снова \
+                 вызовите УстановитьWebhook с ним."
+            }
+            (Check::HostMismatch { .. }, Lang::En) => {
+                "Make a certificate with CN = the webhook host, install it on the web server and \
+                 call SetWebhook again with it."
+            }
+            (Check::Expired { .. }, Lang::Ru) => {
+                "Выпустите новый сертификат, установите его на веб-сервер и снова вызовите \
+                 УстановитьWebhook."
+            }
+            (Check::Expired { .. }, Lang::En) => {
+                "Make a new certificate, install it on the web server and call SetWebhook again."
+            }
+            (Check::ExpiresSoon { .. }, Lang::Ru) => {
+                "Заранее выпустите новый сертификат и установите webhook с ним."
+            }
+            (Check::ExpiresSoon { .. }, Lang::En) => {
+                "Make a new certificate in advance and set the webhook with it."
+            }
+            (Check::NotUploaded, Lang::Ru) => {
+                "Вызовите УстановитьWebhook, передав этот сертификат (.pem)."
+            }
+            (Check::NotUploaded, Lang::En) => "Call SetWebhook with this certificate (.pem).",
+            (Check::UploadedForCa, Lang::Ru) => "Установите webhook заново без сертификата.",
+            (Check::UploadedForCa, Lang::En) => "Set the webhook again without a certificate.",
+        }
     }
-    if m.contains("can't connect") {
-        return (
-            "LAST_ERROR_CANT_CONNECT",
-            t(
-                "Telegram не смог подключиться к веб-серверу.",
-                "Telegram could not connect to the web server.",
-            ),
-            t(
-                "Проверьте доступность адреса из внешней сети и загруженный сертификат.",
-                "Check that the URL is reachable from outside, and the uploaded certificate.",
-            ),
-        );
+
+    fn finding(&self, lang: Lang) -> Finding {
+        Finding {
+            code: self.finding_code(),
+            severity: self.severity(),
+            message: self.message(lang),
+            cause: self.cause(lang).to_owned(),
+            remedy: self.remedy(lang).to_owned(),
+        }
     }
-    ("LAST_ERROR_OTHER",
-        t("Telegram сообщает об ошибке доставки, которая здесь не описана.",
-          "Telegram reports a delivery error not described here."),
-        t("Проверьте доступность адреса webhook из внешней сети и журналы веб-сервера и 1С.",
-          "Check that the webhook URL is reachable from outside, and the web server's and 1C's logs."))
 }
 
 /// The findings for a WebhookInfo (and the certificate the user says the server has), at `now`.
@@ -225,7 +537,13 @@ pub fn findings(
     now: i64,
     lang: Lang,
 ) -> Vec<Finding> {
-    let ru = lang == Lang::Ru;
+    checks(info, cert, now)
+        .iter()
+        .map(|check| check.finding(lang))
+        .collect()
+}
+
+fn checks(info: &Value, cert: Option<&WebhookCertificate>, now: i64) -> Vec<Check> {
     let mut out = Vec::new();
     let url = info.get("url").and_then(Value::as_str).unwrap_or_default();
     let pending = info
@@ -240,44 +558,17 @@ pub fn findings(
     let error_message = info.get("last_error_message").and_then(Value::as_str);
 
     if url.is_empty() {
-        out.push(finding(
-            "WEBHOOK_NOT_SET",
-            Severity::Warning,
-            lang.pick(
-                "Webhook не установлен: обновления можно получать только getUpdates.",
-                "No webhook is set: updates can only be fetched with getUpdates.",
-            )
-            .to_owned(),
-            &t(
-                "Webhook не устанавливали, удалили, или Telegram снял его.",
-                "The webhook was never set, was deleted, or Telegram removed it.",
-            ),
-            &t("Вызовите УстановитьWebhook.", "Call SetWebhook."),
-            lang,
-        ));
+        out.push(Check::NotSet);
     }
 
     if let Some(msg) = error_message {
-        let (code, cause, remedy) = explain(msg);
         let age = error_date.map(|d| now - d);
-        let stale = matches!(age, Some(a) if a > STALE_ERROR_SECS) && pending == 0;
-        let when = error_date.map(format_time).unwrap_or_default();
-        let message = match (ru, stale) {
-            (true, false) => format!("Последняя ошибка доставки ({when}): {msg}"),
-            (false, false) => format!("Last delivery error ({when}): {msg}"),
-            (true, true) => format!(
-                "Старая ошибка доставки ({when}), очередь пуста — вероятно, уже устранена: {msg}"
-            ),
-            (false, true) => format!(
-                "An old delivery error ({when}) with an empty queue, probably fixed since: {msg}"
-            ),
-        };
-        let severity = if stale {
-            Severity::Info
-        } else {
-            Severity::Error
-        };
-        out.push(finding(code, severity, message, &cause, &remedy, lang));
+        out.push(Check::LastError {
+            explained: DeliveryError::of(msg),
+            when: error_date.map(format_time).unwrap_or_default(),
+            text: msg.to_owned(),
+            stale: matches!(age, Some(a) if a > STALE_ERROR_SECS) && pending == 0,
+        });
     }
 
     // Growth is judged from one reading: a fresh delivery error with updates waiting. Two
@@ -285,144 +576,65 @@ pub fn findings(
     // a call's Timeout, and the reference's advice is exactly this comparison of dates.
     let recent_error = matches!(error_date, Some(d) if now - d <= RECENT_ERROR_SECS);
     if pending > 0 && recent_error {
-        out.push(finding("PENDING_UPDATES_PILING_UP", Severity::Error,
-            if ru { format!("В очереди {pending} недоставленных обновлений, и доставка только что завершилась ошибкой: очередь растёт.") }
-            else { format!("{pending} updates are waiting and a delivery just failed: the queue is growing.") },
-            &t("Telegram не может доставить обновления (см. последнюю ошибку) и повторяет попытки всё реже.",
-               "Telegram cannot deliver updates (see the last error) and retries less and less often."),
-            &t("Устраните последнюю ошибку; если старые обновления не нужны, установите webhook с drop_pending_updates = true.",
-               "Fix the last error; if the old updates are not needed, set the webhook with drop_pending_updates = true."), lang));
+        out.push(Check::PilingUp { pending });
     } else if pending >= LONG_QUEUE {
-        out.push(finding("PENDING_UPDATES_MANY", Severity::Warning,
-            if ru { format!("В очереди {pending} обновлений.") } else { format!("{pending} updates are waiting.") },
-            &t("Обработчик отвечает медленно или доставка недавно не работала.",
-               "The handler answers slowly, or delivery was down recently."),
-            &t("Ускорьте ответ обработчика (сразу 200) или сбросьте очередь (drop_pending_updates).",
-               "Make the handler answer at once (200) or drop the queue (drop_pending_updates)."), lang));
+        out.push(Check::ManyPending { pending });
     }
 
     if !url.is_empty() {
-        url_findings(url, &mut out, lang);
+        url_checks(url, &mut out);
     }
     if let Some(cert) = cert {
-        cert_findings(url, cert, has_custom, now, &mut out, lang);
+        cert_checks(url, cert, has_custom, now, &mut out);
     }
     out
 }
 
-fn url_findings(url: &str, out: &mut Vec<Finding>, lang: Lang) {
-    let ru = lang == Lang::Ru;
+fn url_checks(url: &str, out: &mut Vec<Check>) {
     let Ok(parsed) = url::Url::parse(url) else {
         return;
     };
     if parsed.scheme() != "https" {
-        out.push(finding(
-            "URL_NOT_HTTPS",
-            Severity::Error,
-            lang.pick("Адрес webhook не https.", "The webhook URL is not https.")
-                .to_owned(),
-            &t(
-                "Telegram доставляет только по https.",
-                "Telegram delivers over https only.",
-            ),
-            &t(
-                "Установите webhook с адресом https://…",
-                "Set the webhook with an https://… URL.",
-            ),
-            lang,
-        ));
+        out.push(Check::UrlNotHttps);
     }
     let port = parsed.port_or_known_default().unwrap_or(443);
     if ![443, 80, 88, 8443].contains(&port) {
-        out.push(finding(
-            "URL_PORT",
-            Severity::Error,
-            if ru {
-                format!("Порт {port} в адресе webhook не поддерживается.")
-            } else {
-                format!("Port {port} in the webhook URL is not supported.")
-            },
-            &t(
-                "Telegram доставляет только на порты 443, 80, 88 и 8443.",
-                "Telegram delivers only to ports 443, 80, 88 and 8443.",
-            ),
-            &t(
-                "Привяжите публикацию к одному из этих портов и установите webhook заново.",
-                "Bind the publication to one of these ports and set the webhook again.",
-            ),
-            lang,
-        ));
+        out.push(Check::UrlPort { port });
     }
 }
 
-fn cert_findings(
+fn cert_checks(
     url: &str,
     cert: &WebhookCertificate,
     has_custom: bool,
     now: i64,
-    out: &mut Vec<Finding>,
-    lang: Lang,
+    out: &mut Vec<Check>,
 ) {
-    let ru = lang == Lang::Ru;
     let host = url::Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()));
     if let Some(host) = host {
         if !cert.matches_host(&host) {
-            let names = cert.names().join(", ");
-            out.push(finding("CERTIFICATE_HOST_MISMATCH", Severity::Error,
-                if ru { format!("Сертификат выдан на {names}, а хост webhook — {host}.") } else { format!("The certificate is for {names}, but the webhook host is {host}.") },
-                &t("Telegram сверяет CN/subjectAltName сертификата с хостом из адреса.",
-                   "Telegram matches the certificate's CN/subjectAltName against the URL's host."),
-                &t("Выпустите сертификат с CN = хост webhook, установите его на веб-сервер и снова вызовите УстановитьWebhook с ним.",
-                   "Make a certificate with CN = the webhook host, install it on the web server and call SetWebhook again with it."), lang));
+            out.push(Check::HostMismatch {
+                names: cert.names().join(", "),
+                host,
+            });
         }
     }
     if now > cert.not_after {
-        let when = format_time(cert.not_after);
-        out.push(finding("CERTIFICATE_EXPIRED", Severity::Error,
-            if ru { format!("Срок действия сертификата истёк {when}.") } else { format!("The certificate expired on {when}.") },
-            &t("Просроченный сертификат Telegram отвергает (certificate verify failed).",
-               "Telegram rejects an expired certificate (certificate verify failed)."),
-            &t("Выпустите новый сертификат, установите его на веб-сервер и снова вызовите УстановитьWebhook.",
-               "Make a new certificate, install it on the web server and call SetWebhook again."), lang));
+        out.push(Check::Expired {
+            when: format_time(cert.not_after),
+        });
     } else if cert.not_after - now < EXPIRY_WARNING_DAYS * 86400 {
-        let when = format_time(cert.not_after);
-        out.push(finding(
-            "CERTIFICATE_EXPIRES_SOON",
-            Severity::Warning,
-            if ru {
-                format!("Сертификат истекает {when}.")
-            } else {
-                format!("The certificate expires on {when}.")
-            },
-            &t(
-                "После этой даты доставка прекратится.",
-                "Delivery stops after that date.",
-            ),
-            &t(
-                "Заранее выпустите новый сертификат и установите webhook с ним.",
-                "Make a new certificate in advance and set the webhook with it.",
-            ),
-            lang,
-        ));
+        out.push(Check::ExpiresSoon {
+            when: format_time(cert.not_after),
+        });
     }
     if cert.self_signed && !has_custom {
-        out.push(finding("CERTIFICATE_NOT_UPLOADED", Severity::Error,
-            lang.pick("Сертификат самоподписанный, но Telegram сообщает has_custom_certificate = false: сертификат не загружен.",
-                "The certificate is self-signed, but Telegram reports has_custom_certificate = false: it was not uploaded.").to_owned(),
-            &t("Самоподписанному сертификату Telegram доверяет, только если его загрузили при установке webhook.",
-               "Telegram trusts a self-signed certificate only if it was uploaded when setting the webhook."),
-            &t("Вызовите УстановитьWebhook, передав этот сертификат (.pem).",
-               "Call SetWebhook with this certificate (.pem)."), lang));
+        out.push(Check::NotUploaded);
     }
     if !cert.self_signed && has_custom {
-        out.push(finding("CERTIFICATE_UPLOADED_FOR_CA", Severity::Warning,
-            lang.pick("Сертификат выдан центром сертификации, а в Telegram загружен свой сертификат (has_custom_certificate = true).",
-                "The certificate is CA-issued, yet a custom certificate is uploaded to Telegram (has_custom_certificate = true).").to_owned(),
-            &t("Загруженный сертификат заменяет проверку по центрам сертификации; если он не совпадает с сертификатом сервера, доставка не работает.",
-               "The uploaded certificate replaces the CA check; if it differs from the server's, delivery fails."),
-            &t("Установите webhook заново без сертификата.", "Set the webhook again without a certificate."), lang));
+        out.push(Check::UploadedForCa);
     }
 }
 
@@ -491,6 +703,44 @@ mod tests {
             }
             assert!(codes(&findings(&info, None, 1100, Lang::En))
                 .contains(&"PENDING_UPDATES_PILING_UP"));
+        }
+    }
+
+    #[test]
+    fn texts_in_both_languages() {
+        let stale = Check::LastError {
+            explained: DeliveryError::of("Connection refused"),
+            when: "2026-01-02 03:04:05 UTC".into(),
+            text: "Connection refused".into(),
+            stale: true,
+        };
+        let ru = stale.finding(Lang::Ru);
+        assert_eq!(ru.code, "LAST_ERROR_CONNECTION_REFUSED");
+        assert_eq!(ru.severity, Severity::Info);
+        assert_eq!(
+            ru.message,
+            "Старая ошибка доставки (2026-01-02 03:04:05 UTC), очередь пуста — вероятно, уже \
+             устранена: Connection refused"
+        );
+        assert_eq!(
+            ru.cause,
+            "На этом IP и порту никто не слушает, или межсетевой экран отклоняет соединение."
+        );
+        let en = Check::UrlPort { port: 8080 }.finding(Lang::En);
+        assert_eq!(en.message, "Port 8080 in the webhook URL is not supported.");
+        assert_eq!(
+            en.remedy,
+            "Bind the publication to one of these ports and set the webhook again."
+        );
+        // Every explanation has its own Russian and English text.
+        for m in [
+            "certificate verify failed",
+            "Wrong response from the webhook: 403",
+            "x",
+        ] {
+            let d = DeliveryError::of(m);
+            assert_ne!(d.cause(Lang::Ru), d.cause(Lang::En), "{m}");
+            assert_ne!(d.remedy(Lang::Ru), d.remedy(Lang::En), "{m}");
         }
     }
 

@@ -19,9 +19,11 @@ pub enum Credential {
 
 impl Credential {
     fn name(self, lang: Lang) -> &'static str {
-        match self {
-            Credential::User => lang.pick("имя пользователя", "the user name"),
-            Credential::Password => lang.pick("пароль", "the password"),
+        match (self, lang) {
+            (Credential::User, Lang::Ru) => "имя пользователя",
+            (Credential::User, Lang::En) => "the user name",
+            (Credential::Password, Lang::Ru) => "пароль",
+            (Credential::Password, Lang::En) => "the password",
         }
     }
 }
@@ -243,7 +245,7 @@ pub enum Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::i18n::render(self, Lang::En))
+        f.write_str(&self.message(Lang::En))
     }
 }
 
@@ -342,416 +344,390 @@ impl Localized for Error {
     }
 
     fn message(&self, lang: Lang) -> String {
-        let ru = lang == Lang::Ru;
-        match self {
-            Error::InvalidApiUrl { reason } => {
-                let reason = reason.text(lang);
-                if ru {
-                    format!(
-                        "неверный адрес Telegram API: {reason}. Ожидается \
-                         https://api.telegram.org или адрес своего Bot API сервера, без токена"
-                    )
-                } else {
-                    format!(
-                        "invalid Telegram API address: {reason}. Expected \
-                         https://api.telegram.org or your own Bot API server, without the token"
-                    )
-                }
-            }
-            Error::InvalidToken => lang
-                .pick(
-                    "неверный токен бота: ожидается вид 123456789:AAH… (цифры, двоеточие, латинские \
-                     буквы, цифры, _ и -), как его выдал @BotFather, без пробелов и без слова bot",
-                    "invalid bot token: expected 123456789:AAH… (digits, a colon, Latin letters, \
-                     digits, _ and -) as @BotFather gave it, without spaces and without the word bot",
-                )
-                .to_owned(),
-            Error::InvalidMethod { method } => {
-                if ru {
-                    format!(
-                        "неверное имя метода Bot API «{method}»: ожидаются латинские буквы и цифры, \
-                         например sendMessage"
-                    )
-                } else {
-                    format!(
-                        "invalid Bot API method name '{method}': expected Latin letters and digits, \
-                         e.g. sendMessage"
-                    )
-                }
-            }
-            Error::InvalidChatId { reason } => {
-                let reason = reason.text(lang);
-                if ru {
-                    format!(
-                        "неверный идентификатор чата: {reason}. Ожидается целое число \
-                         (например -1001234567890) или @имяканала"
-                    )
-                } else {
-                    format!(
-                        "invalid chat id: {reason}. Expected an integer (such as \
-                         -1001234567890) or @channelname"
-                    )
-                }
-            }
-            Error::EmptyText => lang
-                .pick(
-                    "текст сообщения пуст: Telegram не отправляет пустые сообщения",
-                    "the message text is empty: Telegram does not send empty messages",
-                )
-                .to_owned(),
-            Error::ParameterConflict { name } => {
-                if ru {
-                    format!(
-                        "параметр «{name}» передан дважды: аргументом и в Параметрах. Уберите его из \
-                         Параметров"
-                    )
-                } else {
-                    format!(
-                        "parameter '{name}' is given twice: as an argument and in the options. \
-                         Remove it from the options"
-                    )
-                }
-            }
-            Error::WebhookUrlInvalid { reason } => {
-                let reason = reason.text(lang);
-                if ru {
-                    format!(
-                        "адрес webhook не разобран ({reason}). Ожидается \
-                         https://[пользователь:пароль@]хост[:порт]/путь"
-                    )
-                } else {
-                    format!(
-                        "the webhook URL cannot be parsed ({reason}). Expected \
-                         https://[user:password@]host[:port]/path"
-                    )
-                }
-            }
-            Error::WebhookNotHttps { scheme } => {
-                if ru {
-                    format!(
-                        "адрес webhook начинается с {scheme}://, а Telegram доставляет обновления только \
-                         по https://. Опубликуйте http-сервис по https и укажите адрес https://…"
-                    )
-                } else {
-                    format!(
-                        "the webhook URL starts with {scheme}://, but Telegram delivers updates only \
-                         over https://. Publish the http-service over https and give an https:// URL"
-                    )
-                }
-            }
-            Error::WebhookPort { port } => {
-                if ru {
-                    format!(
-                        "порт {port} в адресе webhook не поддерживается: Telegram доставляет только на \
-                         порты 443, 80, 88 и 8443. Привяжите публикацию (IIS/Apache) к одному из них"
-                    )
-                } else {
-                    format!(
-                        "port {port} in the webhook URL is not supported: Telegram delivers only to \
-                         ports 443, 80, 88 and 8443. Bind the publication (IIS/Apache) to one of them"
-                    )
-                }
-            }
-            Error::WebhookCredentialsEmptyUser => lang
-                .pick(
-                    "в адресе webhook указан пароль без имени пользователя. Пишите \
-                     https://пользователь:пароль@хост/…",
-                    "the webhook URL has a password but no user name. Write \
-                     https://user:password@host/…",
-                )
-                .to_owned(),
-            Error::WebhookCredentialsNonAscii { part } => {
-                let what = part.name(lang);
-                if ru {
-                    format!(
-                        "{what} в адресе webhook содержит не латинские символы. Telegram передаёт \
-                         пользователя и пароль из адреса как есть, без раскодирования, и 1С такой \
-                         вход не примет. Создайте для http-сервиса отдельного пользователя 1С с \
-                         латинским именем и паролем из символов {ALLOWED_CREDENTIAL_CHARS}"
-                    )
-                } else {
-                    format!(
-                        "{what} in the webhook URL has non-Latin characters. Telegram passes the user \
-                         and password from the URL as written, without decoding, and 1C will not \
-                         accept such a login. Create a dedicated 1C user with a Latin name for the \
-                         http-service, with a password made of {ALLOWED_CREDENTIAL_CHARS}"
-                    )
-                }
-            }
-            Error::WebhookCredentialsReserved { part, character } => {
-                let what = part.name(lang);
-                let shown = match character {
-                    Some(c) => format!(" «{c}»"),
-                    None => String::new(),
-                };
-                if ru {
-                    format!(
-                        "{what} в адресе webhook содержит символ{shown}, который в адресе нужно \
-                         кодировать (%XX), а Telegram такие коды не раскодирует, и вход в 1С не \
-                         пройдёт. Используйте для http-сервиса пользователя и пароль только из \
-                         символов {ALLOWED_CREDENTIAL_CHARS}"
-                    )
-                } else {
-                    format!(
-                        "{what} in the webhook URL has a character{shown} that must be percent-encoded \
-                         in a URL, and Telegram does not decode it, so the 1C login will fail. Use a \
-                         user and password for the http-service made only of {ALLOWED_CREDENTIAL_CHARS}"
-                    )
-                }
-            }
-            Error::WebhookHostReserved { ip } => {
-                if ru {
-                    format!(
-                        "адрес {ip} в webhook — частный, локальный или зарезервированный (или имя \
-                         без домена): серверы Telegram до него не доберутся и setWebhook его отклонит. Укажите внешний \
-                         (статический) IP или доменное имя публикации"
-                    )
-                } else {
-                    format!(
-                        "{ip} in the webhook URL is a private, loopback or reserved address (or a \
-                         name without a domain): Telegram's servers cannot reach it and setWebhook refuses it. Give the \
-                         publication's public (static) IP or domain name"
-                    )
-                }
-            }
-            Error::WebhookHostIpv6 { ip } => {
-                if ru {
-                    format!(
-                        "адрес {ip} в webhook — IPv6, а Telegram доставляет обновления только по IPv4. \
-                         Укажите IPv4-адрес или доменное имя с A-записью"
-                    )
-                } else {
-                    format!(
-                        "{ip} in the webhook URL is IPv6, but Telegram delivers updates over IPv4 \
-                         only. Give an IPv4 address or a domain name with an A record"
-                    )
-                }
-            }
-            Error::CertificateUnreadable(e) => {
-                let reason = e.message(lang);
-                if ru {
-                    format!(
-                        "сертификат не прочитан: {reason}. Передайте путь к файлу .pem или сам \
-                         текст PEM"
-                    )
-                } else {
-                    format!(
-                        "cannot read the certificate: {reason}. Pass the path to the .pem file or \
-                         the PEM text itself"
-                    )
-                }
-            }
-            Error::CertificateIsPrivateKey => lang
-                .pick(
-                    "вместо сертификата (или вместе с ним) передан закрытый ключ. В Telegram \
-                     загружается только сертификат (файл .pem с -----BEGIN CERTIFICATE-----), ключ \
-                     остаётся на веб-сервере и никому не передаётся",
-                    "a private key was given instead of (or together with) the certificate. Only \
-                     the certificate is uploaded to Telegram (the .pem with -----BEGIN \
-                     CERTIFICATE-----); the key stays on the web server and is never shared",
-                )
-                .to_owned(),
-            Error::CertificateInvalid { reason } => {
-                let reason = reason.text(lang);
-                if ru {
-                    format!(
-                        "сертификат не подходит: {reason}. Передайте сертификат в формате PEM \
-                         (-----BEGIN CERTIFICATE-----), например созданный openssl req -x509"
-                    )
-                } else {
-                    format!(
-                        "the certificate cannot be used: {reason}. Pass a PEM certificate \
-                         (-----BEGIN CERTIFICATE-----), such as one made by openssl req -x509"
-                    )
-                }
-            }
-            Error::CertificateHostMismatch { host, names } => {
-                let names = if names.is_empty() {
-                    "-".to_owned()
-                } else {
-                    names.join(", ")
-                };
-                if ru {
-                    format!(
-                        "сертификат выдан на {names}, а в адресе webhook хост {host}: Telegram \
-                         отклонит его (certificate verify failed). Выпустите сертификат с CN и \
-                         subjectAltName = {host} и установите его на веб-сервер"
-                    )
-                } else {
-                    format!(
-                        "the certificate is for {names}, but the webhook URL's host is {host}: \
-                         Telegram will reject it (certificate verify failed). Make a certificate with \
-                         CN and subjectAltName = {host} and install it on the web server"
-                    )
-                }
-            }
-            Error::CertificateExpired { not_after } => {
-                if ru {
-                    format!(
-                        "срок действия сертификата истёк {not_after}: Telegram его не примет. \
-                         Выпустите новый сертификат, установите его на веб-сервер и снова вызовите \
-                         УстановитьWebhook"
-                    )
-                } else {
-                    format!(
-                        "the certificate expired on {not_after}: Telegram will not accept it. Make a \
-                         new certificate, install it on the web server and call SetWebhook again"
-                    )
-                }
-            }
-            Error::CertificateNotYetValid { not_before } => {
-                if ru {
-                    format!(
-                        "сертификат начнёт действовать только {not_before}: проверьте часы компьютера, \
-                         на котором он выпущен, и выпустите его заново"
-                    )
-                } else {
-                    format!(
-                        "the certificate is valid only from {not_before}: check the clock of the \
-                         computer that made it and make it again"
-                    )
-                }
-            }
-            Error::MaxConnections { value } => {
-                if ru {
-                    format!("max_connections = {value}: допустимо от 1 до 100 (по умолчанию 40)")
-                } else {
-                    format!("max_connections = {value}: allowed 1 to 100 (40 by default)")
-                }
-            }
-            Error::SecretToken {
-                length,
-                bad_character,
-            } => {
-                if *bad_character {
-                    lang.pick(
-                        "secret_token содержит недопустимый символ: разрешены только A-Z, a-z, 0-9, _ и -",
-                        "secret_token has a character that is not allowed: only A-Z, a-z, 0-9, _ and -",
-                    )
+        match (self, lang) {
+            (Error::InvalidApiUrl { reason }, Lang::Ru) => format!(
+                "неверный адрес Telegram API: {}. Ожидается https://api.telegram.org или адрес \
+                 своего Bot API сервера, без токена",
+                reason.text(lang)
+            ),
+            (Error::InvalidApiUrl { reason }, Lang::En) => format!(
+                "invalid Telegram API address: {}. Expected https://api.telegram.org or your \
+                 own Bot API server, without the token",
+                reason.text(lang)
+            ),
+            (Error::InvalidToken, Lang::Ru) => {
+                "неверный токен бота: ожидается вид 123456789:AAH… (цифры, двоеточие, латинские \
+                 буквы, цифры, _ и -), как его выдал @BotFather, без пробелов и без слова bot"
                     .to_owned()
-                } else if ru {
-                    format!("длина secret_token {length}: допустимо от 1 до 256 символов")
-                } else {
-                    format!("secret_token is {length} characters long: allowed 1 to 256")
-                }
             }
-            Error::IpAddress { value, reserved } => {
-                if *reserved {
-                    if ru {
-                        format!(
-                            "ip_address {value} — частный, локальный или зарезервированный адрес: \
-                             Telegram до него не доберётся. Укажите внешний IPv4 публикации"
-                        )
-                    } else {
-                        format!(
-                            "ip_address {value} is a private, loopback or reserved address: Telegram \
-                             cannot reach it. Give the publication's public IPv4 address"
-                        )
-                    }
-                } else if ru {
-                    format!("ip_address «{value}» не является IPv4-адресом (ожидается вида 203.0.113.5)")
-                } else {
-                    format!("ip_address '{value}' is not an IPv4 address (expected e.g. 203.0.113.5)")
-                }
+            (Error::InvalidToken, Lang::En) => {
+                "invalid bot token: expected 123456789:AAH… (digits, a colon, Latin letters, \
+                 digits, _ and -) as @BotFather gave it, without spaces and without the word bot"
+                    .to_owned()
             }
-            Error::AllowedUpdates => lang
-                .pick(
-                    "allowed_updates содержит пустое имя: ожидается массив вроде [\"message\", \"callback_query\"]",
-                    "allowed_updates has an empty name: expected an array like [\"message\", \"callback_query\"]",
-                )
+            (Error::InvalidMethod { method }, Lang::Ru) => format!(
+                "неверное имя метода Bot API «{method}»: ожидаются латинские буквы и цифры, \
+                 например sendMessage"
+            ),
+            (Error::InvalidMethod { method }, Lang::En) => format!(
+                "invalid Bot API method name '{method}': expected Latin letters and digits, \
+                 e.g. sendMessage"
+            ),
+            (Error::InvalidChatId { reason }, Lang::Ru) => format!(
+                "неверный идентификатор чата: {}. Ожидается целое число (например \
+                 -1001234567890) или @имяканала",
+                reason.text(lang)
+            ),
+            (Error::InvalidChatId { reason }, Lang::En) => format!(
+                "invalid chat id: {}. Expected an integer (such as -1001234567890) or \
+                 @channelname",
+                reason.text(lang)
+            ),
+            (Error::EmptyText, Lang::Ru) => {
+                "текст сообщения пуст: Telegram не отправляет пустые сообщения".to_owned()
+            }
+            (Error::EmptyText, Lang::En) => {
+                "the message text is empty: Telegram does not send empty messages".to_owned()
+            }
+            (Error::ParameterConflict { name }, Lang::Ru) => format!(
+                "параметр «{name}» передан дважды: аргументом и в Параметрах. Уберите его из \
+                 Параметров"
+            ),
+            (Error::ParameterConflict { name }, Lang::En) => format!(
+                "parameter '{name}' is given twice: as an argument and in the options. Remove \
+                 it from the options"
+            ),
+            (Error::WebhookUrlInvalid { reason }, Lang::Ru) => format!(
+                "адрес webhook не разобран ({}). Ожидается \
+                 https://[пользователь:пароль@]хост[:порт]/путь",
+                reason.text(lang)
+            ),
+            (Error::WebhookUrlInvalid { reason }, Lang::En) => format!(
+                "the webhook URL cannot be parsed ({}). Expected \
+                 https://[user:password@]host[:port]/path",
+                reason.text(lang)
+            ),
+            (Error::WebhookNotHttps { scheme }, Lang::Ru) => format!(
+                "адрес webhook начинается с {scheme}://, а Telegram доставляет обновления \
+                 только по https://. Опубликуйте http-сервис по https и укажите адрес https://…"
+            ),
+            (Error::WebhookNotHttps { scheme }, Lang::En) => format!(
+                "the webhook URL starts with {scheme}://, but Telegram delivers updates only \
+                 over https://. Publish the http-service over https and give an https:// URL"
+            ),
+            (Error::WebhookPort { port }, Lang::Ru) => format!(
+                "порт {port} в адресе webhook не поддерживается: Telegram доставляет только на \
+                 порты 443, 80, 88 и 8443. Привяжите публикацию (IIS/Apache) к одному из них"
+            ),
+            (Error::WebhookPort { port }, Lang::En) => format!(
+                "port {port} in the webhook URL is not supported: Telegram delivers only to \
+                 ports 443, 80, 88 and 8443. Bind the publication (IIS/Apache) to one of them"
+            ),
+            (Error::WebhookCredentialsEmptyUser, Lang::Ru) => {
+                "в адресе webhook указан пароль без имени пользователя. Пишите \
+                 https://пользователь:пароль@хост/…"
+                    .to_owned()
+            }
+            (Error::WebhookCredentialsEmptyUser, Lang::En) => {
+                "the webhook URL has a password but no user name. Write \
+                 https://user:password@host/…"
+                    .to_owned()
+            }
+            (Error::WebhookCredentialsNonAscii { part }, Lang::Ru) => format!(
+                "{} в адресе webhook содержит не латинские символы. Telegram передаёт \
+                 пользователя и пароль из адреса как есть, без раскодирования, и 1С такой \
+                 вход не примет. Создайте для http-сервиса отдельного пользователя 1С с \
+                 латинским именем и паролем из символов {ALLOWED_CREDENTIAL_CHARS}",
+                part.name(lang)
+            ),
+            (Error::WebhookCredentialsNonAscii { part }, Lang::En) => format!(
+                "{} in the webhook URL has non-Latin characters. Telegram passes the user \
+                 and password from the URL as written, without decoding, and 1C will not \
+                 accept such a login. Create a dedicated 1C user with a Latin name for the \
+                 http-service, with a password made of {ALLOWED_CREDENTIAL_CHARS}",
+                part.name(lang)
+            ),
+            (Error::WebhookCredentialsReserved { part, character }, Lang::Ru) => format!(
+                "{} в адресе webhook содержит символ{}, который в адресе нужно \
+                 кодировать (%XX), а Telegram такие коды не раскодирует, и вход в 1С не \
+                 пройдёт. Используйте для http-сервиса пользователя и пароль только из \
+                 символов {ALLOWED_CREDENTIAL_CHARS}",
+                part.name(lang),
+                shown_character(*character)
+            ),
+            (Error::WebhookCredentialsReserved { part, character }, Lang::En) => format!(
+                "{} in the webhook URL has a character{} that must be percent-encoded \
+                 in a URL, and Telegram does not decode it, so the 1C login will fail. Use a \
+                 user and password for the http-service made only of {ALLOWED_CREDENTIAL_CHARS}",
+                part.name(lang),
+                shown_character(*character)
+            ),
+            (Error::WebhookHostReserved { ip }, Lang::Ru) => format!(
+                "адрес {ip} в webhook — частный, локальный или зарезервированный (или имя \
+                 без домена): серверы Telegram до него не доберутся и setWebhook его отклонит. \
+                 Укажите внешний (статический) IP или доменное имя публикации"
+            ),
+            (Error::WebhookHostReserved { ip }, Lang::En) => format!(
+                "{ip} in the webhook URL is a private, loopback or reserved address (or a \
+                 name without a domain): Telegram's servers cannot reach it and setWebhook \
+                 refuses it. Give the publication's public (static) IP or domain name"
+            ),
+            (Error::WebhookHostIpv6 { ip }, Lang::Ru) => format!(
+                "адрес {ip} в webhook — IPv6, а Telegram доставляет обновления только по IPv4. \
+                 Укажите IPv4-адрес или доменное имя с A-записью"
+            ),
+            (Error::WebhookHostIpv6 { ip }, Lang::En) => format!(
+                "{ip} in the webhook URL is IPv6, but Telegram delivers updates over IPv4 \
+                 only. Give an IPv4 address or a domain name with an A record"
+            ),
+            (Error::CertificateUnreadable(e), Lang::Ru) => format!(
+                "сертификат не прочитан: {}. Передайте путь к файлу .pem или сам текст PEM",
+                e.message(lang)
+            ),
+            (Error::CertificateUnreadable(e), Lang::En) => format!(
+                "cannot read the certificate: {}. Pass the path to the .pem file or the PEM \
+                 text itself",
+                e.message(lang)
+            ),
+            (Error::CertificateIsPrivateKey, Lang::Ru) => {
+                "вместо сертификата (или вместе с ним) передан закрытый ключ. В Telegram \
+                 загружается только сертификат (файл .pem с -----BEGIN CERTIFICATE-----), ключ \
+                 остаётся на веб-сервере и никому не передаётся"
+                    .to_owned()
+            }
+            (Error::CertificateIsPrivateKey, Lang::En) => {
+                "a private key was given instead of (or together with) the certificate. Only \
+                 the certificate is uploaded to Telegram (the .pem with -----BEGIN \
+                 CERTIFICATE-----); the key stays on the web server and is never shared"
+                    .to_owned()
+            }
+            (Error::CertificateInvalid { reason }, Lang::Ru) => format!(
+                "сертификат не подходит: {}. Передайте сертификат в формате PEM \
+                 (-----BEGIN CERTIFICATE-----), например созданный openssl req -x509",
+                reason.text(lang)
+            ),
+            (Error::CertificateInvalid { reason }, Lang::En) => format!(
+                "the certificate cannot be used: {}. Pass a PEM certificate \
+                 (-----BEGIN CERTIFICATE-----), such as one made by openssl req -x509",
+                reason.text(lang)
+            ),
+            (Error::CertificateHostMismatch { host, names }, Lang::Ru) => format!(
+                "сертификат выдан на {}, а в адресе webhook хост {host}: Telegram \
+                 отклонит его (certificate verify failed). Выпустите сертификат с CN и \
+                 subjectAltName = {host} и установите его на веб-сервер",
+                name_list(names)
+            ),
+            (Error::CertificateHostMismatch { host, names }, Lang::En) => format!(
+                "the certificate is for {}, but the webhook URL's host is {host}: \
+                 Telegram will reject it (certificate verify failed). Make a certificate with \
+                 CN and subjectAltName = {host} and install it on the web server",
+                name_list(names)
+            ),
+            (Error::CertificateExpired { not_after }, Lang::Ru) => format!(
+                "срок действия сертификата истёк {not_after}: Telegram его не примет. \
+                 Выпустите новый сертификат, установите его на веб-сервер и снова вызовите \
+                 УстановитьWebhook"
+            ),
+            (Error::CertificateExpired { not_after }, Lang::En) => format!(
+                "the certificate expired on {not_after}: Telegram will not accept it. Make a \
+                 new certificate, install it on the web server and call SetWebhook again"
+            ),
+            (Error::CertificateNotYetValid { not_before }, Lang::Ru) => format!(
+                "сертификат начнёт действовать только {not_before}: проверьте часы компьютера, \
+                 на котором он выпущен, и выпустите его заново"
+            ),
+            (Error::CertificateNotYetValid { not_before }, Lang::En) => format!(
+                "the certificate is valid only from {not_before}: check the clock of the \
+                 computer that made it and make it again"
+            ),
+            (Error::MaxConnections { value }, Lang::Ru) => {
+                format!("max_connections = {value}: допустимо от 1 до 100 (по умолчанию 40)")
+            }
+            (Error::MaxConnections { value }, Lang::En) => {
+                format!("max_connections = {value}: allowed 1 to 100 (40 by default)")
+            }
+            (
+                Error::SecretToken {
+                    bad_character: true,
+                    ..
+                },
+                Lang::Ru,
+            ) => "secret_token содержит недопустимый символ: разрешены только A-Z, a-z, 0-9, _ \
+                  и -"
+            .to_owned(),
+            (
+                Error::SecretToken {
+                    bad_character: true,
+                    ..
+                },
+                Lang::En,
+            ) => "secret_token has a character that is not allowed: only A-Z, a-z, 0-9, _ and -"
                 .to_owned(),
-            Error::InvalidOptions { reason } => {
-                let reason = reason.text(lang);
-                if ru {
-                    format!(
-                        "Параметры не разобраны ({reason}). Допустимы ip_address, max_connections, \
-                         allowed_updates, drop_pending_updates, secret_token"
-                    )
-                } else {
-                    format!(
-                        "the options cannot be read ({reason}). Allowed: ip_address, max_connections, \
-                         allowed_updates, drop_pending_updates, secret_token"
-                    )
-                }
+            (Error::SecretToken { length, .. }, Lang::Ru) => {
+                format!("длина secret_token {length}: допустимо от 1 до 256 символов")
             }
-            Error::Telegram {
-                code,
-                description,
-                retry_after,
-            } => {
-                let hint = match (code, retry_after) {
-                    (401, _) | (404, _) => lang.pick(
-                        " Проверьте токен бота (его выдаёт @BotFather) и имя метода.",
-                        " Check the bot token (from @BotFather) and the method name.",
-                    ),
-                    (409, _) => lang.pick(
-                        " Конфликт режимов: при установленном webhook getUpdates не работает \
-                         (удалите webhook) или бот уже запущен в другом месте.",
-                        " A mode conflict: getUpdates does not work while a webhook is set (delete \
-                         the webhook), or the bot runs elsewhere.",
-                    ),
-                    (429, _) => lang.pick(
-                        " Слишком частые запросы: подождите и повторите позже.",
-                        " Too many requests: wait and try again later.",
-                    ),
-                    _ => "",
-                };
-                let wait = match retry_after {
-                    Some(s) => {
-                        if ru {
-                            format!(" (retry_after {s} с)")
-                        } else {
-                            format!(" (retry_after {s} s)")
-                        }
-                    }
-                    None => String::new(),
-                };
-                if ru {
-                    format!("Telegram ответил ошибкой {code}: {description}{wait}.{hint}")
-                } else {
-                    format!("Telegram answered with error {code}: {description}{wait}.{hint}")
-                }
+            (Error::SecretToken { length, .. }, Lang::En) => {
+                format!("secret_token is {length} characters long: allowed 1 to 256")
             }
-            Error::BadResponse {
-                url,
-                status,
-                excerpt,
-            } => {
-                if ru {
-                    format!(
-                        "{url} ответил HTTP {status}, но не ответом Bot API ({excerpt}). Проверьте \
-                         адрес Telegram API и прокси"
-                    )
-                } else {
-                    format!(
-                        "{url} answered HTTP {status}, but not with a Bot API answer ({excerpt}). \
-                         Check the Telegram API address and the proxy"
-                    )
-                }
+            (
+                Error::IpAddress {
+                    value,
+                    reserved: true,
+                },
+                Lang::Ru,
+            ) => format!(
+                "ip_address {value} — частный, локальный или зарезервированный адрес: \
+                 Telegram до него не доберётся. Укажите внешний IPv4 публикации"
+            ),
+            (
+                Error::IpAddress {
+                    value,
+                    reserved: true,
+                },
+                Lang::En,
+            ) => format!(
+                "ip_address {value} is a private, loopback or reserved address: Telegram \
+                 cannot reach it. Give the publication's public IPv4 address"
+            ),
+            (Error::IpAddress { value, .. }, Lang::Ru) => format!(
+                "ip_address «{value}» не является IPv4-адресом (ожидается вида 203.0.113.5)"
+            ),
+            (Error::IpAddress { value, .. }, Lang::En) => {
+                format!("ip_address '{value}' is not an IPv4 address (expected e.g. 203.0.113.5)")
             }
-            Error::AnswerTooLarge { url, limit } => {
-                let mb = limit / (1024 * 1024);
-                if ru {
-                    format!(
-                        "{url} прислал ответ длиннее {mb} МБ: это не ответ Bot API, он не \
-                         дочитан. Проверьте адрес Telegram API и прокси"
-                    )
-                } else {
-                    format!(
-                        "{url} sent an answer longer than {mb} MB: not a Bot API answer, it was \
-                         not read to the end. Check the Telegram API address and the proxy"
-                    )
-                }
+            (Error::AllowedUpdates, Lang::Ru) => {
+                "allowed_updates содержит пустое имя: ожидается массив вроде [\"message\", \
+                 \"callback_query\"]"
+                    .to_owned()
             }
-            Error::Network {
-                kind,
-                url,
-                proxy,
-                detail,
-            } => network_message(*kind, url, proxy.as_deref(), detail, lang),
-            Error::Settings(e) => e.message(lang),
-            Error::Transfer(e) => e.message(lang),
+            (Error::AllowedUpdates, Lang::En) => {
+                "allowed_updates has an empty name: expected an array like [\"message\", \
+                 \"callback_query\"]"
+                    .to_owned()
+            }
+            (Error::InvalidOptions { reason }, Lang::Ru) => format!(
+                "Параметры не разобраны ({}). Допустимы ip_address, max_connections, \
+                 allowed_updates, drop_pending_updates, secret_token",
+                reason.text(lang)
+            ),
+            (Error::InvalidOptions { reason }, Lang::En) => format!(
+                "the options cannot be read ({}). Allowed: ip_address, max_connections, \
+                 allowed_updates, drop_pending_updates, secret_token",
+                reason.text(lang)
+            ),
+            (
+                Error::Telegram {
+                    code,
+                    description,
+                    retry_after,
+                },
+                Lang::Ru,
+            ) => format!(
+                "Telegram ответил ошибкой {code}: {description}{}.{}",
+                retry_wait(*retry_after, lang),
+                telegram_hint(*code, lang)
+            ),
+            (
+                Error::Telegram {
+                    code,
+                    description,
+                    retry_after,
+                },
+                Lang::En,
+            ) => format!(
+                "Telegram answered with error {code}: {description}{}.{}",
+                retry_wait(*retry_after, lang),
+                telegram_hint(*code, lang)
+            ),
+            (
+                Error::BadResponse {
+                    url,
+                    status,
+                    excerpt,
+                },
+                Lang::Ru,
+            ) => format!(
+                "{url} ответил HTTP {status}, но не ответом Bot API ({excerpt}). Проверьте \
+                 адрес Telegram API и прокси"
+            ),
+            (
+                Error::BadResponse {
+                    url,
+                    status,
+                    excerpt,
+                },
+                Lang::En,
+            ) => format!(
+                "{url} answered HTTP {status}, but not with a Bot API answer ({excerpt}). \
+                 Check the Telegram API address and the proxy"
+            ),
+            (Error::AnswerTooLarge { url, limit }, Lang::Ru) => format!(
+                "{url} прислал ответ длиннее {} МБ: это не ответ Bot API, он не \
+                 дочитан. Проверьте адрес Telegram API и прокси",
+                limit / (1024 * 1024)
+            ),
+            (Error::AnswerTooLarge { url, limit }, Lang::En) => format!(
+                "{url} sent an answer longer than {} MB: not a Bot API answer, it was \
+                 not read to the end. Check the Telegram API address and the proxy",
+                limit / (1024 * 1024)
+            ),
+            (
+                Error::Network {
+                    kind,
+                    url,
+                    proxy,
+                    detail,
+                },
+                _,
+            ) => network_message(*kind, url, proxy.as_deref(), detail, lang),
+            (Error::Settings(e), _) => e.message(lang),
+            (Error::Transfer(e), _) => e.message(lang),
         }
+    }
+}
+
+/// ` «c»` when the character may be shown (a user name's), nothing for a password's.
+fn shown_character(character: Option<char>) -> String {
+    match character {
+        Some(c) => format!(" «{c}»"),
+        None => String::new(),
+    }
+}
+
+/// The names a certificate is for, or `-` when it has none.
+fn name_list(names: &[String]) -> String {
+    if names.is_empty() {
+        "-".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// ` (retry_after N s)` when Telegram said how long to wait.
+fn retry_wait(retry_after: Option<u64>, lang: Lang) -> String {
+    match (retry_after, lang) {
+        (Some(s), Lang::Ru) => format!(" (retry_after {s} с)"),
+        (Some(s), Lang::En) => format!(" (retry_after {s} s)"),
+        (None, _) => String::new(),
+    }
+}
+
+/// What to check after Telegram's error `code` (empty for codes without advice).
+fn telegram_hint(code: i64, lang: Lang) -> &'static str {
+    match (code, lang) {
+        (401 | 404, Lang::Ru) => " Проверьте токен бота (его выдаёт @BotFather) и имя метода.",
+        (401 | 404, Lang::En) => " Check the bot token (from @BotFather) and the method name.",
+        (409, Lang::Ru) => {
+            " Конфликт режимов: при установленном webhook getUpdates не работает (удалите \
+             webhook) или бот уже запущен в другом месте."
+        }
+        (409, Lang::En) => {
+            " A mode conflict: getUpdates does not work while a webhook is set (delete the \
+             webhook), or the bot runs elsewhere."
+        }
+        (429, Lang::Ru) => " Слишком частые запросы: подождите и повторите позже.",
+        (429, Lang::En) => " Too many requests: wait and try again later.",
+        _ => "",
     }
 }
 
@@ -767,59 +743,139 @@ fn network_message(
         (Some(p), Lang::En) => format!(" through proxy {p}"),
         (None, _) => String::new(),
     };
-    let (what, todo) = match kind {
-        FailureKind::Timeout => (
-            lang.pick("истёк тайм-аут", "the timeout expired"),
-            lang.pick(
-                "проверьте сеть и прокси или увеличьте тайм-аут",
-                "check the network and the proxy, or raise the timeout",
+    let (what, todo) = failure_words(kind, lang);
+    format!("{url}{via}: {what} ({detail}); {todo}")
+}
+
+/// What happened and what to do about it, for a failed request.
+fn failure_words(kind: FailureKind, lang: Lang) -> (&'static str, &'static str) {
+    match (kind, lang) {
+        (FailureKind::Timeout, Lang::Ru) => (
+            "истёк тайм-аут",
+            "проверьте сеть и прокси или увеличьте тайм-аут",
+        ),
+        (FailureKind::Timeout, Lang::En) => (
+            "the timeout expired",
+            "check the network and the proxy, or raise the timeout",
+        ),
+        (FailureKind::Dns, Lang::Ru) => (
+            "имя хоста не разрешается",
+            "проверьте DNS или используйте прокси socks5h://, который разрешает имена сам",
+        ),
+        (FailureKind::Dns, Lang::En) => (
+            "the host name does not resolve",
+            "check DNS, or use a socks5h:// proxy, which resolves names itself",
+        ),
+        (FailureKind::ConnectionRefused, Lang::Ru) => (
+            "соединение отклонено",
+            "по этому адресу и порту никто не слушает: проверьте адрес Telegram API и прокси",
+        ),
+        (FailureKind::ConnectionRefused, Lang::En) => (
+            "the connection was refused",
+            "nothing listens at that address and port: check the Telegram API address and the \
+             proxy",
+        ),
+        (FailureKind::ConnectionReset, Lang::Ru) => (
+            "соединение разорвано",
+            "его оборвал сервер, межсетевой экран или прокси; попробуйте прокси или повторите \
+             позже",
+        ),
+        (FailureKind::ConnectionReset, Lang::En) => (
+            "the connection was dropped",
+            "the server, a firewall or the proxy cut it; try a proxy or try again later",
+        ),
+        (FailureKind::Tls, Lang::Ru) => (
+            "ошибка TLS",
+            "сертификату сервера нет доверия или он выдан на другое имя; для своего Bot API \
+             сервера или прокси с подменой сертификата добавьте его сертификат в \
+             доверенные сертификаты",
+        ),
+        (FailureKind::Tls, Lang::En) => (
+            "TLS failed",
+            "the server's certificate is not trusted or is for another name; for your own Bot \
+             API server or an intercepting proxy add its certificate to the trusted certificates",
+        ),
+        (FailureKind::Proxy, Lang::Ru) => (
+            "прокси не пропустил запрос",
+            "проверьте адрес, порт, схему, имя и пароль прокси",
+        ),
+        (FailureKind::Proxy, Lang::En) => (
+            "the proxy did not let the request through",
+            "check the proxy's address, port, scheme, user name and password",
+        ),
+        (FailureKind::Other, Lang::Ru) => ("запрос не выполнен", "повторите позже"),
+        (FailureKind::Other, Lang::En) => ("the request failed", "try again later"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn messages_in_both_languages() {
+        let e = Error::WebhookCredentialsReserved {
+            part: Credential::User,
+            character: Some('@'),
+        };
+        assert!(
+            e.message(Lang::Ru).starts_with(
+                "имя пользователя в адресе webhook содержит символ «@», который в адресе нужно \
+                 кодировать (%XX)"
             ),
-        ),
-        FailureKind::Dns => (
-            lang.pick("имя хоста не разрешается", "the host name does not resolve"),
-            lang.pick(
-                "проверьте DNS или используйте прокси socks5h://, который разрешает имена сам",
-                "check DNS, or use a socks5h:// proxy, which resolves names itself",
-            ),
-        ),
-        FailureKind::ConnectionRefused => (
-            lang.pick("соединение отклонено", "the connection was refused"),
-            lang.pick(
-                "по этому адресу и порту никто не слушает: проверьте адрес Telegram API и прокси",
-                "nothing listens at that address and port: check the Telegram API address and the proxy",
-            ),
-        ),
-        FailureKind::ConnectionReset => (
-            lang.pick("соединение разорвано", "the connection was dropped"),
-            lang.pick(
-                "его оборвал сервер, межсетевой экран или прокси; попробуйте прокси или повторите позже",
-                "the server, a firewall or the proxy cut it; try a proxy or try again later",
-            ),
-        ),
-        FailureKind::Tls => (
-            lang.pick("ошибка TLS", "TLS failed"),
-            lang.pick(
-                "сертификату сервера нет доверия или он выдан на другое имя; для своего Bot API \
-                 сервера или прокси с подменой сертификата добавьте его сертификат в \
-                 доверенные сертификаты",
-                "the server's certificate is not trusted or is for another name; for your own Bot \
-                 API server or an intercepting proxy add its certificate to the trusted certificates",
-            ),
-        ),
-        FailureKind::Proxy => (
-            lang.pick("прокси не пропустил запрос", "the proxy did not let the request through"),
-            lang.pick(
-                "проверьте адрес, порт, схему, имя и пароль прокси",
-                "check the proxy's address, port, scheme, user name and password",
-            ),
-        ),
-        FailureKind::Other => (
-            lang.pick("запрос не выполнен", "the request failed"),
-            lang.pick("повторите позже", "try again later"),
-        ),
-    };
-    match lang {
-        Lang::Ru => format!("{url}{via}: {what} ({detail}); {todo}"),
-        Lang::En => format!("{url}{via}: {what} ({detail}); {todo}"),
+            "{}",
+            e.message(Lang::Ru)
+        );
+        assert!(e
+            .message(Lang::En)
+            .starts_with("the user name in the webhook URL has a character «@» that must be"));
+        let e = Error::Telegram {
+            code: 429,
+            description: "Too Many Requests".into(),
+            retry_after: Some(5),
+        };
+        assert_eq!(
+            e.message(Lang::Ru),
+            "Telegram ответил ошибкой 429: Too Many Requests (retry_after 5 с). Слишком частые \
+             запросы: подождите и повторите позже."
+        );
+        assert_eq!(
+            e.message(Lang::En),
+            "Telegram answered with error 429: Too Many Requests (retry_after 5 s). Too many \
+             requests: wait and try again later."
+        );
+        let e = Error::Network {
+            kind: FailureKind::Timeout,
+            url: "https://api.telegram.org".into(),
+            proxy: Some("http://proxy:3128".into()),
+            detail: "30 s".into(),
+        };
+        assert_eq!(
+            e.message(Lang::Ru),
+            "https://api.telegram.org через прокси http://proxy:3128: истёк тайм-аут (30 s); \
+             проверьте сеть и прокси или увеличьте тайм-аут"
+        );
+        assert_eq!(e.code(), "TELEGRAM_NET_TIMEOUT");
+    }
+
+    #[test]
+    fn display_is_the_english_message_and_wrapped_errors_are_sources() {
+        let e = Error::SecretToken {
+            length: 300,
+            bad_character: false,
+        };
+        assert_eq!(
+            e.to_string(),
+            "secret_token is 300 characters long: allowed 1 to 256"
+        );
+        assert!(e.source().is_none());
+        let settings = Error::Settings(crate::net::Error::PrivateKeyInsteadOfCertificate);
+        assert_eq!(settings.code(), "NET_TRUSTED_IS_PRIVATE_KEY");
+        assert_eq!(
+            settings.source().map(|s| s.to_string()),
+            Some(settings.to_string())
+        );
     }
 }

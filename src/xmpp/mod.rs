@@ -299,81 +299,28 @@ impl Error {
                 | Error::RoomOption(_)
         )
     }
+}
 
-    fn text_en(&self) -> String {
-        match self {
-            Error::InvalidJid { which } => format!("the {which} is not a valid JID (expected user@domain)"),
-            Error::InvalidOption { name, reason } => {
-                format!("option \"{name}\": {}", reason.text(Lang::En))
-            }
-            Error::Settings(e) => e.message(Lang::En),
-            Error::ProxyNeedsBosh => "XMPP over TCP cannot go through an https:// proxy: give bosh_url, or use an http:// (CONNECT) or socks5:// proxy".into(),
-            Error::Proxy(p) => p.message(Lang::En),
-            Error::Network { kind, detail } => format!("network failure ({}): {detail}", kind_en(*kind)),
-            Error::Tls { detail } => format!("TLS failed: {detail}. If the server uses a self-signed certificate, add it to the trusted certificates"),
-            Error::TlsNotOffered => "the server does not offer STARTTLS; use tls \"direct\" or, only in a trusted network, \"none\"".into(),
-            Error::Protocol { detail } => format!("the server broke the XMPP protocol: {detail}"),
-            Error::StanzaTooLarge { limit } => format!("the server sent more than {limit} bytes in one piece; refused"),
-            Error::StreamError { condition, text } => format!("the server closed the stream: {condition}{}", tail(text)),
-            Error::BoshTerminated { condition } => format!("the BOSH server ended the session: {condition}"),
-            Error::Closed => "the server closed the connection unexpectedly".into(),
-            Error::NoMechanism { offered, plain_refused } => format!(
-                "no common SASL mechanism (server offers: {}){}",
-                offered.join(", "),
-                if *plain_refused { "; PLAIN is refused without TLS (option allow_plain_without_tls)" } else { "" }
-            ),
-            Error::Auth { mechanism, condition, text } => format!("login refused by the server ({mechanism}): {condition}{}{}", tail(text),
-                if condition == "not-authorized" { " — check the JID and the password" } else { "" }),
-            Error::ServerNotAuthenticated { mechanism, reason } => format!("the server failed to prove it knows the password ({mechanism}: {reason}); connection refused"),
-            Error::StanzaError { stanza, condition, text } => format!("the server refused the {stanza}: {condition}{}", tail(text)),
-            Error::NotConnected => "no XMPP session, or it has ended (the session's state reports say why)".into(),
-            Error::NotDelivered => "the connection broke after the message was sent and the server could not resume the session: the message may not have arrived; send it again if needed".into(),
-            Error::Room(e) => e.message(Lang::En),
-            Error::RoomOption(e) => e.message(Lang::En),
-            Error::UnknownMessageId => "no message with this id was sent in this session, or its fate was reported long ago and is forgotten".into(),
-            Error::MessageTooLarge { size, limit: Some(limit) } => format!("the message is {size} bytes, more than the server accepts ({limit} bytes); it was not sent"),
-            Error::MessageTooLarge { size, limit: None } => format!("the server closed the stream on receiving this message ({size} bytes): it is larger than the server accepts; it is not sent again, the messages after it go on"),
-            Error::Upload(e) => e.message(Lang::En),
-        }
+/// The JID an [`Error::InvalidJid`] is about, in words (`which` is one of the names the
+/// callers give: "JID", "recipient", "room").
+fn jid_role(which: &'static str, lang: Lang) -> &'static str {
+    match (which, lang) {
+        (which, Lang::En) => which,
+        ("recipient", Lang::Ru) => "получатель",
+        ("room", Lang::Ru) => "комната",
+        (_, Lang::Ru) => "JID",
     }
+}
 
-    fn text_ru(&self) -> String {
-        match self {
-            Error::InvalidJid { which } => format!("{} не является правильным JID (ожидается пользователь@домен)", match *which {
-                "recipient" => "получатель", "room" => "комната", _ => "JID" }),
-            Error::InvalidOption { name, reason } => {
-                format!("параметр \"{name}\": {}", reason.text(Lang::Ru))
-            }
-            Error::Settings(e) => e.message(Lang::Ru),
-            Error::ProxyNeedsBosh => "XMPP по TCP не может идти через прокси https://: укажите bosh_url или прокси http:// (CONNECT) либо socks5://".into(),
-            Error::Proxy(p) => p.message(Lang::Ru),
-            Error::Network { kind, detail } => format!("сбой сети ({}): {detail}", kind_ru(*kind)),
-            Error::Tls { detail } => format!("ошибка TLS: {detail}. Если у сервера самоподписанный сертификат, добавьте его в доверенные сертификаты"),
-            Error::TlsNotOffered => "сервер не предлагает STARTTLS; укажите tls \"direct\" или, только в доверенной сети, \"none\"".into(),
-            Error::Protocol { detail } => format!("сервер нарушил протокол XMPP: {detail}"),
-            Error::StanzaTooLarge { limit } => format!("сервер прислал больше {limit} байт одним куском; отклонено"),
-            Error::StreamError { condition, text } => format!("сервер закрыл поток: {condition}{}", tail(text)),
-            Error::BoshTerminated { condition } => format!("сервер BOSH завершил сессию: {condition}"),
-            Error::Closed => "сервер неожиданно закрыл соединение".into(),
-            Error::NoMechanism { offered, plain_refused } => format!(
-                "нет общего механизма SASL (сервер предлагает: {}){}",
-                offered.join(", "),
-                if *plain_refused { "; PLAIN без TLS запрещён (параметр allow_plain_without_tls)" } else { "" }
-            ),
-            Error::Auth { mechanism, condition, text } => format!("сервер отказал во входе ({mechanism}): {condition}{}{}", tail(text),
-                if condition == "not-authorized" { " — проверьте JID и пароль" } else { "" }),
-            Error::ServerNotAuthenticated { mechanism, reason } => format!("сервер не доказал, что знает пароль ({mechanism}: {reason}); соединение отклонено"),
-            Error::StanzaError { stanza, condition, text } => format!("сервер отклонил {}: {condition}{}", match *stanza {
-                "message" => "сообщение", "bind" => "привязку ресурса", "session" => "открытие сессии", _ => "присутствие" }, tail(text)),
-            Error::NotConnected => "нет сеанса XMPP, или он завершился (причину называют сообщения о состоянии сеанса)".into(),
-            Error::NotDelivered => "соединение разорвалось после отправки сообщения, и сервер не смог восстановить сеанс: сообщение могло не дойти; при необходимости отправьте его снова".into(),
-            Error::Room(e) => e.message(Lang::Ru),
-            Error::RoomOption(e) => e.message(Lang::Ru),
-            Error::UnknownMessageId => "сообщение с таким идентификатором в этом сеансе не отправлялось, или его судьба сообщена давно и забыта".into(),
-            Error::MessageTooLarge { size, limit: Some(limit) } => format!("сообщение занимает {size} байт, больше, чем принимает сервер ({limit} байт); оно не отправлено"),
-            Error::MessageTooLarge { size, limit: None } => format!("сервер закрыл поток, получив это сообщение ({size} байт): оно больше, чем сервер принимает; повторно оно не отправляется, следующие сообщения идут дальше"),
-            Error::Upload(e) => e.message(Lang::Ru),
-        }
+/// The stanza an [`Error::StanzaError`] is about, in words (`stanza`: "message", "bind",
+/// "session" or "presence").
+fn stanza_name(stanza: &'static str, lang: Lang) -> &'static str {
+    match (stanza, lang) {
+        (stanza, Lang::En) => stanza,
+        ("message", Lang::Ru) => "сообщение",
+        ("bind", Lang::Ru) => "привязку ресурса",
+        ("session", Lang::Ru) => "открытие сессии",
+        (_, Lang::Ru) => "присутствие",
     }
 }
 
@@ -385,40 +332,39 @@ fn tail(text: &str) -> String {
     }
 }
 
-fn kind_en(k: FailureKind) -> &'static str {
-    match k {
-        FailureKind::Timeout => "timed out",
-        FailureKind::Dns => "name not resolved",
-        FailureKind::ConnectionRefused => "connection refused",
-        FailureKind::ConnectionReset => "connection dropped",
-        FailureKind::Tls => "TLS",
-        FailureKind::Proxy => "proxy",
-        FailureKind::Other => "other",
-    }
-}
-
-fn kind_ru(k: FailureKind) -> &'static str {
-    match k {
-        FailureKind::Timeout => "истекло время ожидания",
-        FailureKind::Dns => "имя не найдено",
-        FailureKind::ConnectionRefused => "в соединении отказано",
-        FailureKind::ConnectionReset => "соединение разорвано",
-        FailureKind::Tls => "TLS",
-        FailureKind::Proxy => "прокси",
-        FailureKind::Other => "прочее",
+/// A network failure's kind in words.
+fn failure_kind(kind: FailureKind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (FailureKind::Timeout, Lang::En) => "timed out",
+        (FailureKind::Timeout, Lang::Ru) => "истекло время ожидания",
+        (FailureKind::Dns, Lang::En) => "name not resolved",
+        (FailureKind::Dns, Lang::Ru) => "имя не найдено",
+        (FailureKind::ConnectionRefused, Lang::En) => "connection refused",
+        (FailureKind::ConnectionRefused, Lang::Ru) => "в соединении отказано",
+        (FailureKind::ConnectionReset, Lang::En) => "connection dropped",
+        (FailureKind::ConnectionReset, Lang::Ru) => "соединение разорвано",
+        (FailureKind::Tls, _) => "TLS",
+        (FailureKind::Proxy, Lang::En) => "proxy",
+        (FailureKind::Proxy, Lang::Ru) => "прокси",
+        (FailureKind::Other, Lang::En) => "other",
+        (FailureKind::Other, Lang::Ru) => "прочее",
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text_en())
+        f.write_str(&self.message(Lang::En))
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            Error::Settings(e) => Some(e),
+            Error::Proxy(e) => Some(e),
             Error::Upload(e) => Some(e),
+            Error::Room(e) => Some(e),
+            Error::RoomOption(e) => Some(e),
             _ => None,
         }
     }
@@ -468,9 +414,238 @@ impl Localized for Error {
     }
 
     fn message(&self, lang: Lang) -> String {
-        match lang {
-            Lang::En => self.text_en(),
-            Lang::Ru => self.text_ru(),
+        match (self, lang) {
+            (Error::InvalidJid { which }, Lang::En) => {
+                format!(
+                    "the {} is not a valid JID (expected user@domain)",
+                    jid_role(which, lang)
+                )
+            }
+            (Error::InvalidJid { which }, Lang::Ru) => format!(
+                "{} не является правильным JID (ожидается пользователь@домен)",
+                jid_role(which, lang)
+            ),
+            (Error::InvalidOption { name, reason }, Lang::En) => {
+                format!("option \"{name}\": {}", reason.text(lang))
+            }
+            (Error::InvalidOption { name, reason }, Lang::Ru) => {
+                format!("параметр \"{name}\": {}", reason.text(lang))
+            }
+            (Error::Settings(e), _) => e.message(lang),
+            (Error::ProxyNeedsBosh, Lang::En) => {
+                "XMPP over TCP cannot go through an https:// proxy: give bosh_url, or use an \
+                 http:// (CONNECT) or socks5:// proxy"
+                    .into()
+            }
+            (Error::ProxyNeedsBosh, Lang::Ru) => {
+                "XMPP по TCP не может идти через прокси https://: укажите bosh_url или прокси \
+                 http:// (CONNECT) либо socks5://"
+                    .into()
+            }
+            (Error::Proxy(p), _) => p.message(lang),
+            (Error::Network { kind, detail }, Lang::En) => {
+                format!("network failure ({}): {detail}", failure_kind(*kind, lang))
+            }
+            (Error::Network { kind, detail }, Lang::Ru) => {
+                format!("сбой сети ({}): {detail}", failure_kind(*kind, lang))
+            }
+            (Error::Tls { detail }, Lang::En) => format!(
+                "TLS failed: {detail}. If the server uses a self-signed certificate, add it to \
+                 the trusted certificates"
+            ),
+            (Error::Tls { detail }, Lang::Ru) => format!(
+                "ошибка TLS: {detail}. Если у сервера самоподписанный сертификат, добавьте его \
+                 в доверенные сертификаты"
+            ),
+            (Error::TlsNotOffered, Lang::En) => {
+                "the server does not offer STARTTLS; use tls \"direct\" or, only in a trusted \
+                 network, \"none\""
+                    .into()
+            }
+            (Error::TlsNotOffered, Lang::Ru) => {
+                "сервер не предлагает STARTTLS; укажите tls \"direct\" или, только в доверенной \
+                 сети, \"none\""
+                    .into()
+            }
+            (Error::Protocol { detail }, Lang::En) => {
+                format!("the server broke the XMPP protocol: {detail}")
+            }
+            (Error::Protocol { detail }, Lang::Ru) => {
+                format!("сервер нарушил протокол XMPP: {detail}")
+            }
+            (Error::StanzaTooLarge { limit }, Lang::En) => {
+                format!("the server sent more than {limit} bytes in one piece; refused")
+            }
+            (Error::StanzaTooLarge { limit }, Lang::Ru) => {
+                format!("сервер прислал больше {limit} байт одним куском; отклонено")
+            }
+            (Error::StreamError { condition, text }, Lang::En) => {
+                format!("the server closed the stream: {condition}{}", tail(text))
+            }
+            (Error::StreamError { condition, text }, Lang::Ru) => {
+                format!("сервер закрыл поток: {condition}{}", tail(text))
+            }
+            (Error::BoshTerminated { condition }, Lang::En) => {
+                format!("the BOSH server ended the session: {condition}")
+            }
+            (Error::BoshTerminated { condition }, Lang::Ru) => {
+                format!("сервер BOSH завершил сессию: {condition}")
+            }
+            (Error::Closed, Lang::En) => "the server closed the connection unexpectedly".into(),
+            (Error::Closed, Lang::Ru) => "сервер неожиданно закрыл соединение".into(),
+            (
+                Error::NoMechanism {
+                    offered,
+                    plain_refused,
+                },
+                Lang::En,
+            ) => format!(
+                "no common SASL mechanism (server offers: {}){}",
+                offered.join(", "),
+                if *plain_refused {
+                    "; PLAIN is refused without TLS (option allow_plain_without_tls)"
+                } else {
+                    ""
+                }
+            ),
+            (
+                Error::NoMechanism {
+                    offered,
+                    plain_refused,
+                },
+                Lang::Ru,
+            ) => format!(
+                "нет общего механизма SASL (сервер предлагает: {}){}",
+                offered.join(", "),
+                if *plain_refused {
+                    "; PLAIN без TLS запрещён (параметр allow_plain_without_tls)"
+                } else {
+                    ""
+                }
+            ),
+            (
+                Error::Auth {
+                    mechanism,
+                    condition,
+                    text,
+                },
+                Lang::En,
+            ) => format!(
+                "login refused by the server ({mechanism}): {condition}{}{}",
+                tail(text),
+                if condition == "not-authorized" {
+                    " — check the JID and the password"
+                } else {
+                    ""
+                }
+            ),
+            (
+                Error::Auth {
+                    mechanism,
+                    condition,
+                    text,
+                },
+                Lang::Ru,
+            ) => format!(
+                "сервер отказал во входе ({mechanism}): {condition}{}{}",
+                tail(text),
+                if condition == "not-authorized" {
+                    " — проверьте JID и пароль"
+                } else {
+                    ""
+                }
+            ),
+            (Error::ServerNotAuthenticated { mechanism, reason }, Lang::En) => format!(
+                "the server failed to prove it knows the password ({mechanism}: {reason}); \
+                 connection refused"
+            ),
+            (Error::ServerNotAuthenticated { mechanism, reason }, Lang::Ru) => format!(
+                "сервер не доказал, что знает пароль ({mechanism}: {reason}); соединение \
+                 отклонено"
+            ),
+            (
+                Error::StanzaError {
+                    stanza,
+                    condition,
+                    text,
+                },
+                Lang::En,
+            ) => format!(
+                "the server refused the {}: {condition}{}",
+                stanza_name(stanza, lang),
+                tail(text)
+            ),
+            (
+                Error::StanzaError {
+                    stanza,
+                    condition,
+                    text,
+                },
+                Lang::Ru,
+            ) => format!(
+                "сервер отклонил {}: {condition}{}",
+                stanza_name(stanza, lang),
+                tail(text)
+            ),
+            (Error::NotConnected, Lang::En) => {
+                "no XMPP session, or it has ended (the session's state reports say why)".into()
+            }
+            (Error::NotConnected, Lang::Ru) => {
+                "нет сеанса XMPP, или он завершился (причину называют сообщения о состоянии \
+                 сеанса)"
+                    .into()
+            }
+            (Error::NotDelivered, Lang::En) => {
+                "the connection broke after the message was sent and the server could not \
+                 resume the session: the message may not have arrived; send it again if needed"
+                    .into()
+            }
+            (Error::NotDelivered, Lang::Ru) => {
+                "соединение разорвалось после отправки сообщения, и сервер не смог восстановить \
+                 сеанс: сообщение могло не дойти; при необходимости отправьте его снова"
+                    .into()
+            }
+            (Error::Room(e), _) => e.message(lang),
+            (Error::RoomOption(e), _) => e.message(lang),
+            (Error::UnknownMessageId, Lang::En) => {
+                "no message with this id was sent in this session, or its fate was reported \
+                 long ago and is forgotten"
+                    .into()
+            }
+            (Error::UnknownMessageId, Lang::Ru) => {
+                "сообщение с таким идентификатором в этом сеансе не отправлялось, или его \
+                 судьба сообщена давно и забыта"
+                    .into()
+            }
+            (
+                Error::MessageTooLarge {
+                    size,
+                    limit: Some(limit),
+                },
+                Lang::En,
+            ) => format!(
+                "the message is {size} bytes, more than the server accepts ({limit} bytes); it \
+                 was not sent"
+            ),
+            (
+                Error::MessageTooLarge {
+                    size,
+                    limit: Some(limit),
+                },
+                Lang::Ru,
+            ) => format!(
+                "сообщение занимает {size} байт, больше, чем принимает сервер ({limit} байт); \
+                 оно не отправлено"
+            ),
+            (Error::MessageTooLarge { size, limit: None }, Lang::En) => format!(
+                "the server closed the stream on receiving this message ({size} bytes): it is \
+                 larger than the server accepts; it is not sent again, the messages after it go on"
+            ),
+            (Error::MessageTooLarge { size, limit: None }, Lang::Ru) => format!(
+                "сервер закрыл поток, получив это сообщение ({size} байт): оно больше, чем \
+                 сервер принимает; повторно оно не отправляется, следующие сообщения идут дальше"
+            ),
+            (Error::Upload(e), _) => e.message(lang),
         }
     }
 }
@@ -580,4 +755,105 @@ pub fn send_message(
         mechanism: session.mechanism.to_owned(),
         acked,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+    use crate::net::tunnel::{ProxyError, ProxyFailure};
+
+    #[test]
+    fn messages_in_both_languages() {
+        let jid = Error::InvalidJid { which: "recipient" };
+        assert_eq!(
+            jid.message(Lang::En),
+            "the recipient is not a valid JID (expected user@domain)"
+        );
+        assert_eq!(
+            jid.message(Lang::Ru),
+            "получатель не является правильным JID (ожидается пользователь@домен)"
+        );
+        let refused = Error::StanzaError {
+            stanza: "bind",
+            condition: "conflict".into(),
+            text: String::new(),
+        };
+        assert_eq!(
+            refused.message(Lang::En),
+            "the server refused the bind: conflict"
+        );
+        assert_eq!(
+            refused.message(Lang::Ru),
+            "сервер отклонил привязку ресурса: conflict"
+        );
+        let timeout = Error::Network {
+            kind: FailureKind::Timeout,
+            detail: "connect".into(),
+        };
+        assert_eq!(
+            timeout.message(Lang::En),
+            "network failure (timed out): connect"
+        );
+        assert_eq!(
+            timeout.message(Lang::Ru),
+            "сбой сети (истекло время ожидания): connect"
+        );
+        let auth = Error::Auth {
+            mechanism: "SCRAM-SHA-256".into(),
+            condition: "not-authorized".into(),
+            text: String::new(),
+        };
+        assert_eq!(
+            auth.message(Lang::Ru),
+            "сервер отказал во входе (SCRAM-SHA-256): not-authorized — проверьте JID и пароль"
+        );
+        assert_eq!(auth.code(), "XMPP_AUTH_FAILED");
+    }
+
+    #[test]
+    fn display_is_the_english_message() {
+        for e in [
+            Error::Closed,
+            Error::NotConnected,
+            Error::MessageTooLarge {
+                size: 10,
+                limit: Some(5),
+            },
+            Error::InvalidJid { which: "JID" },
+        ] {
+            assert_eq!(e.to_string(), e.message(Lang::En));
+        }
+    }
+
+    #[test]
+    fn wrapping_variants_give_their_source() {
+        let settings = Error::Settings(crate::net::Error::PrivateKeyInsteadOfCertificate);
+        let source = settings.source().expect("Settings wraps a net error");
+        assert_eq!(
+            source.to_string(),
+            crate::net::Error::PrivateKeyInsteadOfCertificate.to_string()
+        );
+        let proxy = Error::Proxy(ProxyError {
+            proxy: "socks5://proxy:1080".into(),
+            reason: ProxyFailure::AuthFailed,
+        });
+        assert!(proxy.source().is_some());
+        let upload = Error::Upload(upload::UploadError::InvalidName);
+        assert!(upload.source().is_some());
+        let room = Error::RoomOption(muc::OptionError {
+            index: 0,
+            room: "x".into(),
+            problem: muc::OptionProblem::Room,
+        });
+        assert_eq!(room.source().map(|s| s.to_string()), Some(room.to_string()));
+        let joined = Error::Room(muc::RoomError {
+            room: "r@muc.example".into(),
+            nick: "n".into(),
+            refusal: muc::Refusal::Banned,
+        });
+        assert!(joined.source().is_some());
+        assert!(Error::Closed.source().is_none());
+    }
 }
