@@ -8,7 +8,7 @@
 //!
 //! The servers are this binary's own (ports 67xx–69xx, moved by MESSENGER_XMPP_TEST_PORT_SHIFT).
 
-mod xmpp_common;
+mod support;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
@@ -22,7 +22,7 @@ use messenger::xmpp::roster::Policy;
 use messenger::xmpp::session::{self, Client, Incoming, Outgoing, Social};
 use messenger::xmpp::{Error, LoginOptions};
 use serde_json::{json, Value};
-use xmpp_common::{Kind, Server};
+use support::xmpp::{Kind, Server};
 
 const ROOM: &str = "lounge@conference.localhost";
 
