@@ -13,7 +13,7 @@ fn the_bundle_is_what_1c_expects_and_its_library_loads() {
     let zip = root.join("target/bundle/Messenger.zip");
     assert!(
         zip.exists(),
-        "{} is missing: run scripts/bundle.sh (scripts/test.sh does)",
+        "{} is missing: run scripts/build/bundle.sh (scripts/test.sh does)",
         zip.display()
     );
     let dir = support::temp_dir("bundle");

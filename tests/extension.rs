@@ -1792,7 +1792,7 @@ fn scripts_extension_sh_assembles_a_loadable_copy_around_the_bundle() {
     let zip = crate_root.join("target/bundle/Messenger.zip");
     assert!(
         zip.is_file(),
-        "{} is missing: run scripts/bundle.sh (scripts/test.sh does)",
+        "{} is missing: run scripts/build/bundle.sh (scripts/test.sh does)",
         zip.display()
     );
     let out = support::temp_dir("extension-sh");

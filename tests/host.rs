@@ -100,7 +100,7 @@ fn one_call_from_the_command_line_reports_errors_in_russian() {
 
 #[test]
 fn the_load_benchmark_loads_the_library_afresh_each_time() {
-    // scripts/bench-load.sh's mode: every load in a fresh child, the first call answered.
+    // scripts/bench/bench-load.sh's mode: every load in a fresh child, the first call answered.
     let out = std::process::Command::new(host())
         .args([library().as_str(), "load", "3"])
         .output()

@@ -1,16 +1,16 @@
 //! Issue 12: the libraries that ship load wherever 1C runs.
 //!
-//! - Static checks of every library in target/bundle/Messenger.zip (scripts/bundle.sh; with
+//! - Static checks of every library in target/bundle/Messenger.zip (scripts/build/bundle.sh; with
 //!   BUNDLE_RELEASE=1 all four must be there): Linux glibc symbol versions <= 2.17 and NEEDED
 //!   only glibc and libgcc_s, Windows import tables within Windows 7 SP1's exports
 //!   (tests/platforms/windows7-sp1-exports.txt), sizes.
 //! - The x86_64 library run by the C++ host built inside a Debian 11 root file system
-//!   (scripts/build-bullseye-root.sh, glibc 2.31): a certificate, an XMPP message to a local
+//!   (scripts/build/build-bullseye-root.sh, glibc 2.31): a certificate, an XMPP message to a local
 //!   ejabberd, a Telegram call to the Bot API stand-in.
 //! - The i686 library run by the same host built with `g++ -m32`, the same calls.
 //!
 //! The libraries tested are the bundle's own copies, so what ships is what runs here: the
-//! x86_64 library is built once (glibc 2.17 symbols, scripts/build-linux.sh) and not a second
+//! x86_64 library is built once (glibc 2.17 symbols, scripts/build/build-linux.sh) and not a second
 //! time for these tests.
 
 mod support;
@@ -476,12 +476,12 @@ fn the_x86_64_library_works_in_a_debian_11_root_with_a_host_built_there() {
         .file;
     // The root (made once, kept under target/) and the host built inside it by its own g++.
     let out = Command::new("bash")
-        .arg(root().join("scripts/build-bullseye-root.sh"))
+        .arg(root().join("scripts/build/build-bullseye-root.sh"))
         .output()
         .expect("bash");
     assert!(
         out.status.success(),
-        "scripts/build-bullseye-root.sh failed:\n{}",
+        "scripts/build/build-bullseye-root.sh failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let chroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());

@@ -125,12 +125,12 @@ impl Drop for Proc {
     }
 }
 
-/// The slixmpp peer (scripts/xmpp/slixmpp_peer.py) logged in as `user`, online.
+/// The slixmpp peer (scripts/servers/slixmpp_peer.py) logged in as `user`, online.
 fn peer(s: &Server, user: &str, password: &str) -> Proc {
     let mut c = Command::new("python3");
     c.arg(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/scripts/xmpp/slixmpp_peer.py"
+        "/scripts/servers/slixmpp_peer.py"
     ))
     .args([
         "--jid",

@@ -14,7 +14,7 @@
 //   host LIB members               the member table as 1C discovers it (JSON)
 //   host LIB load N [PEER]         load time: N fresh loads each of LIB and of PEER (default
 //                                  libssl.so.3), alternating, each in a forked child that has
-//                                  neither loaded; medians and the ratio (scripts/bench-load.sh)
+//                                  neither loaded; medians and the ratio (scripts/bench/bench-load.sh)
 //   host LIB session VARIANT JID PASSWORD PEER_JID PEER_PASSWORD OPTIONS_JSON
 //                                  two objects with live XMPP sessions exchange messages, then
 //                                  are destroyed live and the library unloaded: one thread left.

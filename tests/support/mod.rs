@@ -32,7 +32,7 @@ fn profile_dir() -> PathBuf {
 
 /// The cdylib under test: MESSENGER_TEST_LIBRARY when set (scripts/test.sh sets it to the x86_64
 /// library that ships, so the tests run what 1C gets, built before the tests by
-/// scripts/build-linux.sh), else the profile's own libmessenger.so (`cargo build --lib` with the
+/// scripts/build/build-linux.sh), else the profile's own libmessenger.so (`cargo build --lib` with the
 /// same profile first, when the tests run by hand). A missing library is a clear failure.
 pub fn library() -> String {
     let lib = std::env::var_os("MESSENGER_TEST_LIBRARY")

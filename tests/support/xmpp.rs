@@ -1,4 +1,4 @@
-//! Shared by the XMPP test binaries: throwaway ejabberd / Prosody instances (scripts/xmpp/),
+//! Shared by the XMPP test binaries: throwaway ejabberd / Prosody instances (scripts/servers/),
 //! a slixmpp receiver logged in as bob, and helpers to send and to wait for what arrived.
 //!
 //! One server start per test binary (OnceLock). Statics are never dropped, so the servers and
@@ -78,7 +78,7 @@ impl Server {
             0 => format!("/tmp/messenger-xmpp-tests/{name}"),
             _ => format!("/tmp/messenger-xmpp-tests/{name}-{shift}"),
         });
-        let scripts = root().join("scripts/xmpp");
+        let scripts = root().join("scripts/servers");
         // A server left over from a run that was killed harder than the watchdog could see.
         let _ = Command::new(scripts.join("down.sh")).arg(&dir).status();
         let _ = std::fs::remove_dir_all(&dir);
@@ -189,7 +189,7 @@ impl Server {
 
     /// Stops the server (clients see it go away as on a real shutdown).
     pub fn stop(&self) {
-        let _ = Command::new(root().join("scripts/xmpp/down.sh"))
+        let _ = Command::new(root().join("scripts/servers/down.sh"))
             .arg(&self.dir)
             .status();
     }
@@ -214,7 +214,7 @@ impl Server {
     /// Starts a stopped ejabberd again: same ports, certificate and data.
     pub fn restart(&self) {
         assert_eq!(self.kind, Kind::Ejabberd, "only ejabberd can be restarted");
-        let out = Command::new(root().join("scripts/xmpp/ejabberd-restart.sh"))
+        let out = Command::new(root().join("scripts/servers/ejabberd-restart.sh"))
             .arg(&self.dir)
             .output()
             .expect("run ejabberd-restart.sh");

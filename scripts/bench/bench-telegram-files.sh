@@ -6,9 +6,9 @@
 # Goal (issue 14): within 1.2x curl's time; peak memory below 2x the file size.
 # Everything stays on 127.0.0.1. Not a test: one run, figures vary with the machine's load.
 #
-#   bash scripts/bench-telegram-files.sh [MB]      file size in MiB (default 20)
+#   bash scripts/bench/bench-telegram-files.sh [MB]      file size in MiB (default 20)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MB=${1:-20}
 
 cargo build --release --bin messenger -q

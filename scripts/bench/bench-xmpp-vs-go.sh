@@ -9,13 +9,13 @@
 # The receiver bob is online (our `xmpp listen`, output thrown away): with bob offline both
 # servers store every message offline first, and a sender that waits for acks (ours) then
 # measures the server's offline storage, not itself.
-#   scripts/bench-xmpp-vs-go.sh [N]     RUNS=10 by default
+#   scripts/bench/bench-xmpp-vs-go.sh [N]     RUNS=10 by default
 # Needs root, ejabberd, prosody, go-sendxmpp, farm-bench; builds target/release/messenger.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 N="${1:-1000}"
 RUNS="${RUNS:-10}"
-S=scripts/xmpp
+S=scripts/servers
 B=/tmp/messenger-xmpp-bench-go
 export EJ_C2S=5622 EJ_TLS=5623 EJ_HTTP=5680 EJ_HTTPS=5681 EJ_DIST=5690
 export PR_C2S=5642 PR_TLS=5643 PR_HTTP=5700 PR_HTTPS=5701

@@ -4,10 +4,10 @@
 # (in one process, pointed at the stand-in's base URL). Prints the figures and the ratios.
 # Everything stays on 127.0.0.1. Not a test: figures vary with the machine and its load.
 #
-#   bash scripts/bench-telegram.sh [N]     N calls per in-process series (default 300);
+#   bash scripts/bench/bench-telegram.sh [N]     N calls per in-process series (default 300);
 #                                          process-per-call series use N/5.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 N=${1:-300}
 P=$(( N / 5 ))
 [ "$P" -ge 1 ] || P=1
