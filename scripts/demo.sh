@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh >/dev/null
-bash scripts/bundle.sh | sed 's/^/  /'
+bash scripts/build/bundle.sh | sed 's/^/  /'
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -70,8 +70,8 @@ ss=[socket.socket() for _ in range(4)]
 [s.bind(("127.0.0.1",0)) for s in ss]
 print(*[s.getsockname()[1] for s in ss])')
 export PR_C2S PR_TLS PR_HTTP PR_HTTPS
-if bash scripts/xmpp/prosody-up.sh "$xdir" >"$work/prosody-up.log" 2>&1; then
-    python3 scripts/xmpp/receiver.py --jid bob@localhost/demo --password bobpw --port "$PR_C2S" --out "$work/received.jsonl" >/dev/null 2>&1 &
+if bash scripts/servers/prosody-up.sh "$xdir" >"$work/prosody-up.log" 2>&1; then
+    python3 scripts/servers/receiver.py --jid bob@localhost/demo --password bobpw --port "$PR_C2S" --out "$work/received.jsonl" >/dev/null 2>&1 &
     receiver=$!
     for _ in $(seq 50); do grep -q ready "$work/received.jsonl" 2>/dev/null && break; sleep 0.2; done
     "$host" "$lib" call --lang ru --set "ДоверенныеСертификаты=S:@$xdir/cert.pem" --set "Таймаут=n:10" \
@@ -90,7 +90,7 @@ if bash scripts/xmpp/prosody-up.sh "$xdir" >"$work/prosody-up.log" 2>&1; then
     MESSENGER_TEST_PEM="$xdir/cert.pem" "$host" "$lib" session destroy alice@localhost alicepw \
         bob@localhost bobpw "{\"bosh_url\": \"http://127.0.0.1:$PR_HTTP/http-bind\"}" 2>&1 \
         | grep -E 'XmppConnect|returns the one|thread|passed' | sed 's/^/  /'
-    bash scripts/xmpp/down.sh "$xdir"
+    bash scripts/servers/down.sh "$xdir"
 else
     echo "  Prosody did not start:"; tail -5 "$work/prosody-up.log"
 fi

@@ -3,7 +3,7 @@
 #
 #   bash scripts/extension.sh [--zip PATH] [--language-uuid UUID | --base-config DIR] [--out DIR] [--no-template]
 #
-# 1. Takes target/bundle/Messenger.zip (made by scripts/bundle.sh, run here when missing) or --zip,
+# 1. Takes target/bundle/Messenger.zip (made by scripts/build/bundle.sh, run here when missing) or --zip,
 #    checks that it is a ZIP with MANIFEST.XML, and copies it to the common template:
 #    extension/CommonTemplates/Мсг_КомпонентаMessenger/Ext/Template.bin (git-ignored: the bytes are a
 #    build product, not a source). --no-template leaves extension/ untouched (the tests use it).
@@ -51,7 +51,7 @@ fi
 
 if [ ! -f "$zip" ]; then
     [ "$zip" = target/bundle/Messenger.zip ] || die "$zip not found"
-    bash scripts/bundle.sh >/dev/null
+    bash scripts/build/bundle.sh >/dev/null
 fi
 # A template of type AddIn must hold the ZIP itself, with MANIFEST.XML at its root.
 [ "$(head -c 4 "$zip" | od -An -tx1 | tr -d ' ')" = 504b0304 ] || die "$zip is not a ZIP file"

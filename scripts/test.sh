@@ -28,15 +28,15 @@ cargo test --profile release-tests --no-fail-fast --no-run >"$tests_build" 2>&1 
 builder=$!
 if [ "${MESSENGER_TEST_WINDOWS:-1}" != 0 ]; then
     # Builds both DLLs (Windows 7 SP1 targets) and runs the x86_64 one under wine.
-    bash scripts/test-windows.sh 2>&1 | tee -a "$log" || status=$?
+    bash scripts/test/test-windows.sh 2>&1 | tee -a "$log" || status=$?
     # All four libraries in the bundle, or bundle.sh fails (tests/platforms.rs checks each).
     export BUNDLE_RELEASE=1
 fi
 # The Linux libraries that ship (glibc 2.17 symbols), each built once: x86_64 and i686.
-bash scripts/build-linux.sh -t all
-bash scripts/bundle.sh >/dev/null
-# The tests load the x86_64 library that ships (tests/common/mod.rs): the zig-linked LTO build
-# of scripts/build-linux.sh, not the test profile's own cdylib, so what is tested is what 1C
+bash scripts/build/build-linux.sh -t all
+bash scripts/build/bundle.sh >/dev/null
+# The tests load the x86_64 library that ships (tests/support/mod.rs): the zig-linked LTO build
+# of scripts/build/build-linux.sh, not the test profile's own cdylib, so what is tested is what 1C
 # gets and the library is not built a second time with other settings.
 export MESSENGER_TEST_LIBRARY=$PWD/target/x86_64-unknown-linux-gnu/release/libmessenger.so
 wait "$builder" || true

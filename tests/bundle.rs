@@ -2,7 +2,7 @@
 //! names present, and the library loadable from the unpacked bundle. scripts/test.sh makes
 //! the bundle before the tests run.
 
-mod common;
+mod support;
 
 use std::path::Path;
 use std::process::Command;
@@ -13,10 +13,10 @@ fn the_bundle_is_what_1c_expects_and_its_library_loads() {
     let zip = root.join("target/bundle/Messenger.zip");
     assert!(
         zip.exists(),
-        "{} is missing: run scripts/bundle.sh (scripts/test.sh does)",
+        "{} is missing: run scripts/build/bundle.sh (scripts/test.sh does)",
         zip.display()
     );
-    let dir = common::temp_dir("bundle");
+    let dir = support::temp_dir("bundle");
     let status = Command::new("unzip")
         .arg("-q")
         .arg(&zip)
@@ -65,7 +65,7 @@ fn the_bundle_is_what_1c_expects_and_its_library_loads() {
         .expect("a Linux x86_64 library");
 
     // Loaded from the unpacked bundle, it answers as the platform expects.
-    let out = Command::new(common::host())
+    let out = Command::new(support::host())
         .arg(dir.join(linux))
         .arg("members")
         .output()

@@ -5,14 +5,14 @@
 //! The peers come from Debian (scripts/deps/cert.apt); a missing one fails the test with a
 //! message saying so, never skips it.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 use base64::Engine as _;
 use messenger::cert::{make_cert, CertOptions, CertOutput, CertRequest};
+use support::tls::SServer;
 
 const PASSWORD: &str = "Пароль PFX-1";
 
@@ -368,50 +368,6 @@ fn without_a_directory_the_key_and_pfx_come_back_in_the_json() {
     assert_pfx_holds(&pfx, &key, &cert);
 }
 
-/// `openssl s_server` on a free loopback port, killed when the test ends, passed or not.
-struct TlsServer {
-    child: Child,
-    port: u16,
-}
-
-impl TlsServer {
-    fn start(key: &Path, cert: &Path) -> TlsServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap();
-        let child = Command::new("openssl")
-            .args(["s_server", "-quiet", "-www", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-cert", s(cert), "-key", s(key)])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start openssl s_server ({e}): install scripts/deps/cert.apt")
-            });
-        let server = TlsServer { child, port };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "s_server did not listen on {addr}"
-            );
-            sleep(Duration::from_millis(50));
-        }
-        server
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The Python a webhook client would write: the default context with our PEM as the only CA.
 const PYTHON_CLIENT: &str = r#"
 import socket, ssl, sys
@@ -424,7 +380,7 @@ with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
 "#;
 
 fn assert_clients_accept(host: &str, key: &Path, cert: &Path) {
-    let server = TlsServer::start(key, cert);
+    let server = SServer::start(key, cert);
     let port = server.port.to_string();
     let url = format!("https://{host}:{port}/");
     let resolve = format!("{host}:{port}:127.0.0.1");
@@ -521,7 +477,7 @@ fn a_dns_entry_next_to_an_ip_cn_fails_the_telegram_style_check() {
         ],
         &[],
     );
-    let server = TlsServer::start(&key, &cert);
+    let server = SServer::start(&key, &cert);
     let url = format!("https://127.0.0.1:{}/", server.port);
     let curl = ok(
         "curl",

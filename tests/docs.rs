@@ -3,12 +3,12 @@
 //! built library shows 1C, by both names and with the parameter count 1C sees.
 //! (The BSL examples and the extension's object names are checked by tests/extension.rs.)
 
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{host, library};
+use support::{host, library};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -9,11 +9,13 @@
 //! and docs/*/extension.md calling only what the modules export. No 1C platform runs here, so
 //! these are checks on the dump and the docs. Nothing here is optional: a missing file is a failure.
 
-mod common;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use support::bsl::{argument_count, check_blocks, ident_is, tokenize, Routine, Token};
 
 const MD_NAMESPACE: &str = "http://v8.1c.ru/8.3/MDClasses";
 const FORMAT_VERSION: &str = "2.17";
@@ -246,115 +248,7 @@ fn object_file(kind: &str, name: &str) -> PathBuf {
     root().join(dir).join(format!("{name}.xml"))
 }
 
-// ---- BSL -----------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    Ident(String),
-    Str(String),
-    Punct(char),
-    Number(String),
-    /// A preprocessor line (#Область, #КонецОбласти, #Если …), keyword lowercased.
-    Preproc(String),
-}
-
-/// Splits BSL into tokens, dropping comments; string literals ("…", with "" for a quote and
-/// continuation lines) and date literals ('…') become one token each.
-fn tokenize(source: &str) -> Vec<(Token, usize)> {
-    let chars: Vec<char> = source.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut line = 1;
-    let mut line_start = true;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\n' {
-            line += 1;
-            line_start = true;
-            i += 1;
-            continue;
-        }
-        if c.is_whitespace() || c == BOM.chars().next().unwrap() {
-            i += 1;
-            continue;
-        }
-        let at_line_start = std::mem::replace(&mut line_start, false);
-        if c == '/' && chars.get(i + 1) == Some(&'/') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '#' && at_line_start {
-            let start = i + 1;
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-            let directive: String = chars[start..i].iter().collect();
-            let word = directive
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_lowercase();
-            out.push((Token::Preproc(word), line));
-        } else if c == '"' || c == '\'' {
-            let start_line = line;
-            let mut value = String::new();
-            i += 1;
-            loop {
-                match chars.get(i) {
-                    None => panic!("unterminated literal opened on line {start_line}"),
-                    Some(&q) if q == c && c == '"' && chars.get(i + 1) == Some(&'"') => {
-                        value.push('"');
-                        i += 2;
-                    }
-                    Some(&q) if q == c => {
-                        i += 1;
-                        break;
-                    }
-                    Some(&ch) => {
-                        if ch == '\n' {
-                            assert!(c == '"', "date literal broken across lines at line {line}");
-                            line += 1;
-                        }
-                        value.push(ch);
-                        i += 1;
-                    }
-                }
-            }
-            out.push((Token::Str(value), start_line));
-        } else if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            out.push((Token::Ident(chars[start..i].iter().collect()), line));
-        } else if c.is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                i += 1;
-            }
-            out.push((Token::Number(chars[start..i].iter().collect()), line));
-        } else {
-            out.push((Token::Punct(c), line));
-            i += 1;
-        }
-    }
-    out
-}
-
-fn ident_is(token: &Token, word: &str) -> bool {
-    matches!(token, Token::Ident(s) if s.to_lowercase() == word.to_lowercase())
-}
-
-/// A routine (Процедура/Функция) of a module.
-#[derive(Debug)]
-struct Routine {
-    name: String,
-    params: usize,
-    exported: bool,
-    /// Line of the Процедура/Функция keyword.
-    line: usize,
-    function: bool,
-}
+// ---- BSL modules (the tokenizer and block checker are in support/bsl.rs) ---------------
 
 struct Module {
     path: PathBuf,
@@ -371,7 +265,7 @@ impl Module {
             relative(path)
         );
         let tokens = tokenize(&raw);
-        let routines = check_blocks(path, &tokens);
+        let routines = check_blocks(&relative(path), &tokens);
         Module {
             path: path.to_path_buf(),
             tokens,
@@ -419,173 +313,6 @@ impl Module {
     }
 }
 
-/// Number of arguments in the parenthesised list opening at `open`.
-fn argument_count(tokens: &[(Token, usize)], open: usize) -> usize {
-    let mut depth = 0;
-    let mut commas = 0;
-    let mut empty = true;
-    for (token, _) in &tokens[open..] {
-        match token {
-            Token::Punct('(') | Token::Punct('[') => depth += 1,
-            Token::Punct(')') | Token::Punct(']') => {
-                depth -= 1;
-                if depth == 0 {
-                    return if empty { 0 } else { commas + 1 };
-                }
-            }
-            Token::Punct(',') if depth == 1 => commas += 1,
-            _ => {}
-        }
-        if depth >= 1 && !matches!(token, Token::Punct('(')) {
-            empty = false;
-        }
-    }
-    panic!("unbalanced parentheses")
-}
-
-/// Index of the parenthesis closing the one at `open`.
-fn closing_paren(tokens: &[(Token, usize)], open: usize) -> usize {
-    let mut depth = 0;
-    for (j, (t, _)) in tokens.iter().enumerate().skip(open) {
-        match t {
-            Token::Punct('(') => depth += 1,
-            Token::Punct(')') => {
-                depth -= 1;
-                if depth == 0 {
-                    return j;
-                }
-            }
-            _ => {}
-        }
-    }
-    panic!("unbalanced parentheses")
-}
-
-/// Checks that every block opens and closes in order (Процедура…КонецПроцедуры,
-/// Функция…КонецФункции at the top level only; Если, Попытка, Цикл inside them; Иначе/ИначеЕсли
-/// only in Если, Исключение only in Попытка; #Область/#Если balanced) and returns the routines.
-fn check_blocks(path: &Path, tokens: &[(Token, usize)]) -> Vec<Routine> {
-    const PAIRS: &[(&str, &str)] = &[
-        ("Процедура", "КонецПроцедуры"),
-        ("Функция", "КонецФункции"),
-        ("Если", "КонецЕсли"),
-        ("Попытка", "КонецПопытки"),
-        ("Цикл", "КонецЦикла"),
-        ("Procedure", "EndProcedure"),
-        ("Function", "EndFunction"),
-        ("If", "EndIf"),
-        ("Try", "EndTry"),
-        ("Do", "EndDo"),
-    ];
-    let where_ = relative(path);
-    let mut stack: Vec<(&str, usize)> = Vec::new();
-    let mut regions: Vec<usize> = Vec::new();
-    let mut conditions: Vec<usize> = Vec::new();
-    let mut routines = Vec::new();
-    for (i, (token, line)) in tokens.iter().enumerate() {
-        let after_dot = i > 0 && tokens[i - 1].0 == Token::Punct('.');
-        match token {
-            Token::Preproc(word) => match word.as_str() {
-                "область" | "region" => regions.push(*line),
-                "конецобласти" | "endregion" => {
-                    regions.pop().unwrap_or_else(|| {
-                        panic!("{where_}:{line}: #КонецОбласти without #Область")
-                    });
-                }
-                "если" | "if" => conditions.push(*line),
-                "конецесли" | "endif" => {
-                    conditions
-                        .pop()
-                        .unwrap_or_else(|| panic!("{where_}:{line}: #КонецЕсли without #Если"));
-                }
-                _ => {}
-            },
-            Token::Ident(word) if !after_dot => {
-                let lower = word.to_lowercase();
-                if let Some((open, _)) = PAIRS.iter().find(|(o, _)| o.to_lowercase() == lower) {
-                    let routine =
-                        matches!(*open, "Процедура" | "Функция" | "Procedure" | "Function");
-                    if routine {
-                        assert!(
-                            stack.is_empty(),
-                            "{where_}:{line}: {word} inside {} opened on line {}",
-                            stack.last().unwrap().0,
-                            stack.last().unwrap().1
-                        );
-                        let name = match tokens.get(i + 1) {
-                            Some((Token::Ident(name), _)) => name.clone(),
-                            _ => panic!("{where_}:{line}: {word} without a name"),
-                        };
-                        assert_eq!(
-                            tokens.get(i + 2).map(|t| &t.0),
-                            Some(&Token::Punct('(')),
-                            "{where_}:{line}: {name}"
-                        );
-                        let params = argument_count(tokens, i + 2);
-                        let end = closing_paren(tokens, i + 2);
-                        let exported = tokens
-                            .get(end + 1)
-                            .is_some_and(|(t, _)| ident_is(t, "Экспорт") || ident_is(t, "Export"));
-                        routines.push(Routine {
-                            name,
-                            params,
-                            exported,
-                            line: *line,
-                            function: matches!(*open, "Функция" | "Function"),
-                        });
-                    } else {
-                        assert!(
-                            !stack.is_empty(),
-                            "{where_}:{line}: {word} outside a procedure or function"
-                        );
-                    }
-                    stack.push((open, *line));
-                } else if let Some((open, close)) =
-                    PAIRS.iter().find(|(_, c)| c.to_lowercase() == lower)
-                {
-                    match stack.pop() {
-                        Some((top, _)) if top == *open => {}
-                        Some((top, opened)) => {
-                            panic!("{where_}:{line}: {close} closes {top} opened on line {opened}")
-                        }
-                        None => panic!("{where_}:{line}: {close} without {open}"),
-                    }
-                } else if matches!(lower.as_str(), "иначе" | "иначеесли" | "else" | "elsif")
-                {
-                    assert!(
-                        stack
-                            .last()
-                            .is_some_and(|(top, _)| matches!(*top, "Если" | "If")),
-                        "{where_}:{line}: {word} outside Если"
-                    );
-                } else if matches!(lower.as_str(), "исключение" | "except") {
-                    assert!(
-                        stack
-                            .last()
-                            .is_some_and(|(top, _)| matches!(*top, "Попытка" | "Try")),
-                        "{where_}:{line}: {word} outside Попытка"
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some((open, line)) = stack.last() {
-        panic!("{where_}: {open} opened on line {line} is never closed");
-    }
-    assert!(
-        regions.is_empty(),
-        "{where_}: #Область on line {} is never closed",
-        regions[0]
-    );
-    assert!(
-        conditions.is_empty(),
-        "{where_}: #Если on line {} is never closed",
-        conditions[0]
-    );
-    routines
-}
-
 fn module_of(kind: &str, name: &str) -> PathBuf {
     let dir = KINDS.iter().find(|(k, _, _)| *k == kind).unwrap().1;
     root().join(dir).join(name).join("Ext").join("Module.bsl")
@@ -612,8 +339,8 @@ struct Member {
 }
 
 fn add_in_members() -> (Vec<Member>, Vec<Member>) {
-    let out = Command::new(common::host())
-        .arg(common::library())
+    let out = Command::new(support::host())
+        .arg(support::library())
         .arg("members")
         .output()
         .expect("run the host");
@@ -1753,7 +1480,7 @@ fn bslfmt_finds_every_module_parsed_and_formatted() {
         String::from_utf8_lossy(&out.stderr)
     );
     // And it does fail on a module it cannot parse (so the check above can fail).
-    let dir = common::temp_dir("bslfmt");
+    let dir = support::temp_dir("bslfmt");
     let broken = dir.join("broken.bsl");
     std::fs::write(
         &broken,
@@ -1818,7 +1545,7 @@ fn the_template_is_an_add_in_filled_from_the_bundle_and_kept_out_of_git() {
 
 #[test]
 fn the_bsl_checker_itself_catches_what_it_claims_to() {
-    let dir = common::temp_dir("bsl-checker");
+    let dir = support::temp_dir("bsl-checker");
     let check = |source: &str| {
         let path = dir.join("m.bsl");
         std::fs::write(&path, format!("{BOM}{source}")).unwrap();
@@ -1886,7 +1613,7 @@ fn the_docs_examples_balance_and_call_only_what_the_modules_export() {
         .filter(|(k, _, _)| k == "CommonModule")
         .map(|(_, n, m)| (n.clone(), m))
         .collect();
-    let dir = common::temp_dir("guide");
+    let dir = support::temp_dir("guide");
     let mut blocks = 0;
     let mut calls = 0;
     for (doc_name, text) in documents() {
@@ -2065,10 +1792,10 @@ fn scripts_extension_sh_assembles_a_loadable_copy_around_the_bundle() {
     let zip = crate_root.join("target/bundle/Messenger.zip");
     assert!(
         zip.is_file(),
-        "{} is missing: run scripts/bundle.sh (scripts/test.sh does)",
+        "{} is missing: run scripts/build/bundle.sh (scripts/test.sh does)",
         zip.display()
     );
-    let out = common::temp_dir("extension-sh");
+    let out = support::temp_dir("extension-sh");
     let language = "0b5c2c1e-7d3a-4f6b-9e21-3c4d5e6f7a8b";
     let run = |extra: &[&str]| {
         Command::new("bash")

@@ -1,14 +1,14 @@
 //! The library as 1C loads it: the C++ host in tests/host/ is compiled with g++, dlopen()s the
 //! release cdylib and drives it through real C++ virtual calls (see host.cpp for the modes).
 
-mod common;
+mod support;
 
-use common::{host, library, run_host};
+use support::{host, library, run_host};
 
 #[test]
 fn the_platform_call_sequence_passes_for_every_member() {
-    let pem = common::temp_dir("seq").join("trusted.pem");
-    std::fs::write(&pem, common::TEST_CERT_PEM).unwrap();
+    let pem = support::temp_dir("seq").join("trusted.pem");
+    std::fs::write(&pem, support::TEST_CERT_PEM).unwrap();
     let out = run_host(
         &["sequence"],
         &[
@@ -100,7 +100,7 @@ fn one_call_from_the_command_line_reports_errors_in_russian() {
 
 #[test]
 fn the_load_benchmark_loads_the_library_afresh_each_time() {
-    // scripts/bench-load.sh's mode: every load in a fresh child, the first call answered.
+    // scripts/bench/bench-load.sh's mode: every load in a fresh child, the first call answered.
     let out = std::process::Command::new(host())
         .args([library().as_str(), "load", "3"])
         .output()
@@ -124,7 +124,7 @@ fn under_valgrind_no_call_reads_or_writes_memory_it_does_not_own() {
             .arg(host())
             .arg(library())
             .arg(mode)
-            .current_dir(common::temp_dir("valgrind"))
+            .current_dir(support::temp_dir("valgrind"))
             .output()
             .expect("valgrind is needed (apt-get install valgrind)");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -174,7 +174,7 @@ fn a_hanging_name_lookup_ends_at_timeout_and_unloading_after_it_does_not_crash_t
     });
     // Only the host sees this resolver: its own mount namespace gets the file over
     // /etc/resolv.conf. 10 s per lookup, against the calls' Timeout of 2 s.
-    let dir = common::temp_dir("dns-unload");
+    let dir = support::temp_dir("dns-unload");
     let conf = dir.join("resolv.conf");
     std::fs::write(
         &conf,

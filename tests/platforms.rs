@@ -1,28 +1,26 @@
 //! Issue 12: the libraries that ship load wherever 1C runs.
 //!
-//! - Static checks of every library in target/bundle/Messenger.zip (scripts/bundle.sh; with
+//! - Static checks of every library in target/bundle/Messenger.zip (scripts/build/bundle.sh; with
 //!   BUNDLE_RELEASE=1 all four must be there): Linux glibc symbol versions <= 2.17 and NEEDED
 //!   only glibc and libgcc_s, Windows import tables within Windows 7 SP1's exports
 //!   (tests/platforms/windows7-sp1-exports.txt), sizes.
 //! - The x86_64 library run by the C++ host built inside a Debian 11 root file system
-//!   (scripts/build-bullseye-root.sh, glibc 2.31): a certificate, an XMPP message to a local
+//!   (scripts/build/build-bullseye-root.sh, glibc 2.31): a certificate, an XMPP message to a local
 //!   ejabberd, a Telegram call to the Bot API stand-in.
 //! - The i686 library run by the same host built with `g++ -m32`, the same calls.
 //!
 //! The libraries tested are the bundle's own copies, so what ships is what runs here: the
-//! x86_64 library is built once (glibc 2.17 symbols, scripts/build-linux.sh) and not a second
+//! x86_64 library is built once (glibc 2.17 symbols, scripts/build/build-linux.sh) and not a second
 //! time for these tests.
 
-mod common;
-mod telegram_support;
-mod xmpp_common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use xmpp_common::{Kind, Server};
+use support::xmpp::{Kind, Server};
 
 const MB: u64 = 1_000_000;
 /// Each library at most 5 MB, the ZIP of four at most 10 MB (issue 12).
@@ -64,7 +62,7 @@ fn bundle() -> &'static [Component] {
             "{} is missing: run scripts/build-release.sh (scripts/test.sh does)",
             zip.display()
         );
-        let dir = common::temp_dir("platforms-bundle");
+        let dir = support::temp_dir("platforms-bundle");
         let status = Command::new("unzip")
             .arg("-q")
             .arg(&zip)
@@ -431,7 +429,7 @@ fn real_calls(runner: &Runner, tag: &str) {
     // SendXmpp to the local ejabberd; bob's client receives it.
     let server = ejabberd();
     let trusted = runner.put("xmpp.pem", &server.cert_pem);
-    let text = xmpp_common::body(&format!("platforms {tag} Привет"));
+    let text = support::xmpp::body(&format!("platforms {tag} Привет"));
     let sent = runner.call(&[
         "--set",
         &format!("TrustedCertificates=S:@{trusted}"),
@@ -448,7 +446,7 @@ fn real_calls(runner: &Runner, tag: &str) {
     server.expect_body(&text);
 
     // SendTelegram to the Bot API stand-in over HTTPS.
-    let standin = telegram_support::StandIn::start();
+    let standin = support::telegram::StandIn::start();
     let trusted = runner.put("telegram.pem", &standin.cert_pem);
     let text = format!("platforms {tag} 😀");
     let sent = runner.call(&[
@@ -478,12 +476,12 @@ fn the_x86_64_library_works_in_a_debian_11_root_with_a_host_built_there() {
         .file;
     // The root (made once, kept under target/) and the host built inside it by its own g++.
     let out = Command::new("bash")
-        .arg(root().join("scripts/build-bullseye-root.sh"))
+        .arg(root().join("scripts/build/build-bullseye-root.sh"))
         .output()
         .expect("bash");
     assert!(
         out.status.success(),
-        "scripts/build-bullseye-root.sh failed:\n{}",
+        "scripts/build/build-bullseye-root.sh failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let chroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
@@ -529,7 +527,7 @@ fn the_i686_library_works_in_a_32_bit_host() {
     let lib = &component("Linux", "i386")
         .expect("the bundle has no Linux i386 library")
         .file;
-    let dir = common::temp_dir("platforms-m32");
+    let dir = support::temp_dir("platforms-m32");
     let host = dir.join("host32");
     let out = Command::new("g++")
         .args([

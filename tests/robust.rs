@@ -8,7 +8,7 @@
 //! 407 quoting the request's Proxy-Authorization. The bad-input sweep (tests/host/sweep.cpp)
 //! runs last.
 
-mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -17,7 +17,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use common::{host, library, temp_dir};
+use support::tls::{ec_self_signed, openssl, SServer};
+use support::{compile_cpp, host, library, temp_dir};
 
 /// The host's address space in these tests: far above what a call needs, far below what
 /// reading 1 GB (or /dev/zero) takes.
@@ -422,7 +423,7 @@ fn wrong_successes_are_refused_through_the_abi() {
         assert!(error_of(&out).starts_with(code), "{setting}: {out}");
     }
     // Absurd sizes: refused at once, the limit in a short message.
-    let big = common::temp_dir("robust-big").join("chat.txt");
+    let big = support::temp_dir("robust-big").join("chat.txt");
     std::fs::write(&big, "1".repeat(10 * 1024 * 1024)).unwrap();
     let chat = format!("S:@{}", big.display());
     let out = call(
@@ -439,71 +440,51 @@ fn wrong_successes_are_refused_through_the_abi() {
 /// A certificate authority and a leaf it signs for `san`, made with openssl; the CA is never
 /// trusted, only the leaf is pinned.
 fn ca_signed_leaf(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {
-    let run = |args: &[&str]| {
-        let status = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl is needed");
-        assert!(status.success(), "openssl {args:?}");
-    };
-    let ca_key = format!("{name}-ca.key");
-    let ca = format!("{name}-ca.pem");
+    let (ca_key, ca) = ec_self_signed(dir, &format!("{name}-ca"), "/CN=Robust Test CA");
+    let (ca_key, ca) = (ca_key.to_string_lossy(), ca.to_string_lossy());
     let key = format!("{name}.key");
     let csr = format!("{name}.csr");
     let cert = format!("{name}.pem");
     let ext = format!("{name}.ext");
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "30",
-        "-subj",
-        "/CN=Robust Test CA",
-        "-keyout",
-        &ca_key,
-        "-out",
-        &ca,
-    ]);
-    run(&[
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-subj",
-        "/CN=leaf",
-        "-keyout",
-        &key,
-        "-out",
-        &csr,
-    ]);
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=leaf",
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+        ],
+    );
     std::fs::write(dir.join(&ext), format!("subjectAltName={san}\n")).unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        &csr,
-        "-CA",
-        &ca,
-        "-CAkey",
-        &ca_key,
-        "-CAcreateserial",
-        "-days",
-        "30",
-        "-extfile",
-        &ext,
-        "-out",
-        &cert,
-    ]);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            &ext,
+            "-out",
+            &cert,
+        ],
+    );
     (dir.join(key), dir.join(cert))
 }
 
@@ -514,31 +495,8 @@ fn a_pinned_certificate_that_is_not_self_signed_must_match_the_name() {
     use messenger::net::{NetSettings, TrustedCertificates};
     let dir = temp_dir("robust-pin");
     let get = |key: &Path, cert: &Path| {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut server = Command::new("openssl")
-            .args(["s_server", "-quiet", "-www", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-key")
-            .arg(key)
-            .arg("-cert")
-            .arg(cert)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "s_server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let server = SServer::start(key, cert);
+        let port = server.port;
         let settings = NetSettings {
             timeout: Duration::from_secs(10),
             trusted: TrustedCertificates::from_pem(&std::fs::read_to_string(cert).unwrap())
@@ -551,8 +509,7 @@ fn a_pinned_certificate_that_is_not_self_signed_must_match_the_name() {
             .send()
             .map(|r| r.status().as_u16())
             .map_err(|e| failure(e).kind);
-        let _ = server.kill();
-        let _ = server.wait();
+        drop(server);
         result
     };
     let (key, cert) = ca_signed_leaf(&dir, "wrong", "DNS:wrong.example");
@@ -564,26 +521,8 @@ fn a_pinned_certificate_that_is_not_self_signed_must_match_the_name() {
 
 #[test]
 fn the_bad_input_sweep_finds_no_crash_hang_leak_or_wrong_success() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sweep = std::env::temp_dir().join(format!("messenger-sweep-{}", std::process::id()));
-    let status = Command::new("g++")
-        .args([
-            "-std=c++17",
-            "-O1",
-            "-g",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-Wno-unused-parameter",
-            "-Wno-unused-function",
-            "-o",
-        ])
-        .arg(&sweep)
-        .arg(root.join("tests/host/sweep.cpp"))
-        .arg("-ldl")
-        .status()
-        .expect("g++ is needed");
-    assert!(status.success(), "sweep.cpp did not compile");
+    compile_cpp("tests/host/sweep.cpp", &sweep, &["-Wno-unused-function"]);
     let work = temp_dir("robust-sweep");
     let out = Command::new(&sweep)
         .arg(library())

@@ -1,7 +1,7 @@
 //! The Bot API client against the local HTTPS stand-in: the envelope, errors of every kind,
 //! sendMessage, any method, and the token kept out of every error text.
 
-mod telegram_support;
+mod support;
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +9,7 @@ use messenger::i18n::{Lang, Localized};
 use messenger::net::http::FailureKind;
 use messenger::telegram::{Api, Error};
 use serde_json::{json, Map, Value};
-use telegram_support::*;
+use support::telegram::*;
 
 const TOKEN: &str = "123456:AAHsecretPart_-x";
 const SECRET: &str = "AAHsecretPart_-x";

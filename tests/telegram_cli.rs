@@ -1,12 +1,12 @@
 //! `messenger telegram …` against the stand-in: the token comes from the environment and never
 //! shows in the output; results are JSON on stdout, errors `[CODE] message` on stderr.
 
-mod telegram_support;
+mod support;
 
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use telegram_support::*;
+use support::telegram::*;
 
 const TOKEN: &str = "8080:AAcliSecret";
 

@@ -4,8 +4,7 @@
 //! Bot API server's absolute file_path, offsets across a simulated crash, and the 409 while a
 //! webhook is set. The add-in's side (BinaryData in and out of the C++ host) is at the end.
 
-mod common;
-mod telegram_support;
+mod support;
 
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use messenger::i18n::{Lang, Localized};
 use messenger::telegram::{Error, FileSource, Limit, TransferError, UpdatesOptions};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use telegram_support::*;
+use support::telegram::*;
 
 const TOKEN: &str = "123456:AAHfilesSecret_-x";
 const SECRET: &str = "AAHfilesSecret_-x";
@@ -421,11 +420,11 @@ fn polling_while_a_webhook_is_set_is_a_409_that_names_delete_webhook() {
 
 /// One call through the C++ host, as 1C makes it, with TelegramApiUrl on the stand-in.
 fn host_call(s: &StandIn, lang: &str, blob_out: Option<&str>, call: &[&str]) -> Value {
-    let dir = common::temp_dir("tgfiles-host");
+    let dir = support::temp_dir("tgfiles-host");
     let pem = dir.join("standin.pem");
     std::fs::write(&pem, &s.cert_pem).unwrap();
-    let mut cmd = std::process::Command::new(common::host());
-    cmd.arg(common::library())
+    let mut cmd = std::process::Command::new(support::host());
+    cmd.arg(support::library())
         .arg("call")
         .args(["--lang", lang]);
     if let Some(out) = blob_out {

@@ -2,7 +2,7 @@
 //! tinyproxy (HTTP, CONNECT) and microsocks (SOCKS5 with a user name and password). That the
 //! request really went through is read from each proxy's own log.
 
-mod telegram_support;
+mod support;
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use messenger::i18n::{Lang, Localized};
 use messenger::net::http::FailureKind;
 use messenger::telegram::{Api, Error, WebhookOptions};
 use serde_json::Map;
-use telegram_support::*;
+use support::telegram::*;
 
 const TOKEN: &str = "31337:AAproxySecret";
 const SECRET: &str = "AAproxySecret";

@@ -2,7 +2,7 @@
 //! HTTPS endpoint trusting only the uploaded certificate, with Basic Auth and the secret token,
 //! and getWebhookInfo / CheckWebhook report the outcome. Then every pre-request check.
 
-mod telegram_support;
+mod support;
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use messenger::i18n::{Lang, Localized};
 use messenger::net::NetSettings;
 use messenger::telegram::{Api, Error, WebhookOptions};
 use serde_json::{json, Value};
-use telegram_support::*;
+use support::telegram::*;
 
 const TOKEN: &str = "4242:AAwebhookSecret";
 const SECRET: &str = "AAwebhookSecret";

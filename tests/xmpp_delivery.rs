@@ -8,39 +8,24 @@
 //! The servers are this binary's own (ports 64xx and 65xx, moved by
 //! MESSENGER_XMPP_TEST_PORT_SHIFT), accounts registered per test.
 
-mod xmpp_common;
+mod support;
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use messenger::xmpp::ledger::Fate;
 use messenger::xmpp::session::{self, Client, Incoming, Outgoing};
 use messenger::xmpp::{Error, LoginOptions};
-use xmpp_common::{Kind, Server};
+use support::xmpp::{pw, Kind, Pair, Server};
 
 const USERS: [&str; 8] = [
     "biga", "bigb", "flooda", "floodb", "resta", "restb", "bigpa", "bigpb",
 ];
 
-fn pw(user: &str) -> String {
-    format!("pw-{user}")
-}
-
 fn server(kind: Kind) -> &'static Server {
-    static EJABBERD: OnceLock<Server> = OnceLock::new();
-    static PROSODY: OnceLock<Server> = OnceLock::new();
-    let (cell, name, base) = match kind {
-        Kind::Ejabberd => (&EJABBERD, "delivery-ejabberd", 6422),
-        Kind::Prosody => (&PROSODY, "delivery-prosody", 6522),
-    };
-    cell.get_or_init(|| {
-        let s = Server::start_at(kind, name, base, false);
-        for u in USERS {
-            s.register(u, &pw(u));
-        }
-        s
-    })
+    static SERVERS: Pair = Pair::new("delivery", 6422, 6522, &USERS);
+    SERVERS.get(kind)
 }
 
 /// The session states one client went through (name, error text).

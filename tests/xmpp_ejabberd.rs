@@ -1,41 +1,19 @@
 //! SendXmpp against a real ejabberd (Debian package): every transport × every mechanism it
 //! offers, received by a real slixmpp client; parallel sends; refusals the server gives.
 
-mod xmpp_common;
+mod support;
 
 use std::time::Duration;
 
 use messenger::i18n::{Lang, Localized};
 use messenger::net::{NetSettings, TrustedCertificates};
 use messenger::xmpp::{send_message, Error, SendOptions};
-use xmpp_common::{body, Kind, Server};
+use support::xmpp::{body, mechanism_matrix, Kind, Server};
 
 const MECHANISMS: [&str; 4] = ["SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", "PLAIN"];
 
 fn matrix(transport: &str) {
-    let s = Server::get(Kind::Ejabberd);
-    for mech in MECHANISMS {
-        // alice; тест (Cyrillic name and password); carol (non-ASCII Latin password).
-        for (jid, pw) in [
-            ("alice@localhost", "alicepw"),
-            ("тест@localhost", "тестпароль"),
-            ("carol@localhost", "pässwörd"),
-        ] {
-            let text = body(&format!("{transport} {mech} {jid}"));
-            let mut o = s.options(transport, Some(mech));
-            // PLAIN over plain http needs the explicit permission (tested separately).
-            o.allow_plain_without_tls = Some(transport == "bosh-http");
-            let r = s
-                .send(jid, pw, &text, &o)
-                .unwrap_or_else(|e| panic!("{transport} {mech} {jid}: {e}"));
-            assert_eq!(r.mechanism, mech);
-            assert!(r.acked, "{transport} {mech}: not acked");
-            assert!(r.jid.starts_with(&format!("{jid}/messenger-")), "{}", r.jid);
-            let got = s.expect_body(&text);
-            assert_eq!(got["id"], r.id.as_str());
-            assert_eq!(got["from"], r.jid.as_str());
-        }
-    }
+    mechanism_matrix(Kind::Ejabberd, transport, &MECHANISMS);
 }
 
 #[test]

@@ -10,15 +10,14 @@
 //! server's limit is refused before anything is uploaded (the server's upload store stays as
 //! it was), and an upload certificate that is not trusted is refused with a clear error.
 
-mod common;
-mod xmpp_common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use xmpp_common::{Kind, Server};
+use support::xmpp::{Kind, Server};
 
 /// Both servers are set up with this limit (EJ_UPLOAD_MAX / PR_UPLOAD_MAX default).
 const LIMIT: usize = 1_048_576;
@@ -62,9 +61,9 @@ fn opts(s: &Server, tls: &str) -> String {
 
 /// Runs the host's call mode (several calls on one object with `--then`); one JSON per call.
 fn host_calls(args: &[String]) -> (bool, Vec<Value>) {
-    let dir = common::temp_dir("xfiles");
-    let out = Command::new(common::host())
-        .arg(common::library())
+    let dir = support::temp_dir("xfiles");
+    let out = Command::new(support::host())
+        .arg(support::library())
         .arg("call")
         .args(args)
         .current_dir(&dir)
@@ -166,7 +165,7 @@ fn assert_received(s: &Server, url: &str) {
 fn blob_one_shot(kind: Kind) {
     let _serial = one_at_a_time();
     let s = server(kind);
-    let dir = common::temp_dir("xfiles-blob");
+    let dir = support::temp_dir("xfiles-blob");
     let bytes = binary(300_000, 1);
     let file = write_temp(&dir, "payload.bin", &bytes);
     let cert = s.cert_path();
@@ -199,7 +198,7 @@ fn blob_one_shot(kind: Kind) {
 fn path_in_session(kind: Kind) {
     let _serial = one_at_a_time();
     let s = server(kind);
-    let dir = common::temp_dir("xfiles-path");
+    let dir = support::temp_dir("xfiles-path");
     let bytes = binary(LIMIT, 2); // exactly the limit: accepted
     let name = "Счёт на оплату 5.dat";
     let file = write_temp(&dir, name, &bytes);
@@ -268,7 +267,7 @@ fn path_in_session(kind: Kind) {
 fn too_large_refused_before_upload(kind: Kind) {
     let _serial = one_at_a_time();
     let s = server(kind);
-    let dir = common::temp_dir("xfiles-big");
+    let dir = support::temp_dir("xfiles-big");
     let bytes = binary(LIMIT + 1, 3);
     let file = write_temp(&dir, "big.bin", &bytes);
     let cert = s.cert_path();
@@ -315,7 +314,7 @@ fn too_large_refused_before_upload(kind: Kind) {
 fn untrusted_upload_certificate(kind: Kind) {
     let _serial = one_at_a_time();
     let s = server(kind);
-    let dir = common::temp_dir("xfiles-untrusted");
+    let dir = support::temp_dir("xfiles-untrusted");
     let file = write_temp(&dir, "a.bin", &binary(1000, 4));
     let before = stored(s);
     // XMPP without TLS (both servers allow it on loopback), the upload over https with the

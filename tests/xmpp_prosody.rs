@@ -1,34 +1,15 @@
 //! SendXmpp against a real Prosody (Debian package): every transport × every mechanism it
 //! offers (Prosody 0.12 has no DIGEST-MD5), received by a real slixmpp client.
 
-mod xmpp_common;
+mod support;
 
 use messenger::xmpp::{send_message, Error};
-use xmpp_common::{body, Kind, Server};
+use support::xmpp::{body, mechanism_matrix, Kind, Server};
 
 const MECHANISMS: [&str; 3] = ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"];
 
 fn matrix(transport: &str) {
-    let s = Server::get(Kind::Prosody);
-    for mech in MECHANISMS {
-        for (jid, pw) in [
-            ("alice@localhost", "alicepw"),
-            ("тест@localhost", "тестпароль"),
-            ("carol@localhost", "pässwörd"),
-        ] {
-            let text = body(&format!("{transport} {mech} {jid}"));
-            let mut o = s.options(transport, Some(mech));
-            o.allow_plain_without_tls = Some(transport == "bosh-http");
-            let r = s
-                .send(jid, pw, &text, &o)
-                .unwrap_or_else(|e| panic!("{transport} {mech} {jid}: {e}"));
-            assert_eq!(r.mechanism, mech);
-            assert!(r.acked);
-            let got = s.expect_body(&text);
-            assert_eq!(got["id"], r.id.as_str());
-            assert_eq!(got["from"], r.jid.as_str());
-        }
-    }
+    mechanism_matrix(Kind::Prosody, transport, &MECHANISMS);
 }
 
 #[test]

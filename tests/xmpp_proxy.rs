@@ -3,135 +3,21 @@
 //! and the persistent session over BOSH through tinyproxy as a plain HTTP proxy.
 //! That the connection really went through each proxy is read from the proxy's own log.
 
-mod xmpp_common;
+mod support;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use messenger::i18n::{Lang, Localized};
 use messenger::net::tunnel::ProxyFailure;
 use messenger::net::{NetSettings, Proxy};
 use messenger::xmpp::{send_message, Error};
-use xmpp_common::{body, Kind, Server};
-
-/// A proxy process, stopped (by its own PID) when the test ends, even by a panic.
-struct ProxyProc {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Drop for ProxyProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(dir) = self.log.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
-impl ProxyProc {
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn wait_log(&self, needle: &str) {
-        for _ in 0..50 {
-            if self.log_text().contains(needle) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("the proxy log lacks {needle:?}:\n{}", self.log_text());
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    // One directory per proxy: the tests run in parallel threads of one process, and a shared
-    // directory was removed under a running tinyproxy by the next test (an empty log).
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!(
-        "messenger-xmpp-proxy-{name}-{}-{n}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    // tinyproxy started as root writes its log as nobody.
-    let _ = Command::new("chmod").arg("777").arg(&dir).status();
-    dir
-}
-
-fn wait_port(port: u16) {
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the proxy did not open port {port}");
-}
+use support::net::free_port;
+use support::proxy::ProxyServer;
+use support::xmpp::{body, Kind, Server};
 
 /// tinyproxy allowing CONNECT only to `connect_port` (its stock config allows 443 and 563).
-fn tinyproxy(connect_port: u16) -> ProxyProc {
-    let dir = scratch("tinyproxy");
-    let port = free_port();
-    let log = dir.join("tinyproxy.log");
-    let conf = dir.join("tinyproxy.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Info\n\
-             MaxClients 20\nAllow 127.0.0.1\nConnectPort {connect_port}\n",
-            log.display()
-        ),
-    )
-    .expect("tinyproxy config");
-    let child = Command::new("tinyproxy")
-        .arg("-d")
-        .arg("-c")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tinyproxy (scripts/deps/xmpp.apt)");
-    wait_port(port);
-    ProxyProc { child, port, log }
-}
-
-/// microsocks with a user name and password; it logs each connection on its standard error.
-fn microsocks(user: &str, password: &str) -> ProxyProc {
-    let dir = scratch("microsocks");
-    let port = free_port();
-    let log = dir.join("microsocks.log");
-    let child = Command::new("microsocks")
-        .args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-u",
-            user,
-            "-P",
-            password,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).map(Stdio::from).expect("log"))
-        .spawn()
-        .expect("start microsocks (scripts/deps/xmpp.apt)");
-    wait_port(port);
-    ProxyProc { child, port, log }
+fn tinyproxy(connect_port: u16) -> ProxyServer {
+    ProxyServer::tinyproxy_with(Some(connect_port))
 }
 
 fn via(s: &Server, proxy: &str) -> NetSettings {
@@ -191,7 +77,7 @@ fn an_http_proxy_refusing_the_port_is_a_clear_proxy_error() {
 #[test]
 fn starttls_through_socks5_with_a_password() {
     let s = Server::get(Kind::Ejabberd);
-    let proxy = microsocks("xuser", "SockPass3");
+    let proxy = ProxyServer::microsocks("xuser", "SockPass3");
     // socks5: the name is resolved here; socks5h: the proxy resolves it.
     for (scheme, server) in [("socks5", "127.0.0.1"), ("socks5h", "localhost")] {
         let text = body(&format!("via microsocks {scheme}"));
@@ -220,7 +106,7 @@ fn starttls_through_socks5_with_a_password() {
 #[test]
 fn a_socks5_proxy_refusing_the_password_says_so_without_showing_it() {
     let s = Server::get(Kind::Ejabberd);
-    let proxy = microsocks("xuser", "SockPass3");
+    let proxy = ProxyServer::microsocks("xuser", "SockPass3");
     let e = send_message(
         &via(
             s,

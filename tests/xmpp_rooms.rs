@@ -8,7 +8,7 @@
 //!
 //! The servers are this binary's own (ports 67xx–69xx, moved by MESSENGER_XMPP_TEST_PORT_SHIFT).
 
-mod xmpp_common;
+mod support;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
@@ -22,7 +22,7 @@ use messenger::xmpp::roster::Policy;
 use messenger::xmpp::session::{self, Client, Incoming, Outgoing, Social};
 use messenger::xmpp::{Error, LoginOptions};
 use serde_json::{json, Value};
-use xmpp_common::{Kind, Server};
+use support::xmpp::{Kind, Server};
 
 const ROOM: &str = "lounge@conference.localhost";
 
@@ -125,12 +125,12 @@ impl Drop for Proc {
     }
 }
 
-/// The slixmpp peer (scripts/xmpp/slixmpp_peer.py) logged in as `user`, online.
+/// The slixmpp peer (scripts/servers/slixmpp_peer.py) logged in as `user`, online.
 fn peer(s: &Server, user: &str, password: &str) -> Proc {
     let mut c = Command::new("python3");
     c.arg(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/scripts/xmpp/slixmpp_peer.py"
+        "/scripts/servers/slixmpp_peer.py"
     ))
     .args([
         "--jid",

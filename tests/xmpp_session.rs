@@ -10,19 +10,18 @@
 //! so nothing here shares an account, a port or an offline queue with the other XMPP tests.
 //! Timings are measured and printed (`cargo test -- --nocapture`), never asserted tightly.
 
-mod common;
-mod xmpp_common;
+mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use xmpp_common::{Kind, Server};
+use support::xmpp::{pw, Kind, Pair, Server};
 
 // ---- servers and accounts -------------------------------------------------------------------
 
@@ -52,24 +51,9 @@ const USERS: [&str; 21] = [
     "hangproxy",
 ];
 
-fn pw(user: &str) -> String {
-    format!("pw-{user}")
-}
-
 fn server(kind: Kind) -> &'static Server {
-    static EJABBERD: OnceLock<Server> = OnceLock::new();
-    static PROSODY: OnceLock<Server> = OnceLock::new();
-    let (cell, name, base) = match kind {
-        Kind::Ejabberd => (&EJABBERD, "session-ejabberd", 5722),
-        Kind::Prosody => (&PROSODY, "session-prosody", 5822),
-    };
-    cell.get_or_init(|| {
-        let s = Server::start_at(kind, name, base, false);
-        for u in USERS {
-            s.register(u, &pw(u));
-        }
-        s
-    })
+    static SERVERS: Pair = Pair::new("session", 5722, 5822, &USERS);
+    SERVERS.get(kind)
 }
 
 fn unique() -> String {
@@ -399,7 +383,7 @@ fn round_trip(kind: Kind) {
             &resource,
             &["--count", "1", "--timeout", "10"],
         );
-        let text = xmpp_common::body("round trip");
+        let text = support::xmpp::body("round trip");
         let mut p = start_send(s, from, from_pw, &ljid, &text, 1, &["--timeout", "10"]);
         let (status, sum) = summary(&mut p, Duration::from_secs(60));
         println!("{kind:?} {from} -> {ljid}: {sum}");
@@ -474,7 +458,7 @@ fn round_trip_between_two_bosh_sessions() {
             &resource,
             &["--count", "3", "--timeout", "10", "--bosh", &url],
         );
-        let text = xmpp_common::body("по BOSH <&> 😀");
+        let text = support::xmpp::body("по BOSH <&> 😀");
         let mut p = start_send(
             s,
             "bosha@localhost",
@@ -564,7 +548,7 @@ fn host_session_with(kind: Kind, variant: &str, a: &str, b: &str, opts: &str) {
     let s = server(kind);
     let (ja, jb) = (format!("{a}@localhost"), format!("{b}@localhost"));
     let cert = s.cert_path();
-    let out = common::run_host(
+    let out = support::run_host(
         &["session", variant, &ja, &pw(a), &jb, &pw(b), opts],
         &[("MESSENGER_TEST_PEM", cert.to_str().unwrap())],
     );
@@ -623,7 +607,7 @@ fn host_session_members_without_a_session_and_with_a_wrong_password() {
         }
         .to_string();
         let cert = s.cert_path();
-        let out = common::run_host(
+        let out = support::run_host(
             &["session-bad", "badauth@localhost", "wrong-пароль", &opts],
             &[("MESSENGER_TEST_PEM", cert.to_str().unwrap())],
         );

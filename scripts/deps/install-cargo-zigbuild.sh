@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs cargo-zigbuild (crates.io), which scripts/build-linux.sh uses to link the Linux
+# Installs cargo-zigbuild (crates.io), which scripts/build/build-linux.sh uses to link the Linux
 # libraries with zig against glibc 2.17's symbols. A fixed version, its own lock file: the
 # build of what ships must not change because a new release came out. ~2 min of CPU, once.
 set -euo pipefail

@@ -101,7 +101,7 @@ fn generate_key(key: KeyType) -> Result<KeyPair, Error> {
 /// RSA with e = 65537 whose two primes are searched for at the same time on two threads: the
 /// prime search is nearly all of MakeCert's time, and waiting for the slower of two searches
 /// instead of both in turn is most of what brings it under `openssl req` (see
-/// scripts/bench-cert.sh). `from_p_q` derives and validates the key as the crate's own
+/// scripts/bench/bench-cert.sh). `from_p_q` derives and validates the key as the crate's own
 /// generation does.
 fn rsa_key(bits: usize) -> Result<rsa::RsaPrivateKey, Error> {
     use rsa::traits::PublicKeyParts;

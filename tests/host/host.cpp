@@ -12,11 +12,11 @@
 //                                  one call (or property read) as 1C would make it; prints a JSON line;
 //                                  a BinaryData result goes byte for byte to FILE; --peak adds the
 //                                  resident memory just before the call and its peak during it
-//                                  (scripts/bench-blob.sh: how many copies of a BLOB the library makes)
+//                                  (scripts/bench/bench-blob.sh: how many copies of a BLOB the library makes)
 //   host LIB members               the member table as 1C discovers it (JSON)
 //   host LIB load N [PEER]         load time: N fresh loads each of LIB and of PEER (default
 //                                  libssl.so.3), alternating, each in a forked child that has
-//                                  neither loaded; medians and the ratio (scripts/bench-load.sh)
+//                                  neither loaded; medians and the ratio (scripts/bench/bench-load.sh)
 //   host LIB session VARIANT JID PASSWORD PEER_JID PEER_PASSWORD OPTIONS_JSON
 //                                  two objects with live XMPP sessions exchange messages, then
 //                                  are destroyed live and the library unloaded: one thread left.

@@ -1,5 +1,5 @@
 /* A Windows host for the add-in DLL, in plain C, built with mingw-w64 and run under wine by
- * scripts/test-windows.sh. It loads the DLL the way 1C does (LoadLibrary, GetProcAddress) and
+ * scripts/test/test-windows.sh. It loads the DLL the way 1C does (LoadLibrary, GetProcAddress) and
  * calls the object through the MSVC C++ layout declared here by hand, so that nothing of the
  * Linux (Itanium) layout can leak in:
  *   - each interface's vtable starts with ONE destructor slot, the "scalar deleting destructor"
@@ -678,7 +678,7 @@ static void run(Library *lib) {
 }
 
 /* ---- dns-unload ---------------------------------------------------------------------------
- * A name lookup that hangs (scripts/test-windows.sh points the resolver at a server that never
+ * A name lookup that hangs (scripts/test/test-windows.sh points the resolver at a server that never
  * answers): SendXmpp gives up at its Timeout and leaves the lookup's thread behind; the object
  * is destroyed and the DLL freed while that thread still runs in it. Without the DLL pinning
  * itself, FreeLibrary unmaps it and the thread crashes the process when the lookup returns. */

@@ -4,43 +4,22 @@
 # (in one process, pointed at the stand-in's base URL). Prints the figures and the ratios.
 # Everything stays on 127.0.0.1. Not a test: figures vary with the machine and its load.
 #
-#   bash scripts/bench-telegram.sh [N]     N calls per in-process series (default 300);
-#                                          process-per-call series use N/5.
+#   bash scripts/bench/bench-telegram.sh [N]     N calls per in-process series (default 300);
+#                                                process-per-call series use N/5.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 N=${1:-300}
 P=$(( N / 5 ))
 [ "$P" -ge 1 ] || P=1
 
-cargo build --release --bin messenger -q
-BIN=target/release/messenger
-STANDIN=tests/telegram_standin/standin.py
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-# The stand-in's own certificate (CA:FALSE: rustls refuses a CA certificate as a server's),
-# and a webhook certificate for an address where nothing listens: deliveries fail fast and do
-# not slow the stand-in.
-openssl req -newkey rsa:2048 -sha256 -nodes -x509 -days 2 -keyout "$WORK/api.key" -out "$WORK/api.pem" \
-    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-    -addext basicConstraints=critical,CA:FALSE 2>/dev/null
+# The stand-in; a webhook certificate for an address where nothing listens: deliveries fail
+# fast and do not slow the stand-in.
+source scripts/bench/telegram-standin.sh
 HOOK_IP=127.0.0.9
 openssl req -newkey rsa:2048 -sha256 -nodes -x509 -days 2 -keyout "$WORK/hook.key" -out "$WORK/hook.pem" \
     -subj "/CN=$HOOK_IP" -addext "subjectAltName=IP:$HOOK_IP" 2>/dev/null
-
-# The stand-in exits when its stdin closes: feed it from a sleep we kill on exit.
-mkfifo "$WORK/stdin"
-sleep 100000 > "$WORK/stdin" & PIDS+=($!)
-python3 "$STANDIN" api --cert "$WORK/api.pem" --key "$WORK/api.key" --log /dev/null \
-    < "$WORK/stdin" > "$WORK/port" & PIDS+=($!)
-for _ in $(seq 100); do grep -q PORT "$WORK/port" 2>/dev/null && break; sleep 0.05; done
-PORT=$(awk '/PORT/ {print $2}' "$WORK/port")
-BASE="https://127.0.0.1:$PORT"
 export TELEGRAM_BOT_TOKEN="123456:AAbenchToken"
 HOOK_URL="https://tg:pw@$HOOK_IP:8443/base/hs/bot/update"
-COMMON=(--api-url "$BASE" --trusted "$WORK/api.pem" --timeout 10)
 
 us_per_call() { # command... ; runs it P times, prints microseconds per run
     local start end

@@ -1,4 +1,4 @@
-//! Shared by the XMPP test binaries: throwaway ejabberd / Prosody instances (scripts/xmpp/),
+//! Shared by the XMPP test binaries: throwaway ejabberd / Prosody instances (scripts/servers/),
 //! a slixmpp receiver logged in as bob, and helpers to send and to wait for what arrived.
 //!
 //! One server start per test binary (OnceLock). Statics are never dropped, so the servers and
@@ -78,7 +78,7 @@ impl Server {
             0 => format!("/tmp/messenger-xmpp-tests/{name}"),
             _ => format!("/tmp/messenger-xmpp-tests/{name}-{shift}"),
         });
-        let scripts = root().join("scripts/xmpp");
+        let scripts = root().join("scripts/servers");
         // A server left over from a run that was killed harder than the watchdog could see.
         let _ = Command::new(scripts.join("down.sh")).arg(&dir).status();
         let _ = std::fs::remove_dir_all(&dir);
@@ -189,7 +189,7 @@ impl Server {
 
     /// Stops the server (clients see it go away as on a real shutdown).
     pub fn stop(&self) {
-        let _ = Command::new(root().join("scripts/xmpp/down.sh"))
+        let _ = Command::new(root().join("scripts/servers/down.sh"))
             .arg(&self.dir)
             .status();
     }
@@ -214,7 +214,7 @@ impl Server {
     /// Starts a stopped ejabberd again: same ports, certificate and data.
     pub fn restart(&self) {
         assert_eq!(self.kind, Kind::Ejabberd, "only ejabberd can be restarted");
-        let out = Command::new(root().join("scripts/xmpp/ejabberd-restart.sh"))
+        let out = Command::new(root().join("scripts/servers/ejabberd-restart.sh"))
             .arg(&self.dir)
             .output()
             .expect("run ejabberd-restart.sh");
@@ -309,6 +309,91 @@ impl Server {
 
 /// A server a test owns is stopped when the test lets go of it (the shared ones live in statics,
 /// which are never dropped: the watchdog stops those).
+/// The password the per-binary servers of a `Pair` register each account with.
+pub fn pw(user: &str) -> String {
+    format!("pw-{user}")
+}
+
+/// One ejabberd and one Prosody for a test binary of its own, each started on first use as
+/// `NAME-ejabberd` at `ejabberd_base` / `NAME-prosody` at `prosody_base` (see
+/// `Server::start_at`), without the receiver, with every account of `users` registered with
+/// the password `pw(user)`.
+pub struct Pair {
+    name: &'static str,
+    ejabberd_base: u16,
+    prosody_base: u16,
+    users: &'static [&'static str],
+    ejabberd: OnceLock<Server>,
+    prosody: OnceLock<Server>,
+}
+
+impl Pair {
+    pub const fn new(
+        name: &'static str,
+        ejabberd_base: u16,
+        prosody_base: u16,
+        users: &'static [&'static str],
+    ) -> Pair {
+        Pair {
+            name,
+            ejabberd_base,
+            prosody_base,
+            users,
+            ejabberd: OnceLock::new(),
+            prosody: OnceLock::new(),
+        }
+    }
+
+    /// The server of this kind, started (and its accounts registered) on first use.
+    pub fn get(&'static self, kind: Kind) -> &'static Server {
+        let (cell, suffix, base) = match kind {
+            Kind::Ejabberd => (&self.ejabberd, "ejabberd", self.ejabberd_base),
+            Kind::Prosody => (&self.prosody, "prosody", self.prosody_base),
+        };
+        cell.get_or_init(|| {
+            let s = Server::start_at(kind, &format!("{}-{suffix}", self.name), base, false);
+            for u in self.users {
+                s.register(u, &pw(u));
+            }
+            s
+        })
+    }
+}
+
+/// The accounts the start scripts register on every server, with their passwords: a plain one,
+/// a Cyrillic name and password, a non-ASCII Latin password.
+pub const ACCOUNTS: [(&str, &str); 3] = [
+    ("alice@localhost", "alicepw"),
+    ("тест@localhost", "тестпароль"),
+    ("carol@localhost", "pässwörd"),
+];
+
+/// Sends one message over `transport` with each of `mechanisms` for each of `ACCOUNTS` through
+/// the shared server of `kind`, and checks that it was acked with that mechanism and reached
+/// the receiver with its id and full JID. On ejabberd the bound JID's resource is checked too.
+pub fn mechanism_matrix(kind: Kind, transport: &str, mechanisms: &[&str]) {
+    let s = Server::get(kind);
+    for &mech in mechanisms {
+        for (jid, pw) in ACCOUNTS {
+            let text = body(&format!("{transport} {mech} {jid}"));
+            let mut o = s.options(transport, Some(mech));
+            // PLAIN over plain http needs the explicit permission (tested separately).
+            o.allow_plain_without_tls = Some(transport == "bosh-http");
+            let r = s
+                .send(jid, pw, &text, &o)
+                .unwrap_or_else(|e| panic!("{transport} {mech} {jid}: {e}"));
+            assert_eq!(r.mechanism, mech);
+            assert!(r.acked, "{transport} {mech}: not acked");
+            if kind == Kind::Ejabberd {
+                assert!(r.jid.starts_with(&format!("{jid}/messenger-")), "{}", r.jid);
+            }
+            let got = s.expect_body(&text);
+            assert_eq!(got["id"], r.id.as_str());
+            assert_eq!(got["from"], r.jid.as_str());
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop();

@@ -13,6 +13,12 @@ use std::time::Duration;
 use messenger::net::{NetSettings, Proxy, TrustedCertificates};
 use serde_json::Value;
 
+// The Telegram tests import this module whole (`use support::telegram::*`).
+#[allow(unused_imports)]
+pub use super::net::{free_port, wait_port};
+#[allow(unused_imports)]
+pub use super::proxy::ProxyServer;
+
 pub const STANDIN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/telegram_standin/standin.py"
@@ -374,98 +380,6 @@ fn rand_u8() -> u8 {
     let mut b = [0u8; 1];
     let _ = getrandom::fill(&mut b);
     b[0]
-}
-
-/// A free TCP port on 127.0.0.1 (bound and released; a proxy is started on it right after).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// A real proxy from Debian, run under the stand-in's guard so it dies with the test.
-pub struct ProxyServer {
-    pub port: u16,
-    pub log: PathBuf,
-    pub dir: TempDir,
-    _proc: Proc,
-}
-
-impl ProxyServer {
-    /// tinyproxy, an HTTP proxy (CONNECT for https), logging every connection.
-    pub fn tinyproxy() -> ProxyServer {
-        need_binary("tinyproxy");
-        let dir = TempDir::new("tinyproxy");
-        let port = free_port();
-        let log = dir.path("tinyproxy.log");
-        let conf = dir.path("tinyproxy.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Info\n\
-                 MaxClients 20\nAllow 127.0.0.1\n",
-                log.display()
-            ),
-        )
-        .expect("conf");
-        let mut cmd = Command::new(python());
-        cmd.arg(STANDIN)
-            .args(["guard", "--", "tinyproxy", "-d", "-c"])
-            .arg(&conf);
-        let proc = spawn(cmd, "tinyproxy");
-        wait_port(port);
-        ProxyServer {
-            port,
-            log,
-            dir,
-            _proc: proc,
-        }
-    }
-
-    /// microsocks, a SOCKS5 proxy requiring a user name and password; it logs each
-    /// connection it makes on its standard error, which goes to the log file.
-    pub fn microsocks(user: &str, password: &str) -> ProxyServer {
-        need_binary("microsocks");
-        let dir = TempDir::new("microsocks");
-        let port = free_port();
-        let log = dir.path("microsocks.log");
-        let shell = format!(
-            "exec microsocks -i 127.0.0.1 -p {port} -u {user} -P {password} 2>>'{}'",
-            log.display()
-        );
-        let mut cmd = Command::new(python());
-        cmd.arg(STANDIN).args(["guard", "--", "sh", "-c", &shell]);
-        let proc = spawn(cmd, "microsocks");
-        wait_port(port);
-        ProxyServer {
-            port,
-            log,
-            dir,
-            _proc: proc,
-        }
-    }
-
-    pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-fn need_binary(name: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
-        .unwrap_or(false);
-    assert!(found, "`{name}` is not installed; {DEPS_HINT}");
-}
-
-fn wait_port(port: u16) {
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listens on 127.0.0.1:{port}");
 }
 
 /// Asserts that no rendering of the error, in either language, shows the token's secret.

@@ -10,9 +10,9 @@
 # holds two copies of the BLOB: the file it read and the argument). Everything stays on
 # 127.0.0.1. Not a test: one run each, figures vary with the machine.
 #
-#   bash scripts/bench-blob.sh [MB]      BLOB size in MiB (default 50)
+#   bash scripts/bench/bench-blob.sh [MB]      BLOB size in MiB (default 50)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MB=${1:-50}
 
 cargo build --release --lib -q

@@ -2,14 +2,14 @@
 # MakeCert(RSA-2048) against the article's `openssl req -newkey rsa:2048 -nodes -x509 …`, both
 # as whole processes (start, key generation, signing, files), in the same run.
 #
-#   bash scripts/bench-cert.sh [RUNS]     (default 30; at least 20)
+#   bash scripts/bench/bench-cert.sh [RUNS]     (default 30; at least 20)
 #
 # The two commands alternate run by run, so a build or anything else that loads the machine
 # meanwhile hurts both alike. RSA key generation is a prime search whose time varies several-fold
 # from run to run, which is why medians of many runs are compared. Ours does more work than the
 # openssl command (it also writes the PFX), as MakeCert does. Goal: our median <= 0.8 x OpenSSL's.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 runs="${1:-30}"
 if [ "$runs" -lt 20 ]; then

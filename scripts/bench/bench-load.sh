@@ -4,20 +4,20 @@
 # 1C pays it: dlopen to the first successful call (GetClassObject, Init, setMemManager, ...,
 # a read of Version), against libssl.so.3 loaded and first used (SSL_CTX_new) in the same run.
 #
-#   bash scripts/bench-load.sh [RUNS] [PEER]     (default 50 runs; PEER default libssl.so.3)
+#   bash scripts/bench/bench-load.sh [RUNS] [PEER]     (default 50 runs; PEER default libssl.so.3)
 #
 # Each load happens in a fresh forked process (tests/host/host.cpp, mode `load`); the two
 # libraries alternate run by run, so whatever else loads the machine hurts both alike. Medians
-# are compared. The library measured is the one the ZIP ships (scripts/bundle.sh builds it);
+# are compared. The library measured is the one the ZIP ships (scripts/build/bundle.sh builds it);
 # the Windows DLLs and the ZIP are only measured when they have been built.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 runs=${1:-50}
 peer=${2:-libssl.so.3}
 
-# The library that ships (glibc 2.17 symbols, zig as linker): built by scripts/build-linux.sh,
+# The library that ships (glibc 2.17 symbols, zig as linker): built by scripts/build/build-linux.sh,
 # never by a plain cargo call here, which would relink it over that one with the system's ld.
-bash scripts/build-linux.sh -t x86_64 2>/dev/null
+bash scripts/build/build-linux.sh -t x86_64 2>/dev/null
 lib=target/x86_64-unknown-linux-gnu/release/libmessenger.so
 host=target/release/messenger-load-host
 g++ -std=c++17 -O2 -o "$host" tests/host/host.cpp -ldl

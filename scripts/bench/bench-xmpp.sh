@@ -3,13 +3,13 @@
 # (ours via the command line and via the C++ host that loads the library as 1C does,
 # go-sendxmpp, sendxmpp, slixmpp) and over BOSH http (ours, and a
 # reproduction of the XMPP article's nine-request sequence), plus HTTP requests per BOSH message.
-#   scripts/bench-xmpp.sh [RUNS]      (needs root, ejabberd, hyperfine, go-sendxmpp, sendxmpp, g++,
+#   scripts/bench/bench-xmpp.sh [RUNS]      (needs root, ejabberd, hyperfine, go-sendxmpp, sendxmpp, g++,
 #                                       python3 with slixmpp; builds target/release/messenger and
 #                                       libmessenger.so, compiles tests/host/host.cpp)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 RUNS="${1:-20}"
-S=scripts/xmpp
+S=scripts/servers
 B=/tmp/messenger-xmpp-bench; OUT=$B/out
 D=$B/ejabberd
 $S/down.sh "$D" 2>/dev/null || true
@@ -17,7 +17,7 @@ rm -rf "$B"; mkdir -p "$OUT"
 cargo build --release --quiet
 M=target/release/messenger
 LIB=target/release/libmessenger.so
-# The host as tests/common/mod.rs compiles it; `call` mode makes one SendXmpp call as 1C would.
+# The host as tests/support/mod.rs compiles it; `call` mode makes one SendXmpp call as 1C would.
 HOST=$OUT/host
 g++ -std=c++17 -O1 -o "$HOST" tests/host/host.cpp -ldl
 cleanup() {

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Starts a private ejabberd on loopback for the XMPP tests and the benchmark.
-#   scripts/xmpp/ejabberd-up.sh DIR        (DIR is created; everything lives there)
+#   scripts/servers/ejabberd-up.sh DIR        (DIR is created; everything lives there)
 # Ports from the environment: EJ_C2S EJ_TLS EJ_HTTP EJ_HTTPS EJ_DIST (5222 5223 5280 5281 5290).
 # EJ_LOGLEVEL (warning): info writes why each session closed to DIR/log/ejabberd.log.
 # Passwords are stored in plain form so that the server offers DIGEST-MD5 too.

@@ -3,7 +3,7 @@
 # the shipped x86_64 library, and builds the C++ test host inside it, so that the host and
 # everything it loads besides the add-in come from the older system.
 #
-# Usage: scripts/build-bullseye-root.sh [DIR]     (default: target/platforms/bullseye)
+# Usage: scripts/build/build-bullseye-root.sh [DIR]     (default: target/platforms/bullseye)
 # Prints DIR's absolute path on its last line. The root is made once (debootstrap from
 # Debian's archive, minbase and only what g++ needs: ~1-2 min, needs the network) and kept;
 # the host is rebuilt inside it on every run (its source may have changed). Needs root
@@ -13,7 +13,7 @@
 # it); its glibc 2.31 is that of Ubuntu 20.04 and older than Debian 12's 2.36, so a library
 # linked against newer symbols fails to load here, as it did before issue 12.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 root=${1:-target/platforms/bullseye}
 mirror=${MESSENGER_DEBIAN_MIRROR:-http://deb.debian.org/debian}

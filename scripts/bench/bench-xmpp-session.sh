@@ -4,8 +4,8 @@
 #   ours      messenger xmpp send --count N      (waits for every XEP-0198 ack)
 #   ours_bosh the same over BOSH (--bosh http://…/http-bind)
 #   go        go-sendxmpp -i, N lines on stdin   (exits at EOF without waiting)
-#   slixmpp   scripts/xmpp/slixmpp_flood.py      (N queued, then a ping round trip)
-#   raw       scripts/xmpp/raw_flood.py          (N pre-built stanzas + a ping written in one go
+#   slixmpp   scripts/servers/slixmpp_flood.py      (N queued, then a ping round trip)
+#   raw       scripts/servers/raw_flood.py          (N pre-built stanzas + a ping written in one go
 #                                                 to a socket it logged in by hand: the limit)
 # Rates: delivered / process wall time (login included, for every sender alike); delivered /
 # time to the last arrival at the receiver; and, where the sender measures it, in-session time
@@ -15,15 +15,15 @@
 # messages lost over all rounds. The server's CPU time during each run (all processes of the
 # ejabberd's process group, from /proc) is shown too: divided by the time to the last arrival it
 # says how many of the machine's cores the server kept busy, i.e. whether the server is the limit.
-#   scripts/bench-xmpp-session.sh [N]
-#   RECEIVER=ours (default: messenger xmpp listen) | slixmpp (scripts/xmpp/receiver.py)
+#   scripts/bench/bench-xmpp-session.sh [N]
+#   RECEIVER=ours (default: messenger xmpp listen) | slixmpp (scripts/servers/receiver.py)
 # Needs root, ejabberd, go-sendxmpp, python3 with slixmpp; builds target/release/messenger.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 N="${1:-1000}"
 RECEIVER="${RECEIVER:-ours}"
 ROUNDS="${ROUNDS:-3}"
-S=scripts/xmpp
+S=scripts/servers
 B=/tmp/messenger-xmpp-bench-session; OUT=$B/out; D=$B/ejabberd
 # Ports of its own (55xx), so that it can run beside the test servers.
 export EJ_C2S=5522 EJ_TLS=5523 EJ_HTTP=5580 EJ_HTTPS=5581 EJ_DIST=5590

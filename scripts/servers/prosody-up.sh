@@ -1,6 +1,6 @@
 #!/bin/bash
 # Starts a private Prosody on loopback for the XMPP tests and the benchmark.
-#   scripts/xmpp/prosody-up.sh DIR
+#   scripts/servers/prosody-up.sh DIR
 # Ports from the environment: PR_C2S PR_TLS PR_HTTP PR_HTTPS (5322 5323 5380 5381).
 # Plain-text storage: Prosody 0.12 then offers SCRAM-SHA-256, SCRAM-SHA-1 and PLAIN (it has no
 # DIGEST-MD5). Writes DIR/pgid, DIR/cert.pem, DIR/ready. Users as in ejabberd-up.sh.

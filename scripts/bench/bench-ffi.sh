@@ -3,7 +3,7 @@
 # time per property read and per method call over N calls, the memory manager's balance,
 # and the host's resident memory before and after. Not a test: numbers to compare over time.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 n=${1:-100000}
 cargo build --release --lib >/dev/null 2>&1
 host=target/release/messenger-bench-host

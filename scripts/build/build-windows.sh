@@ -2,7 +2,7 @@
 # Cross-builds the add-in for Windows on Debian 12: the DLLs 1C loads on 64-bit and 32-bit
 # Windows clients and servers.
 #
-# Usage: scripts/build-windows.sh [-t x86_64|i686|all] [--no-install] [-h]
+# Usage: scripts/build/build-windows.sh [-t x86_64|i686|all] [--no-install] [-h]
 #   -t TARGET     which DLL to build (default: all = both)
 #   --no-install  fail instead of installing missing Debian packages
 #   -h            this text
@@ -27,7 +27,7 @@
 # every fingerprint and rebuilds std and all dependencies (minutes). So this script fixes the
 # whole environment itself and ignores the caller's RUSTFLAGS.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Starts again an ejabberd that ejabberd-up.sh set up in DIR and down.sh stopped: the same
 # configuration, ports, certificate and Mnesia data (users, offline messages) — a server restart
-# as its clients see it.   scripts/xmpp/ejabberd-restart.sh DIR
+# as its clients see it.   scripts/servers/ejabberd-restart.sh DIR
 set -euo pipefail
 D="$(cd "$1" && pwd)"
 export PATH="$PATH:/usr/sbin:/sbin"

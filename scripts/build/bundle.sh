@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Packs the add-in bundle 1C loads: target/bundle/Messenger.zip with MANIFEST.XML and the
 # libraries, their file names carrying the version. The release bundle holds four: Windows
-# i386 and x86_64 (scripts/build-windows.sh), Linux i386 and x86_64 (scripts/build-linux.sh);
-# scripts/build-release.sh is the one command that builds all four and packs them.
+# i386 and x86_64 (scripts/build/build-windows.sh), Linux i386 and x86_64
+# (scripts/build/build-linux.sh); scripts/build-release.sh is the one command that builds all
+# four and packs them.
 #
-# The Linux x86_64 library is always there: this script builds it (scripts/build-linux.sh -t
-# x86_64, glibc 2.17 symbols; a no-op when it is current), so the demo keeps a quick
+# The Linux x86_64 library is always there: this script builds it (scripts/build/build-linux.sh
+# -t x86_64, glibc 2.17 symbols; a no-op when it is current), so the demo keeps a quick
 # Linux-only path.
 #
 # BUNDLE_RELEASE=1  all four must be built and current, or the script fails (CI, the release)
@@ -13,7 +14,7 @@
 # unset             Linux x86_64, plus each of the other three that is built and newer than
 #                   the sources (a developer who built only some of them)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 file_version=${version//./_}
@@ -26,7 +27,7 @@ case "${BUNDLE_RELEASE:-}" in
     *) echo "bundle: BUNDLE_RELEASE must be 1, 0 or unset" >&2; exit 2 ;;
 esac
 
-bash scripts/build-linux.sh -t x86_64
+bash scripts/build/build-linux.sh -t x86_64
 
 # os arch (as MANIFEST.XML names them), the built file, the name in the ZIP.
 components=(

@@ -1,5 +1,19 @@
-//! What the integration tests share: the built library, the compiled C++ host, temp dirs.
+//! What the integration tests share, in one place: each test file says `mod support;`.
+//!
+//! Here: the built library, the compiled C++ host, temp dirs. Submodules: `net` (free ports,
+//! waiting for a port), `tls` (openssl-made certificates, `openssl s_server`), `proxy`
+//! (tinyproxy, microsocks), `bsl` (the BSL tokenizer and block checker of tests/extension.rs),
+//! `telegram` (the Bot API stand-in, the webhook endpoint) and `xmpp` (throwaway ejabberd /
+//! Prosody servers and their matrices). Not every test binary uses every helper, hence the
+//! `allow(dead_code)`.
 #![allow(dead_code)]
+
+pub mod bsl;
+pub mod net;
+pub mod proxy;
+pub mod telegram;
+pub mod tls;
+pub mod xmpp;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,7 +32,7 @@ fn profile_dir() -> PathBuf {
 
 /// The cdylib under test: MESSENGER_TEST_LIBRARY when set (scripts/test.sh sets it to the x86_64
 /// library that ships, so the tests run what 1C gets, built before the tests by
-/// scripts/build-linux.sh), else the profile's own libmessenger.so (`cargo build --lib` with the
+/// scripts/build/build-linux.sh), else the profile's own libmessenger.so (`cargo build --lib` with the
 /// same profile first, when the tests run by hand). A missing library is a clear failure.
 pub fn library() -> String {
     let lib = std::env::var_os("MESSENGER_TEST_LIBRARY")
@@ -36,28 +50,36 @@ pub fn library() -> String {
 pub fn host() -> PathBuf {
     static HOST: OnceLock<PathBuf> = OnceLock::new();
     HOST.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let out = profile_dir().join(format!("messenger-test-host-{}", std::process::id()));
-        let status = Command::new("g++")
-            .args([
-                "-std=c++17",
-                "-O1",
-                "-g",
-                "-Wall",
-                "-Wextra",
-                "-Werror",
-                "-Wno-unused-parameter",
-                "-o",
-            ])
-            .arg(&out)
-            .arg(root.join("tests/host/host.cpp"))
-            .arg("-ldl")
-            .status()
-            .expect("g++ is needed for the host tests (apt-get install g++)");
-        assert!(status.success(), "the C++ host did not compile");
+        compile_cpp("tests/host/host.cpp", &out, &[]);
         out
     })
     .clone()
+}
+
+/// Compiles the C++ file `source` (relative to the repository) into `out` with g++, the warnings
+/// the hosts are held to (`-Wall -Wextra -Werror`) and any `extra` flags; a failure is the
+/// test's failure.
+pub fn compile_cpp(source: &str, out: &Path, extra: &[&str]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new("g++")
+        .args([
+            "-std=c++17",
+            "-O1",
+            "-g",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-Wno-unused-parameter",
+        ])
+        .args(extra)
+        .arg("-o")
+        .arg(out)
+        .arg(root.join(source))
+        .arg("-ldl")
+        .status()
+        .expect("g++ is needed for the host tests (apt-get install g++)");
+    assert!(status.success(), "{source} did not compile");
 }
 
 pub struct HostRun {

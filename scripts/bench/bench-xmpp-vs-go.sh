@@ -1,7 +1,7 @@
 #!/bin/bash
 # Our sender against go-sendxmpp -i (which waits for no ack) on a local ejabberd and Prosody,
-# timed from outside by farm-bench (A = ours, B = go-sendxmpp, run in turn, ratio A/B pair by
-# pair; quote the medians):
+# timed from outside by scripts/bench/pairs.py (A = ours, B = go-sendxmpp, run in turn, wall and
+# CPU time of the whole process, ratio A/B pair by pair; quote the medians):
 #   one     one message: a new login over TCP (STARTTLS), one message, logout
 #   many    N messages (1000) in one session; ours waits until every one is acked
 #   close   XmppDisconnect on its own with nothing pending (the CLI's disconnect_seconds over
@@ -14,14 +14,14 @@
 # The receiver bob is online (our `xmpp listen`, output thrown away): with bob offline both
 # servers store every message offline first, and a sender that waits for acks (ours) then
 # measures the server's offline storage, not itself.
-#   scripts/bench-xmpp-vs-go.sh [N]     RUNS=10 by default
-# Needs root, ejabberd, prosody, go-sendxmpp, farm-bench; builds target/release/messenger.
+#   scripts/bench/bench-xmpp-vs-go.sh [N]     RUNS=10 by default
+# Needs root, ejabberd, prosody, go-sendxmpp, python3; builds target/release/messenger.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 N="${1:-1000}"
 RUNS="${RUNS:-10}"
 ARRIVALS="${ARRIVALS:-5}"
-S=scripts/xmpp
+S=scripts/servers
 B=/tmp/messenger-xmpp-bench-go
 export EJ_C2S=5622 EJ_TLS=5623 EJ_HTTP=5680 EJ_HTTPS=5681 EJ_DIST=5690
 export PR_C2S=5642 PR_TLS=5643 PR_HTTP=5700 PR_HTTPS=5701
@@ -54,10 +54,10 @@ for server in ejabberd prosody; do
   for i in $(seq 1 100); do grep -q '"state":"connected"' "$B/listen-$server.err" && break; sleep 0.2; done
   go="go-sendxmpp -i -n -u alice@localhost -p alicepw -j 127.0.0.1:$PORT bob@localhost"
   echo "== $server: one message, new login (A = ours, B = go-sendxmpp -i)"
-  farm-bench -n "$RUNS" --timeout 600 --vs "sh -c '$go < $B/one.txt'" -- "${ours[@]}" "$TEXT"
+  python3 scripts/bench/pairs.py "$RUNS" "$(printf '%q ' "${ours[@]}" "$TEXT")" "$go < $B/one.txt"
   echo "== $server: $N messages in one session, ours all acked (A = ours, B = go-sendxmpp -i)"
-  farm-bench -n "$RUNS" --timeout 1200 --vs "sh -c '$go < $B/many.txt'" -- \
-    "${ours[@]}" --count "$N" --timeout 60 "$TEXT ours"
+  python3 scripts/bench/pairs.py "$RUNS" \
+    "$(printf '%q ' "${ours[@]}" --count "$N" --timeout 60 "$TEXT ours")" "$go < $B/many.txt"
   echo "== $server: $N messages, sender's start to the last arrival, $ARRIVALS runs each (A = ours, B = go-sendxmpp -i)"
   : > "$B/arrivals-$server.txt"
   for r in $(seq 1 "$ARRIVALS"); do

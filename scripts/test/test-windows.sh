@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# The Windows test CI runs: builds both DLLs (scripts/build-windows.sh, Windows 7 SP1 targets),
+# The Windows test CI runs: builds both DLLs (scripts/build/build-windows.sh, Windows 7 SP1 targets),
 # builds the C test host (tests/windows-host/host.c) for x86_64 and i686, and runs the x86_64
 # host under wine against the x86_64 DLL (the full sequence, then a name lookup that hangs
 # followed by FreeLibrary). Fails on any failed check. Prints the DLLs' sizes; the release
 # bundle and the static checks of all four libraries (imports against Windows 7 SP1's
 # exports, sizes <= 5 MB, ZIP <= 10 MB) are scripts/test.sh's and tests/platforms.rs's.
 #
-# Usage: scripts/test-windows.sh [-h]
+# Usage: scripts/test/test-windows.sh [-h]
 #
 # The i686 DLL is built and checked statically (PE32, imports, exports) but not run: wine64 on
 # Debian 12 cannot run 32-bit code, and wine32 needs the i386 architecture (see docs/en/platforms.md).
 # Everything it makes stays in target/ (build-std cache, wine prefix), so a second run takes
 # seconds plus the link.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 case "${1:-}" in
     -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -22,7 +22,7 @@ case "${1:-}" in
 esac
 
 started=$(date +%s)
-bash scripts/build-windows.sh -t all
+bash scripts/build/build-windows.sh -t all
 
 work=target/windows-test
 mkdir -p "$work/x86_64" "$work/i686"

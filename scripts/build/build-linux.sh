@@ -3,7 +3,7 @@
 # and server), each linked so that it loads on glibc 2.17 and later (CentOS / RHEL 7, Astra
 # Linux, RED OS, ALT, Debian 10+, Ubuntu 18.04+) and needs nothing beyond glibc and libgcc_s.
 #
-# Usage: scripts/build-linux.sh [-t x86_64|i686|all] [-h]
+# Usage: scripts/build/build-linux.sh [-t x86_64|i686|all] [-h]
 #   -t TARGET  which library to build (default: all = both)
 # Output: target/x86_64-unknown-linux-gnu/release/libmessenger.so
 #         target/i686-unknown-linux-gnu/release/libmessenger.so
@@ -22,13 +22,13 @@
 # Toolchains: x86_64 uses rustup's stable toolchain with its prebuilt std (rustup's Linux std
 # is itself built against glibc 2.17; it refers to newer functions only weakly, looked up at
 # run time). i686: rustup cannot download that std here, so Debian's rustc-web with its std
-# sources builds std from source (-Zbuild-std, RUSTC_BOOTSTRAP=1), as scripts/build-windows.sh
+# sources builds std from source (-Zbuild-std, RUSTC_BOOTSTRAP=1), as scripts/build/build-windows.sh
 # does for Windows.
 #
 # Keep the environment of these builds stable: a changed linker, compiler or flag changes every
 # fingerprint and rebuilds all dependencies. So the script fixes the environment itself.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 

@@ -6,31 +6,14 @@
 # Goal (issue 14): within 1.2x curl's time; peak memory below 2x the file size.
 # Everything stays on 127.0.0.1. Not a test: one run, figures vary with the machine's load.
 #
-#   bash scripts/bench-telegram-files.sh [MB]      file size in MiB (default 20)
+#   bash scripts/bench/bench-telegram-files.sh [MB]      file size in MiB (default 20)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MB=${1:-20}
 
-cargo build --release --bin messenger -q
-BIN=target/release/messenger
-STANDIN=tests/telegram_standin/standin.py
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-openssl req -newkey rsa:2048 -sha256 -nodes -x509 -days 2 -keyout "$WORK/api.key" -out "$WORK/api.pem" \
-    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-    -addext basicConstraints=critical,CA:FALSE 2>/dev/null
-mkfifo "$WORK/stdin"
-sleep 100000 > "$WORK/stdin" & PIDS+=($!)
-python3 "$STANDIN" api --cert "$WORK/api.pem" --key "$WORK/api.key" --log "$WORK/api.log" \
-    < "$WORK/stdin" > "$WORK/port" & PIDS+=($!)
-for _ in $(seq 100); do grep -q PORT "$WORK/port" 2>/dev/null && break; sleep 0.05; done
-PORT=$(awk '/PORT/ {print $2}' "$WORK/port")
-BASE="https://127.0.0.1:$PORT"
+STANDIN_LOG=api.log STANDIN_TIMEOUT=120
+source scripts/bench/telegram-standin.sh
 export TELEGRAM_BOT_TOKEN="123456:AAbenchFiles"
-COMMON=(--api-url "$BASE" --trusted "$WORK/api.pem" --timeout 120)
 
 head -c $(( MB * 1024 * 1024 )) /dev/urandom > "$WORK/payload.bin"
 SIZE=$(stat -c %s "$WORK/payload.bin")
