@@ -59,9 +59,12 @@ for server in ejabberd prosody; do
   # go-sendxmpp picks DIGEST-MD5 where the server offers it (these test servers store plain
   # passwords); ours prefers SCRAM-SHA-256, for which the server derives the key (PBKDF2, 4096
   # rounds) at every login: the same mechanism on both sides shows what is ours.
-  echo "== $server: one message, new login, both with DIGEST-MD5 (A = ours, B = go-sendxmpp -i)"
-  python3 scripts/bench/pairs.py "$RUNS" \
-    "$(printf '%q ' "${ours[@]}" --mechanisms DIGEST-MD5 "$TEXT")" "$go < $B/one.txt"
+  # (Prosody stores hashed passwords and offers no DIGEST-MD5: there both use SCRAM.)
+  if [ $server = ejabberd ]; then
+    echo "== $server: one message, new login, both with DIGEST-MD5 (A = ours, B = go-sendxmpp -i)"
+    python3 scripts/bench/pairs.py "$RUNS" \
+      "$(printf '%q ' "${ours[@]}" --mechanisms DIGEST-MD5 "$TEXT")" "$go < $B/one.txt"
+  fi
   echo "== $server: $N messages in one session, ours all acked (A = ours, B = go-sendxmpp -i)"
   python3 scripts/bench/pairs.py "$RUNS" \
     "$(printf '%q ' "${ours[@]}" --count "$N" --timeout 60 "$TEXT ours")" "$go < $B/many.txt"
