@@ -838,12 +838,10 @@ impl Worker {
         if self.ack_wanted.swap(false, Ordering::SeqCst) && self.sm.is_some() {
             let h = self.inbound.load(Ordering::SeqCst);
             let a = Sm::A { h }.to_element().to_bytes(self.stanza_ns);
-            return self.write(&a);
+            self.write(&a)?;
         }
-        if self.link.as_ref().is_some_and(|l| l.writer.wants_write()) {
-            return self.write(&[]);
-        }
-        Ok(())
+        // TLS's own records (and anything the pace lets go) leave with the flush.
+        self.flush()
     }
 
     /// Asks the server to account for what it got: `<r/>`, or a ping without XEP-0198.
