@@ -52,7 +52,7 @@ impl Outgoing {
                     reason: OptionReason::EmptyOrControl,
                 })
             }
-            None => format!("m-{}", &sasl::random_nonce()[..16]),
+            None => sasl::stanza_id("m"),
         };
         let (to_text, occupant) = if kind == "groupchat" {
             let room = to.bare();
