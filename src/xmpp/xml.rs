@@ -1,10 +1,12 @@
 //! A small element tree for stanzas: built by hand for what we send, read from the wire with
-//! quick-xml's namespace-aware reader for what we receive, and always written by quick-xml's
-//! writer so that escaping cannot be forgotten.
+//! quick-xml's namespace-aware reader for what we receive, and written by one function
+//! ([`Element::write_to`]) that escapes every attribute value and text with quick-xml's
+//! `escape`, so that escaping cannot be forgotten.
 
 use std::io::BufRead;
 
-use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::escape::escape;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, Writer};
 
@@ -86,31 +88,83 @@ impl Element {
     /// The serialized element; `parent_ns` is the default namespace in scope (an `xmlns` is
     /// written only where it changes).
     pub fn to_bytes(&self, parent_ns: &str) -> Vec<u8> {
-        let mut writer = Writer::new(Vec::new());
-        // Writing into a Vec cannot fail.
-        let _ = self.write(&mut writer, parent_ns);
-        writer.into_inner()
+        let mut out = Vec::new();
+        self.write_to(&mut out, parent_ns);
+        out
     }
 
-    fn write(&self, w: &mut Writer<Vec<u8>>, parent_ns: &str) -> std::io::Result<()> {
-        let mut start = BytesStart::new(self.name.as_str());
+    /// The length of [`Element::to_bytes`] without writing it (a stanza's size is checked
+    /// against the server's limit when it is queued, long before it is written).
+    pub fn wire_len(&self, parent_ns: &str) -> usize {
+        fn escaped(text: &str) -> usize {
+            text.len()
+                + text
+                    .bytes()
+                    .map(|b| match b {
+                        b'<' | b'>' => 3,
+                        b'&' | b'\r' => 4,
+                        b'\'' | b'"' => 5,
+                        _ => 0,
+                    })
+                    .sum::<usize>()
+        }
+        let attribute = |key: &str, value: &str| key.len() + escaped(value) + 4;
+        let mut len = 1 + self.name.len();
         if self.ns != parent_ns {
-            start.push_attribute(("xmlns", self.ns.as_str()));
+            len += attribute("xmlns", &self.ns);
         }
         for (k, v) in &self.attrs {
-            start.push_attribute((k.as_str(), v.as_str()));
+            len += attribute(k, v);
         }
         if self.children.is_empty() {
-            return w.write_event(Event::Empty(start));
+            return len + 2;
         }
-        w.write_event(Event::Start(start))?;
+        len += 1 + 3 + self.name.len();
+        for child in &self.children {
+            len += match child {
+                Node::Element(e) => e.wire_len(&self.ns),
+                Node::Text(t) => escaped(t),
+            };
+        }
+        len
+    }
+
+    /// Appends the serialized element to `out` (a batch of stanzas is one buffer).
+    ///
+    /// Written here rather than by quick-xml's `Writer`: its `BytesStart` copies every element's
+    /// name and attributes into a buffer of its own first, which was a sixth of the CPU time of a
+    /// burst of messages. The escaping is still quick-xml's (`escape`: `< > & ' "`, the same as
+    /// its writer does for attribute values and text; `\r` becomes `&#13;`).
+    pub fn write_to(&self, out: &mut Vec<u8>, parent_ns: &str) {
+        fn attribute(out: &mut Vec<u8>, key: &str, value: &str) {
+            out.push(b' ');
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"=\"");
+            out.extend_from_slice(escape(value).as_bytes());
+            out.push(b'"');
+        }
+        out.push(b'<');
+        out.extend_from_slice(self.name.as_bytes());
+        if self.ns != parent_ns {
+            attribute(out, "xmlns", &self.ns);
+        }
+        for (k, v) in &self.attrs {
+            attribute(out, k, v);
+        }
+        if self.children.is_empty() {
+            out.extend_from_slice(b"/>");
+            return;
+        }
+        out.push(b'>');
         for child in &self.children {
             match child {
-                Node::Element(e) => e.write(w, &self.ns)?,
-                Node::Text(t) => w.write_event(Event::Text(BytesText::new(t)))?,
+                Node::Element(e) => e.write_to(out, &self.ns),
+                Node::Text(t) => out.extend_from_slice(escape(t).as_bytes()),
             }
         }
-        w.write_event(Event::End(BytesEnd::new(self.name.as_str())))
+        out.extend_from_slice(b"</");
+        out.extend_from_slice(self.name.as_bytes());
+        out.push(b'>');
     }
 }
 
@@ -140,15 +194,18 @@ pub enum ReadError {
 
 /// Text with characters that XML 1.0 cannot carry removed (1C strings may contain them, and one
 /// of them makes the server close the stream with not-well-formed, losing the session).
-pub fn xml_safe(text: &str) -> String {
-    text.chars()
-        .filter(|&c| {
-            matches!(c, '\t' | '\n' | '\r')
-                || ('\u{20}'..='\u{D7FF}').contains(&c)
-                || ('\u{E000}'..='\u{FFFD}').contains(&c)
-                || c >= '\u{10000}'
-        })
-        .collect()
+pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    fn allowed(c: char) -> bool {
+        matches!(c, '\t' | '\n' | '\r')
+            || ('\u{20}'..='\u{D7FF}').contains(&c)
+            || ('\u{E000}'..='\u{FFFD}').contains(&c)
+            || c >= '\u{10000}'
+    }
+    // Almost every text is clean: then it is not copied here (the element copies it once).
+    match text.chars().all(allowed) {
+        true => std::borrow::Cow::Borrowed(text),
+        false => text.chars().filter(|&c| allowed(c)).collect(),
+    }
 }
 
 /// Reads an XMPP stream: first the stream header, then one top-level element at a time.
@@ -343,6 +400,71 @@ mod tests {
             "Привет & <> 😀"
         );
         assert!(matches!(r.read_element(), Err(ReadError::StreamEnd)));
+    }
+
+    /// What quick-xml's own writer makes of an element, as `to_bytes` wrote it before
+    /// `write_to`: the two must agree byte for byte.
+    fn by_quick_xml(el: &Element, parent_ns: &str) -> Vec<u8> {
+        use quick_xml::events::{BytesEnd, BytesText};
+        fn write(el: &Element, w: &mut Writer<Vec<u8>>, parent_ns: &str) {
+            let mut start = BytesStart::new(el.name.as_str());
+            if el.ns != parent_ns {
+                start.push_attribute(("xmlns", el.ns.as_str()));
+            }
+            for (k, v) in &el.attrs {
+                start.push_attribute((k.as_str(), v.as_str()));
+            }
+            if el.children.is_empty() {
+                w.write_event(Event::Empty(start)).unwrap();
+                return;
+            }
+            w.write_event(Event::Start(start)).unwrap();
+            for child in &el.children {
+                match child {
+                    Node::Element(e) => write(e, w, &el.ns),
+                    Node::Text(t) => w.write_event(Event::Text(BytesText::new(t))).unwrap(),
+                }
+            }
+            w.write_event(Event::End(BytesEnd::new(el.name.as_str())))
+                .unwrap();
+        }
+        let mut w = Writer::new(Vec::new());
+        write(el, &mut w, parent_ns);
+        w.into_inner()
+    }
+
+    #[test]
+    fn written_as_quick_xml_writes_it() {
+        let client = super::super::NS_CLIENT;
+        let tricky = "Привет, мир! <&> \"quoted\" 'single' ]]> \u{1F600} \t\r\n";
+        let elements = [
+            Element::new("r", crate::xmpp::stanza::NS_SM),
+            Element::new("message", client)
+                .attr("to", "bob@localhost/a'\"<&>")
+                .attr("id", "m-1")
+                .child(Element::new("body", client).text(tricky))
+                .child(Element::new("thread", client).text(""))
+                .child(
+                    Element::new("x", "jabber:x:oob")
+                        .child(Element::new("url", "jabber:x:oob").text("https://h/a?b=1&c=2")),
+                ),
+            Element::new("iq", client)
+                .attr("type", "get")
+                .child(Element::new("ping", "urn:xmpp:ping")),
+        ];
+        for el in &elements {
+            for parent in [client, ""] {
+                let mut appended = b"before".to_vec();
+                el.write_to(&mut appended, parent);
+                let ours = el.to_bytes(parent);
+                assert_eq!(
+                    String::from_utf8_lossy(&ours),
+                    String::from_utf8_lossy(&by_quick_xml(el, parent))
+                );
+                assert_eq!(appended, [b"before".as_slice(), &ours].concat());
+                assert_eq!(el.wire_len(parent), ours.len());
+            }
+        }
     }
 
     #[test]
