@@ -21,6 +21,7 @@
 //!   stream; when it does not say, the rest is reported lost (its fate is unknown).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// One stanza of ours, with what the owner keeps with it (`P`: the element, a ticket...).
 #[derive(Debug)]
@@ -255,8 +256,9 @@ struct Record<R> {
 /// forgotten first, oldest first; then, if the owner never asks, the oldest settled ones.
 /// Pending ones are never forgotten (their number is bounded by what is queued).
 pub struct StatusBook<R> {
-    records: std::collections::HashMap<String, Record<R>>,
-    order: VecDeque<(String, u64)>,
+    // The id is kept once for both (an `Arc<str>`, not two copies per message).
+    records: std::collections::HashMap<Arc<str>, Record<R>>,
+    order: VecDeque<(Arc<str>, u64)>,
     serial: u64,
     limit: usize,
 }
@@ -283,15 +285,16 @@ impl<R: Clone> StatusBook<R> {
     /// first one's record).
     pub fn pending(&mut self, id: &str) {
         self.serial += 1;
+        let id: Arc<str> = Arc::from(id);
         self.records.insert(
-            id.to_owned(),
+            id.clone(),
             Record {
                 fate: Fate::Pending,
                 reported: false,
                 serial: self.serial,
             },
         );
-        self.order.push_back((id.to_owned(), self.serial));
+        self.order.push_back((id, self.serial));
         if self.order.len() > self.limit {
             self.forget();
         }
@@ -340,7 +343,7 @@ impl<R: Clone> StatusBook<R> {
         match ids {
             Some(ids) => {
                 for id in ids {
-                    let fate = self.records.get_mut(id).map(|r| {
+                    let fate = self.records.get_mut(id.as_str()).map(|r| {
                         if !matches!(r.fate, Fate::Pending) {
                             r.reported = true;
                         }
@@ -356,7 +359,7 @@ impl<R: Clone> StatusBook<R> {
                             if !matches!(r.fate, Fate::Pending) {
                                 r.reported = true;
                             }
-                            out.push((id.clone(), Some(r.fate.clone())));
+                            out.push((id.to_string(), Some(r.fate.clone())));
                         }
                     }
                 }

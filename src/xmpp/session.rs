@@ -245,6 +245,19 @@ impl Shared {
             book.settle(id, fate);
         }
     }
+
+    /// [`Shared::record`] for many ids with the same fate, under one lock.
+    pub(super) fn record_all<'a>(
+        &self,
+        ids: impl Iterator<Item = &'a str>,
+        fate: Fate<SendFailure>,
+    ) {
+        if let Ok(mut book) = self.book.lock() {
+            for id in ids {
+                book.settle(id, fate.clone());
+            }
+        }
+    }
 }
 
 /// One message handed to the worker.
@@ -377,7 +390,7 @@ impl Client {
     /// Answers a subscription request of `jid` (kept by the `ask` policy): approves it, or
     /// denies it. Waits for the server's count as XmppSend does.
     pub fn answer_subscription(&self, jid: &str, approve: bool) -> Result<Sent, Error> {
-        let id = format!("s-{}", &super::sasl::random_nonce()[..16]);
+        let id = super::sasl::stanza_id("s");
         let element = super::roster::answer(jid, approve, &id)?;
         let (id, ticket) = self.submit_prepared(element, id, None)?;
         match ticket.wait(Instant::now() + self.timeout) {

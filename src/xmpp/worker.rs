@@ -141,7 +141,7 @@ fn item(
 ) -> Entry<Item> {
     Entry {
         id,
-        size: element.to_bytes(NS_CLIENT).len(),
+        size: element.wire_len(NS_CLIENT),
         payload: Item {
             element,
             ticket,
@@ -501,11 +501,16 @@ impl Worker {
     /// Settles the stanzas the server counted. The fate is recorded before the ticket wakes its
     /// waiter: XmppSendStatus asked right after XmppSend returned must not say "pending".
     fn settle_acked(&self, done: Vec<Entry<Item>>) {
+        // Every fate is recorded under one lock (not one per message: the owner's sends take
+        // the same lock), and only then are the tickets woken.
+        self.shared.record_all(
+            done.iter()
+                .filter(|e| e.payload.ticket.is_some())
+                .filter_map(|e| e.id.as_deref()),
+            Fate::Acked,
+        );
         for e in done {
             if let Some(ticket) = e.payload.ticket {
-                if let Some(id) = &e.id {
-                    self.shared.record(id, Fate::Acked);
-                }
                 ticket.settle(Ok(()));
             }
         }
@@ -817,7 +822,7 @@ impl Worker {
             let mut bytes = Vec::new();
             let skip = self.ledger.in_flight() - n;
             for e in self.ledger.in_flight_entries().skip(skip) {
-                bytes.extend(e.payload.element.to_bytes(self.stanza_ns));
+                e.payload.element.write_to(&mut bytes, self.stanza_ns);
             }
             self.write(&bytes)?;
             self.request_ack()?;
@@ -853,7 +858,7 @@ impl Worker {
             let r = Sm::R.to_element().to_bytes(self.stanza_ns);
             self.write(&r)?;
         } else {
-            let id = format!("ping-{}", &sasl::random_nonce()[..12]);
+            let id = sasl::stanza_id("ping");
             let ping = Iq::ping(&id, None).to_element().to_bytes(self.stanza_ns);
             self.write(&ping)?;
             let seq = self.ledger.count_unlisted();
