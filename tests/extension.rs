@@ -939,7 +939,16 @@ fn the_client_module_attaches_asynchronously_and_understands_the_events() {
             "{CLIENT_MODULE} uses the synchronous {forbidden}, which strict asynchronous configurations forbid"
         );
     }
-    for literal in ["Messenger", "XmppMessage", "XmppState"] {
+    // The add-in's three events (src/addin/xmpp.rs: XmppMessage, XmppState with room_failed,
+    // XmppPresence with the item's kind) and the fields that tell an item's kind.
+    for literal in [
+        "Messenger",
+        "XmppMessage",
+        "XmppState",
+        "XmppPresence",
+        "room_failed",
+        "kind",
+    ] {
         assert!(
             client.strings().any(|s| s == literal),
             "{CLIENT_MODULE} does not handle \"{literal}\""
