@@ -15,7 +15,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::bsl::{argument_count, check_blocks, ident_is, tokenize, Routine, Token};
+use support::bsl::{
+    argument_count, check_blocks, closing_paren, ident_is, tokenize, Routine, Token,
+};
 
 const MD_NAMESPACE: &str = "http://v8.1c.ru/8.3/MDClasses";
 const FORMAT_VERSION: &str = "2.17";
@@ -30,6 +32,7 @@ const ROLE: &str = "Мсг_ПриемОбновленийTelegram";
 const UPDATES_REGISTER: &str = "Мсг_ОбновленияTelegram";
 const BOTS_REGISTER: &str = "Мсг_БотыМессенджера";
 const SECRETS_REGISTER: &str = "Мсг_Секреты";
+const XMPP_REGISTER: &str = "Мсг_ОчередьXMPP";
 /// The lowest extension compatibility mode the extension's objects need: own information
 /// registers (data) in an extension came with 8.3.11. The code itself needs 8.3.6 (СтрШаблон,
 /// JSON) and asynchronous add-in calls; constants in an extension would need 8.3.16, which is why
@@ -936,7 +939,16 @@ fn the_client_module_attaches_asynchronously_and_understands_the_events() {
             "{CLIENT_MODULE} uses the synchronous {forbidden}, which strict asynchronous configurations forbid"
         );
     }
-    for literal in ["Messenger", "XmppMessage", "XmppState"] {
+    // The add-in's three events (src/addin/xmpp.rs: XmppMessage, XmppState with room_failed,
+    // XmppPresence with the item's kind) and the fields that tell an item's kind.
+    for literal in [
+        "Messenger",
+        "XmppMessage",
+        "XmppState",
+        "XmppPresence",
+        "room_failed",
+        "kind",
+    ] {
         assert!(
             client.strings().any(|s| s == literal),
             "{CLIENT_MODULE} does not handle \"{literal}\""
@@ -1202,20 +1214,68 @@ fn the_registers_are_keyed_as_the_queue_needs() {
             "{UPDATES_REGISTER} has no resource {needed}: {resources:?}"
         );
     }
+    // The XMPP queue: one record per account and key (a hash of sender and message id, 64 hex
+    // digits), so a message redelivered from the server's offline storage is recognised; the
+    // arrival number orders it, the peer groups it.
+    let (dimensions, resources) = register(XMPP_REGISTER);
+    assert_eq!(
+        dimensions,
+        [
+            ("Бот".to_owned(), "xs:string 64".to_owned()),
+            ("Ключ".to_owned(), "xs:string 64".to_owned())
+        ]
+    );
+    for (needed, kind) in [
+        ("Номер", "xs:decimal 15.0"),
+        ("Собеседник", "xs:string"),
+        ("Вид", "xs:string"),
+        ("Данные", "xs:string 0"),
+        ("Состояние", "xs:string"),
+        ("Попыток", "xs:decimal"),
+        ("СледующаяПопытка", "xs:dateTime"),
+    ] {
+        assert!(
+            resources
+                .iter()
+                .any(|(n, t)| n == needed && t.starts_with(kind)),
+            "{XMPP_REGISTER} has no resource {needed} of type {kind}: {resources:?}"
+        );
+    }
+    // The code cuts a peer to the resource's length.
+    let peer_length = resources
+        .iter()
+        .find(|(n, _)| n == "Собеседник")
+        .map(|(_, t)| t.trim_start_matches("xs:string ").to_owned())
+        .unwrap();
+    let bots = Module::load(&module_of("CommonModule", BOTS_MODULE));
+    assert!(
+        routine_tokens(&bots, "ДлинаСобеседника")
+            .iter()
+            .any(|(t, _)| *t == Token::Number(peer_length.clone())),
+        "{BOTS_MODULE}.ДлинаСобеседника must return {peer_length}, the length of {XMPP_REGISTER}.Собеседник"
+    );
     let (dimensions, resources) = register(BOTS_REGISTER);
     assert_eq!(dimensions, [("Бот".to_owned(), "xs:string 64".to_owned())]);
     assert!(resources
         .iter()
         .any(|(n, t)| n == "Смещение" && t == "xs:decimal 15.0"));
-    // No secret in the bots register: tokens and passwords go to the safe storage.
-    for (name, _) in &resources {
-        let lower = name.to_lowercase();
-        assert!(
-            !["токен", "секрет", "пароль", "token", "secret", "password"]
-                .iter()
-                .any(|w| lower.contains(w)),
-            "{BOTS_REGISTER}.{name} looks like a secret"
-        );
+    // No secret in any register but the secrets one: tokens and passwords go to the safe storage.
+    for name in configuration()
+        .children
+        .iter()
+        .filter(|(kind, name)| kind == "InformationRegister" && name != SECRETS_REGISTER)
+        .map(|(_, name)| name)
+    {
+        let (dimensions, resources) = register(name);
+        for (field, _) in dimensions.iter().chain(&resources) {
+            let lower = field.to_lowercase();
+            assert!(
+                !["токен", "секрет", "пароль", "token", "secret", "password"]
+                    .iter()
+                    .any(|w| lower.contains(w)),
+                "{name}.{field} looks like a secret"
+            );
+        }
     }
     let (dimensions, _) = register(SECRETS_REGISTER);
     assert_eq!(
@@ -1364,6 +1424,326 @@ fn polling_stores_the_batch_before_next_offset_and_callbacks_are_answered() {
         .any(|(t, _)| ident_is(t, "ПолучитьФоновыеЗадания")));
 }
 
+/// Position of the first identifier `name` in `body`, or a panic naming `what`.
+fn first_in(body: &[(Token, usize)], name: &str, what: &str) -> usize {
+    body.iter()
+        .position(|(t, _)| ident_is(t, name))
+        .unwrap_or_else(|| panic!("{what} never uses {name}"))
+}
+
+#[test]
+fn xmpp_items_are_stored_before_any_handler_and_handled_once_per_peer_in_order() {
+    let bots = Module::load(&module_of("CommonModule", BOTS_MODULE));
+    // The job: what XmppReceive hands over goes to the queue first, then the queue is processed;
+    // the job itself never calls a handler.
+    let job = routine_tokens(&bots, "ПринятьСообщенияXMPP");
+    let what = "ПринятьСообщенияXMPP";
+    let receive = first_in(job, "ПолучитьXMPPСообщения", what);
+    let store = first_in(job, "СохранитьПакетXMPP", what);
+    assert!(
+        store < receive,
+        "{what}: the received batch goes straight into СохранитьПакетXMPP(…)"
+    );
+    let process = job
+        .iter()
+        .enumerate()
+        .skip(receive)
+        .find(|(_, (t, _))| ident_is(t, "ОбработатьОчередьXMPP"))
+        .map(|(i, _)| i)
+        .expect("the job processes the queue after storing");
+    assert!(receive < process);
+    for handler in [
+        "ПриПолученииСообщенияXMPP",
+        "ПриСобытииXMPP",
+        "ВызватьОбработчикXMPP",
+    ] {
+        assert!(
+            !job.iter().any(|(t, _)| ident_is(t, handler)),
+            "{what} calls {handler} directly: a failing handler would lose the message"
+        );
+    }
+    // After the disconnect, what the add-in still holds is stored, and the fates of the session's
+    // sends are asked for.
+    let disconnect = first_in(job, "ОтключитьXMPP", what);
+    assert!(disconnect < first_in(&job[disconnect..], "ЗабратьОстатокXMPP", what) + disconnect);
+    assert!(job[disconnect..]
+        .iter()
+        .any(|(t, _)| ident_is(t, "ПроверитьОтправкиXMPP")));
+    // Stored first, in one transaction with the arrival counter; a redelivered message is skipped.
+    let save = routine_tokens(&bots, "СохранитьПакетXMPP");
+    let what = "СохранитьПакетXMPP";
+    let (begin, lock, read, selected, write, counter, commit) = (
+        first_in(save, "НачатьТранзакцию", what),
+        first_in(save, "ЗаблокироватьСчетчикXMPP", what),
+        first_in(save, "Прочитать", what),
+        first_in(save, "Выбран", what),
+        first_in(save, "Записать", what),
+        first_in(save, "ЗаписатьСчетчикXMPP", what),
+        first_in(save, "ЗафиксироватьТранзакцию", what),
+    );
+    assert!(begin < lock && lock < read && read < selected && selected < write);
+    assert!(write < counter && counter < commit);
+    assert!(
+        save[selected..write]
+            .iter()
+            .any(|(t, _)| ident_is(t, "Продолжить")),
+        "{what}: a record already there (a redelivery) is skipped, not rewritten"
+    );
+    // A failed store is reported with the items: the add-in has already handed them over.
+    let except = first_in(save, "Исключение", what);
+    assert!(save[except..]
+        .iter()
+        .any(|(t, _)| ident_is(t, "ЗаписьЖурналаРегистрации")));
+    // The key: sender and id, not the delay stamp (the live copy has none, the offline copy has one).
+    let key = routine_tokens(&bots, "КлючЭлементаXMPP");
+    for field in ["От", "Идентификатор"] {
+        assert!(
+            key.windows(2)
+                .any(|w| w[0].0 == Token::Punct('.') && ident_is(&w[1].0, field)),
+            "КлючЭлементаXMPP does not use {field}"
+        );
+    }
+    assert!(
+        !key.iter().any(|(t, _)| ident_is(t, "Время")),
+        "the delay stamp must not be part of the key"
+    );
+    // Per peer in arrival order, a failure holds back the peer's later items.
+    let pass = routine_tokens(&bots, "ОбработатьПроходОчередиXMPP");
+    assert!(pass.iter().any(|(t, _)| matches!(t, Token::Str(q) if q.contains("УПОРЯДОЧИТЬ ПО") && q.contains("Очередь.Номер"))));
+    assert!(pass.iter().any(|(t, _)| ident_is(t, "Ждут")));
+    assert!(pass.iter().any(|(t, _)| ident_is(t, "Собеседник")));
+    // Exactly once: locked, re-read, handler, mark, commit; a failure kept for a retry.
+    let one = routine_tokens(&bots, "ОбработатьЭлементXMPP");
+    let what = "ОбработатьЭлементXMPP";
+    assert!(first_in(one, "Заблокировать", what) < first_in(one, "Прочитать", what));
+    assert!(first_in(one, "Прочитать", what) < first_in(one, "ВызватьОбработчикXMPP", what));
+    assert!(
+        first_in(one, "ВызватьОбработчикXMPP", what)
+            < first_in(one, "ЗафиксироватьТранзакцию", what)
+    );
+    assert!(first_in(one, "ЗаписатьНеудачуXMPP", what) > first_in(one, "ОтменитьТранзакцию", what));
+    // The same backoff as Telegram's: both failure writers use the one function, and the pause is
+    // computed nowhere else.
+    for writer in ["ЗаписатьНеудачу", "ЗаписатьНеудачуXMPP"] {
+        assert!(
+            routine_tokens(&bots, writer)
+                .iter()
+                .any(|(t, _)| ident_is(t, "ВремяСледующейПопытки")),
+            "{writer} does not use ВремяСледующейПопытки"
+        );
+    }
+    let pows = bots
+        .tokens
+        .iter()
+        .filter(|(t, _)| ident_is(t, "Pow"))
+        .count();
+    assert_eq!(
+        pows, 1,
+        "the backoff is computed in ВремяСледующейПопытки only"
+    );
+    // Messages to ПриПолученииСообщенияXMPP, every other kind to ПриСобытииXMPP.
+    let call = routine_tokens(&bots, "ВызватьОбработчикXMPP");
+    for handler in ["ПриПолученииСообщенияXMPP", "ПриСобытииXMPP"] {
+        assert!(
+            call.windows(2)
+                .any(|w| w[0].0 == Token::Punct('.') && ident_is(&w[1].0, handler)),
+            "ВызватьОбработчикXMPP never calls {handler}"
+        );
+    }
+    // The wrapper keeps what tells the kinds apart: every field of the add-in's queue items.
+    let server = Module::load(&module_of("CommonModule", SERVER_MODULE));
+    let item = routine_tokens(&server, "СообщениеXMPP");
+    for field in [
+        "from",
+        "to",
+        "type",
+        "body",
+        "subject",
+        "thread",
+        "id",
+        "stamp",
+        "kind",
+        "room",
+        "nick",
+        "own",
+        "show",
+        "status",
+        "condition",
+        "error",
+    ] {
+        assert!(
+            item.iter().any(|(t, _)| *t == Token::Str(field.into())),
+            "Мсг_Мессенджер.СообщениеXMPP drops the item field {field:?}"
+        );
+    }
+}
+
+#[test]
+fn acked_false_sends_are_followed_up_with_xmpp_send_status() {
+    let bots = Module::load(&module_of("CommonModule", BOTS_MODULE));
+    let send = routine_tokens(&bots, "ОтправитьXMPPОтБота");
+    let what = "ОтправитьXMPPОтБота";
+    assert!(
+        first_in(send, "ОтправитьXMPPСообщение", what)
+            < first_in(send, "ОтследитьОтправкуXMPP", what)
+    );
+    // Only an unconfirmed send is kept, in the queue, waiting.
+    let track = routine_tokens(&bots, "ОтследитьОтправкуXMPP");
+    assert!(track
+        .windows(2)
+        .any(|w| w[0].0 == Token::Punct('.') && ident_is(&w[1].0, "acked")));
+    assert!(track.iter().any(|(t, _)| ident_is(t, "СостояниеОжидает")));
+    assert!(track.iter().any(|(t, _)| ident_is(t, "Записать")));
+    // Checked with XmppSendStatus; "pending" waits, anything else becomes a queue item.
+    let check = routine_tokens(&bots, "ПроверитьОтправкиXMPP");
+    let what = "ПроверитьОтправкиXMPP";
+    let status = first_in(check, "СостояниеXMPPОтправки", what);
+    assert!(check
+        .iter()
+        .any(|(t, _)| *t == Token::Str("pending".into())));
+    assert!(first_in(check, "СостояниеНовое", what) > status);
+    // The job checks while it runs, not only at the end.
+    let job = routine_tokens(&bots, "ПринятьСообщенияXMPP");
+    let loop_start = first_in(job, "Пока", "ПринятьСообщенияXMPP");
+    let loop_end = first_in(job, "КонецЦикла", "ПринятьСообщенияXMPP");
+    assert!(job[loop_start..loop_end]
+        .iter()
+        .any(|(t, _)| ident_is(t, "ПроверитьОтправкиXMPP")));
+}
+
+#[test]
+fn the_docs_handler_module_defines_every_handler_the_extension_calls() {
+    // What Мсг_Боты calls on the handlers' module (Модуль.X(…)) ...
+    let bots = Module::load(&module_of("CommonModule", BOTS_MODULE));
+    let t = &bots.tokens;
+    let mut called: BTreeMap<String, usize> = BTreeMap::new();
+    for i in 0..t.len().saturating_sub(3) {
+        if ident_is(&t[i].0, "Модуль") && t[i + 1].0 == Token::Punct('.') {
+            if let (Token::Ident(name), Token::Punct('(')) = (&t[i + 2].0, &t[i + 3].0) {
+                called.insert(name.clone(), argument_count(t, i + 3));
+            }
+        }
+    }
+    assert!(called.len() >= 3, "too few handlers found: {called:?}");
+    // ... each docs page on the extension shows, exported, with the same parameters.
+    for (doc_name, text) in documents() {
+        if !doc_name.ends_with("/extension.md") {
+            continue;
+        }
+        let code: String = text
+            .split("```bsl")
+            .skip(1)
+            .filter_map(|b| b.split("```").next())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let tokens = tokenize(&code);
+        for (name, args) in &called {
+            let at = tokens
+                .windows(2)
+                .position(|w| ident_is(&w[0].0, "Процедура") && ident_is(&w[1].0, name))
+                .unwrap_or_else(|| panic!("{doc_name}: the handler module example has no {name}"));
+            assert_eq!(
+                argument_count(&tokens, at + 2),
+                *args,
+                "{doc_name}: {name}'s parameters"
+            );
+            let end = closing_paren(&tokens, at + 2);
+            assert!(
+                ident_is(&tokens[end + 1].0, "Экспорт"),
+                "{doc_name}: {name} must be exported"
+            );
+        }
+    }
+}
+
+/// The add-in's methods as docs/ru/reference.md gives them: Russian name -> parameters (name,
+/// optional).
+fn reference_signatures() -> BTreeMap<String, Vec<(String, bool)>> {
+    let text = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ru/reference.md"));
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("- `") else {
+            continue;
+        };
+        let Some((name, after)) = rest.split_once('(') else {
+            continue;
+        };
+        if !name.chars().all(|c| c.is_alphanumeric()) {
+            continue;
+        }
+        let Some((list, _)) = after.split_once("):") else {
+            continue;
+        };
+        let params = list
+            .split(", ")
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| {
+                let name = p.split(':').next().unwrap().trim().to_owned();
+                (name, p.contains(" = "))
+            })
+            .collect();
+        out.insert(name.to_owned(), params);
+    }
+    out
+}
+
+#[test]
+fn the_wrappers_take_the_add_ins_parameters_by_name_and_default() {
+    let (_, methods) = add_in_members();
+    let reference = reference_signatures();
+    let server = Module::load(&module_of("CommonModule", SERVER_MODULE));
+    for method in &methods {
+        let documented = reference.get(&method.ru).unwrap_or_else(|| {
+            panic!(
+                "docs/ru/reference.md gives no signature for {} / {}",
+                method.ru, method.en
+            )
+        });
+        assert_eq!(
+            documented.len(),
+            method.params,
+            "docs/ru/reference.md: {} takes {} parameters",
+            method.ru,
+            method.params
+        );
+        let wrapper = server.routine(&method.ru).unwrap();
+        let mut own: Vec<(String, bool)> = wrapper.parameters.clone();
+        // A session method takes the object first; any other ends with its settings or object.
+        let session = own.first().is_some_and(|(n, _)| n == "Компонента");
+        if session {
+            own.remove(0);
+        } else {
+            assert_eq!(
+                own.pop(),
+                Some(("НастройкиИлиКомпонента".to_owned(), true)),
+                "{SERVER_MODULE}.{}: the last parameter is НастройкиИлиКомпонента = Неопределено",
+                method.ru
+            );
+        }
+        let names =
+            |list: &[(String, bool)]| list.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&own),
+            names(documented),
+            "{SERVER_MODULE}.{}: the add-in's parameters, in its order and with its names",
+            method.ru
+        );
+        for ((name, optional), (_, documented_optional)) in own.iter().zip(documented) {
+            assert_eq!(
+                optional,
+                documented_optional,
+                "{SERVER_MODULE}.{}: {name} is {} in the add-in",
+                method.ru,
+                if *documented_optional {
+                    "optional"
+                } else {
+                    "required"
+                }
+            );
+        }
+    }
+}
+
 #[test]
 fn the_bsl_follows_the_development_standards_this_test_can_see() {
     // Global methods the standards replace (string search, modal dialogs, the session's local
@@ -1384,6 +1764,11 @@ fn the_bsl_follows_the_development_standards_this_test_can_see() {
         let where_ = module.where_();
         let text = read(&module.path);
         let lines: Vec<&str> = text.lines().collect();
+        // Comments and examples name the service's root URL as it is.
+        assert!(
+            !text.contains("/hs/telegram/"),
+            "{where_}: the service's root URL is msg_telegram, not telegram"
+        );
         // Every export method is described: a comment above it, its parameters and its return value.
         for routine in module.routines.iter().filter(|r| r.exported) {
             let mut doc = Vec::new();
@@ -1407,12 +1792,35 @@ fn the_bsl_follows_the_development_standards_this_test_can_see() {
                     routine.name
                 );
             }
-            if routine.function {
+            // Each parameter by name: "//  Имя - Тип - описание".
+            for (name, _) in &routine.parameters {
                 assert!(
-                    doc.contains("Возвращаемое значение:"),
-                    "{where_}:{}: {} does not describe its return value",
+                    doc.lines().any(|l| {
+                        let l = l.trim_start().trim_start_matches('/').trim_start();
+                        l.strip_prefix(name.as_str())
+                            .is_some_and(|rest| rest.trim_start().starts_with("- "))
+                    }),
+                    "{where_}:{}: {} does not describe its parameter {name}",
                     routine.line,
                     routine.name
+                );
+            }
+            if routine.function {
+                // The header and, on the line after it, "Тип - описание".
+                let returns = doc
+                    .lines()
+                    .rev()
+                    .position(|l| l.contains("Возвращаемое значение:"));
+                let described = returns.is_some_and(|at| {
+                    doc.lines()
+                        .rev()
+                        .nth(at + 1)
+                        .is_some_and(|next| next.contains(" - "))
+                });
+                assert!(
+                    described,
+                    "{where_}:{}: {} does not describe its return value",
+                    routine.line, routine.name
                 );
             }
         }
@@ -1446,6 +1854,23 @@ fn the_bsl_follows_the_development_standards_this_test_can_see() {
                     assert!(
                         !ident_is(token, word),
                         "{where_}:{line}: {word}() is deprecated or does not exist"
+                    );
+                }
+            }
+            // HTTP statuses by name: a number that reads as one (100-599) lives only in a named
+            // function (КодУспешно …) that returns it.
+            if let Token::Number(n) = token {
+                if n.parse::<u32>().is_ok_and(|v| (100..600).contains(&v)) {
+                    let owner = module
+                        .routines
+                        .iter()
+                        .rev()
+                        .find(|r| r.line <= *line)
+                        .map(|r| r.name.as_str())
+                        .unwrap_or("");
+                    assert!(
+                        owner.starts_with("Код") && ident_is(&t[i - 1].0, "Возврат"),
+                        "{where_}:{line}: the bare number {n} looks like an HTTP status; return it from a named function Код…()"
                     );
                 }
             }
@@ -1666,6 +2091,11 @@ fn the_docs_examples_balance_and_call_only_what_the_modules_export() {
                             "{doc_name}: {target}.{routine} is not exported"
                         );
                         let args = argument_count(t, i + 3);
+                        let required = found.parameters.iter().filter(|(_, d)| !d).count();
+                        assert!(
+                            args >= required,
+                            "{doc_name}, example {index}, line {line}: {target}.{routine} needs {required} parameters, given {args}"
+                        );
                         assert!(
                             args <= found.params,
                             "{doc_name}, example {index}, line {line}: {target}.{routine} takes {} parameters, given {args}",

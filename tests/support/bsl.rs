@@ -104,6 +104,8 @@ pub fn ident_is(token: &Token, word: &str) -> bool {
 pub struct Routine {
     pub name: String,
     pub params: usize,
+    /// The parameters in order: name and whether it has a default value.
+    pub parameters: Vec<(String, bool)>,
     pub exported: bool,
     /// Line of the Процедура/Функция keyword.
     pub line: usize,
@@ -132,6 +134,32 @@ pub fn argument_count(tokens: &[(Token, usize)], open: usize) -> usize {
         }
     }
     panic!("unbalanced parentheses")
+}
+
+/// The parameters declared in the list opening at `open` (after a routine's name): each name
+/// (`Знач` dropped) and whether a default (`= …`) follows it.
+pub fn parameters(tokens: &[(Token, usize)], open: usize) -> Vec<(String, bool)> {
+    let end = closing_paren(tokens, open);
+    let mut out = Vec::new();
+    let mut current: Option<(String, bool)> = None;
+    for (token, _) in &tokens[open + 1..end] {
+        match token {
+            Token::Punct(',') => out.extend(current.take()),
+            Token::Punct('=') => {
+                if let Some(c) = current.as_mut() {
+                    c.1 = true;
+                }
+            }
+            Token::Ident(word)
+                if current.is_none() && !ident_is(token, "Знач") && !ident_is(token, "Val") =>
+            {
+                current = Some((word.clone(), false));
+            }
+            _ => {}
+        }
+    }
+    out.extend(current);
+    out
 }
 
 /// Index of the parenthesis closing the one at `open`.
@@ -219,6 +247,7 @@ pub fn check_blocks(where_: &str, tokens: &[(Token, usize)]) -> Vec<Routine> {
                         routines.push(Routine {
                             name,
                             params,
+                            parameters: parameters(tokens, i + 2),
                             exported,
                             line: *line,
                             function: matches!(*open, "Функция" | "Function"),
