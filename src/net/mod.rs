@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::i18n::{Lang, Localized};
 
 pub use proxy::{Proxy, ProxyScheme};
-pub use setting::Setting;
+pub use setting::{mention, Names, Plain, Setting, Term};
 pub use trust::TrustedCertificates;
 
 /// The settings a network call is made with; the add-in fills them from its properties.
