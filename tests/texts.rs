@@ -219,3 +219,141 @@ let s = "setWebhook is Telegram's";
     assert!(!names_it("Proxy-Authorization: Basic", "Proxy"));
     assert!(!names_it("параметрах", "Параметры"));
 }
+
+/// English a parser, the HTTP client or the system says, which a Russian text must not carry.
+const ENGLISH_PHRASES: &[&str] = &[
+    "error sending request",
+    "tcp connect error",
+    "Connection refused",
+    "os error",
+    "expected value",
+    "at line",
+    "column",
+    "unknown field",
+    "invalid type",
+    "missing field",
+    "duplicate field",
+    "relative URL",
+    "EOF",
+    "invalid",
+    "trailing",
+    "UnknownIssuer",
+];
+
+/// Three English words in a row: somebody else's sentence.
+fn english_run(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(3)
+        .find(|w| {
+            w.iter().all(|t| {
+                let t = t.trim_end_matches([',', '.', ':', ';', ')']);
+                t.len() > 1 && t.chars().all(|c| c.is_ascii_alphabetic())
+            })
+        })
+        .map(|w| w.join(" "))
+}
+
+#[test]
+fn russian_texts_of_bad_input_and_failed_calls_carry_no_english() {
+    use messenger::addin::{Messenger, Value};
+    let mut m = Messenger::new();
+    m.set_locale("ru_RU");
+    let s = |t: &str| Value::Str(t.to_owned());
+    let mut texts: Vec<(String, String)> = Vec::new();
+    let mut set = |m: &mut Messenger, property: &str, value: Value| {
+        let index = m.find_prop(property).expect(property) as i64;
+        let text = m.set_prop(index, value).expect_err(property);
+        texts.push((format!("{property} ="), text));
+    };
+    for url in [
+        "api.telegram.org",
+        "http://",
+        "https://[::1",
+        "https://h:99999",
+    ] {
+        set(&mut m, "АдресTelegramAPI", s(url));
+    }
+    for proxy in ["http//x", "socks9://h:1", "http://h:99999", "http://[::1"] {
+        set(&mut m, "Прокси", s(proxy));
+    }
+    for pem in [
+        "-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----",
+        "garbage",
+    ] {
+        set(&mut m, "ДоверенныеСертификаты", s(pem));
+    }
+    // Every call goes to loopback, where nothing listens on port 1: the HTTP client's and the
+    // system's English.
+    let timeout = m.find_prop("Таймаут").unwrap() as i64;
+    m.set_prop(timeout, Value::Int(5)).unwrap();
+    let api = m.find_prop("АдресTelegramAPI").unwrap() as i64;
+    m.set_prop(api, s("http://127.0.0.1:1")).unwrap();
+    let mut call = |m: &mut Messenger, method: &str, args: Vec<Value>| {
+        let index = m.find_method(method).expect(method) as i64;
+        let text = m.call(index, &args).expect_err(method);
+        texts.push((method.to_owned(), text));
+    };
+    for options in [
+        "{",
+        "[1]",
+        "{\"parse_mode\": 1}",
+        "{\"a\": 1}",
+        "{\"a\": 1, \"a\": 2}",
+        "nope",
+    ] {
+        let args = vec![s("123:abc"), s("1"), s("text"), s(options)];
+        call(&mut m, "ОтправитьTelegram", args);
+    }
+    call(
+        &mut m,
+        "СоздатьСертификат",
+        vec![s("cn"), s("/nonexistent"), s(""), s("{\"days\": \"x\"}")],
+    );
+    for url in ["ftp://x/y", "https://[bad/"] {
+        call(&mut m, "УстановитьWebhook", vec![s("123:abc"), s(url)]);
+    }
+    call(
+        &mut m,
+        "ПолучитьИнформациюWebhook",
+        vec![s("123456:AAH-secret")],
+    );
+    call(
+        &mut m,
+        "ОтправитьXMPP",
+        vec![
+            s("a@localhost"),
+            s("password"),
+            s("b@localhost"),
+            s("text"),
+            s("{\"server\": \"127.0.0.1:1\"}"),
+        ],
+    );
+    let mut bad = Vec::new();
+    for (what, text) in &texts {
+        assert!(text.starts_with('['), "{what}: {text}");
+        assert!(!text.contains("secret"), "{what}: {text}");
+        let phrase = ENGLISH_PHRASES.iter().find(|p| text.contains(*p));
+        if let Some(english) = phrase.map(|p| p.to_string()).or_else(|| english_run(text)) {
+            bad.push(format!("{what}: «{english}» in {text}"));
+        }
+    }
+    assert!(texts.len() >= 20, "{texts:?}");
+    let codes: Vec<&str> = texts
+        .iter()
+        .filter_map(|(_, t)| t.strip_prefix('[')?.split(']').next())
+        .collect();
+    for code in [
+        "TELEGRAM_NET_REFUSED",
+        "XMPP_NETWORK",
+        "ARG_OPTIONS",
+        "PROP_API_URL",
+    ] {
+        assert!(codes.contains(&code), "{code} not among {codes:?}");
+    }
+    assert!(
+        bad.is_empty(),
+        "Russian texts with English in them:\n{}",
+        bad.join("\n")
+    );
+}

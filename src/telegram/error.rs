@@ -230,7 +230,8 @@ pub enum Error {
     /// The answer is longer than a Bot API answer can be ([`super::MAX_ANSWER`]); not read
     /// past the limit.
     AnswerTooLarge { url: String, limit: u64 },
-    /// The request did not complete: refused, TLS, timeout, proxy, DNS, reset.
+    /// The request did not complete: refused, TLS, timeout, proxy, DNS, reset. `detail` is the
+    /// HTTP client's (English) text, shown in the English rendering only.
     Network {
         kind: FailureKind,
         url: String,
@@ -754,7 +755,11 @@ fn network_message(
         (None, _) => String::new(),
     };
     let (what, todo) = failure_words(kind, lang);
-    format!("{url}{via}: {what} ({detail}); {todo}")
+    match lang {
+        Lang::En => format!("{url}{via}: {what} ({detail}); {todo}"),
+        // The detail is the HTTP client's English: the kind says it in Russian.
+        Lang::Ru => format!("{url}{via}: {what}; {todo}"),
+    }
 }
 
 /// What happened and what to do about it, for a failed request.
@@ -864,7 +869,7 @@ mod tests {
         };
         assert_eq!(
             e.message(Lang::Ru),
-            "https://api.telegram.org через прокси http://proxy:3128: истёк тайм-аут (30 s); \
+            "https://api.telegram.org через прокси http://proxy:3128: истёк тайм-аут; \
              проверьте сеть и прокси или увеличьте тайм-аут"
         );
         assert_eq!(e.code(), "TELEGRAM_NET_TIMEOUT");

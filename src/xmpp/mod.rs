@@ -179,9 +179,11 @@ pub enum Error {
     ProxyNeedsBosh,
     /// The proxy could not be reached, refused the credentials or would not connect onwards.
     Proxy(crate::net::tunnel::ProxyError),
-    /// Connecting, reading or writing failed, or the timeout ran out.
+    /// Connecting, reading or writing failed, or the timeout ran out. `detail` is the system's
+    /// (English) text, shown in the English rendering only.
     Network { kind: FailureKind, detail: String },
     /// The TLS handshake failed: untrusted or mismatched certificate, protocol mismatch.
+    /// `detail` is the TLS library's (English) text, shown in the English rendering only.
     Tls { detail: String },
     /// `tls` is `starttls` but the server does not offer STARTTLS.
     TlsNotOffered,
@@ -446,17 +448,18 @@ impl Localized for Error {
             (Error::Network { kind, detail }, Lang::En) => {
                 format!("network failure ({}): {detail}", failure_kind(*kind, lang))
             }
-            (Error::Network { kind, detail }, Lang::Ru) => {
-                format!("сбой сети ({}): {detail}", failure_kind(*kind, lang))
+            // The detail is the system's or the TLS library's English: said in English only.
+            (Error::Network { kind, .. }, Lang::Ru) => {
+                format!("сбой сети ({})", failure_kind(*kind, lang))
             }
             (Error::Tls { detail }, Lang::En) => format!(
                 "TLS failed: {detail}. If the server uses a self-signed certificate, add it to \
                  the trusted certificates"
             ),
-            (Error::Tls { detail }, Lang::Ru) => format!(
-                "ошибка TLS: {detail}. Если у сервера самоподписанный сертификат, добавьте его \
-                 в доверенные сертификаты"
-            ),
+            (Error::Tls { .. }, Lang::Ru) => "ошибка TLS: сертификату сервера нет доверия, он \
+                 выдан на другое имя или стороны не договорились о протоколе. Если у сервера \
+                 самоподписанный сертификат, добавьте его в доверенные сертификаты"
+                .into(),
             (Error::TlsNotOffered, Lang::En) => {
                 "the server does not offer STARTTLS; use tls \"direct\" or, only in a trusted \
                  network, \"none\""
@@ -798,7 +801,7 @@ mod tests {
         );
         assert_eq!(
             timeout.message(Lang::Ru),
-            "сбой сети (истекло время ожидания): connect"
+            "сбой сети (истекло время ожидания)"
         );
         let auth = Error::Auth {
             mechanism: "SCRAM-SHA-256".into(),
