@@ -52,6 +52,14 @@ pub trait Localized: fmt::Display {
     fn code(&self) -> &'static str;
     /// The message in the given language, without the code.
     fn message(&self, lang: Lang) -> String;
+    /// The message with the calls and parameters it sends the reader to named by `names` (the
+    /// add-in's methods and parameters, the command line's commands and flags); `message` is
+    /// this with the library's plain names. Errors that refer to none need not implement it;
+    /// errors that wrap another pass `names` on.
+    fn message_named(&self, lang: Lang, names: &dyn crate::net::Names) -> String {
+        let _ = names;
+        self.message(lang)
+    }
     /// The settings the message points at, in the order it mentions them; the face in front
     /// of the library names them after the message (see [`with_settings`]).
     fn settings(&self) -> &'static [crate::net::Setting] {
@@ -71,6 +79,14 @@ pub fn with_settings(
     }
     let names: Vec<String> = settings.iter().map(|s| name(*s)).collect();
     format!("{message} ({})", names.join(", "))
+}
+
+/// The message as a face shows it: the terms named by `names`, then the settings it points at
+/// after it, as that face calls them.
+pub fn named_message(err: &dyn Localized, lang: Lang, names: &dyn crate::net::Names) -> String {
+    with_settings(err.message_named(lang, names), err.settings(), |s| {
+        names.setting(s, lang)
+    })
 }
 
 /// `"[CODE] message"`: the form in which errors reach 1C and the command line.

@@ -283,3 +283,73 @@ fn mistakes_are_told_in_the_chosen_language() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unrecognized subcommand"));
 }
+
+/// The same failure reads the same from the command line and from 1C: the code and the text
+/// are the library's, only the names at the edge differ (flags there, properties here).
+#[test]
+fn the_cli_and_the_add_in_tell_one_failure_alike_naming_flags_and_properties() {
+    use messenger::addin::{Messenger, Value};
+    // Nothing listens on port 1 of loopback.
+    let api_url = "http://127.0.0.1:1";
+    let token = "123456:AAH-not-a-real-token";
+    for (lang, locale) in [("ru", "ru_RU"), ("en", "en_US")] {
+        let out = messenger(&[
+            "--lang",
+            lang,
+            "--timeout",
+            "5",
+            "telegram",
+            "--api-url",
+            api_url,
+            "webhook-info",
+        ])
+        .env("TELEGRAM_BOT_TOKEN", token)
+        .output()
+        .expect("run messenger");
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let cli = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+
+        let mut m = Messenger::new();
+        m.set_locale(locale);
+        let set = |m: &mut Messenger, name: &str, value: Value| {
+            let index = m.find_prop(name).expect(name) as i64;
+            m.set_prop(index, value).expect(name);
+        };
+        set(&mut m, "Timeout", Value::Int(5));
+        set(&mut m, "TelegramApiUrl", Value::Str(api_url.into()));
+        let method = m.find_method("GetWebhookInfo").unwrap() as i64;
+        let addin = m
+            .call(method, &[Value::Str(token.into())])
+            .expect_err("nothing listens");
+
+        let (member, names, flags) = match lang {
+            "ru" => (
+                "ПолучитьИнформациюWebhook: ",
+                " (АдресTelegramAPI, Прокси)",
+                " (--api-url, --proxy)",
+            ),
+            _ => (
+                "GetWebhookInfo: ",
+                " (TelegramApiUrl, Proxy)",
+                " (--api-url, --proxy)",
+            ),
+        };
+        let code = "[TELEGRAM_NET_REFUSED] ";
+        let from_cli = cli
+            .strip_prefix(code)
+            .and_then(|t| t.strip_suffix(flags))
+            .unwrap_or_else(|| panic!("{lang}: the command line said {cli:?}"));
+        let from_addin = addin
+            .strip_prefix(code)
+            .and_then(|t| t.strip_prefix(member))
+            .and_then(|t| t.strip_suffix(names))
+            .unwrap_or_else(|| panic!("{lang}: the add-in said {addin:?}"));
+        assert_eq!(from_cli, from_addin, "{lang}");
+        assert!(
+            !cli.contains("TelegramApiUrl") && !cli.contains("АдресTelegramAPI"),
+            "{cli}"
+        );
+        assert!(!addin.contains("--api-url"), "{addin}");
+        assert!(!cli.contains("not-a-real-token") && !addin.contains("not-a-real-token"));
+    }
+}

@@ -347,7 +347,12 @@ fn invalid_input_is_refused_before_any_connection() {
     ] {
         let e = send_message(&s, jid, "p", "bob@localhost", "x", &o).unwrap_err();
         assert!(
-            matches!(e, Error::InvalidJid { which: "JID" }),
+            matches!(
+                e,
+                Error::InvalidJid {
+                    which: messenger::xmpp::JidRole::Account
+                }
+            ),
             "{jid:?}: {e}"
         );
         assert_eq!(e.code(), "XMPP_INVALID_JID");
@@ -355,7 +360,12 @@ fn invalid_input_is_refused_before_any_connection() {
     for to in ["", "bob@", "b<b@localhost", "a@b@c"] {
         let e = send_message(&s, "alice@localhost", "p", to, "x", &o).unwrap_err();
         assert!(
-            matches!(e, Error::InvalidJid { which: "recipient" }),
+            matches!(
+                e,
+                Error::InvalidJid {
+                    which: messenger::xmpp::JidRole::Recipient
+                }
+            ),
             "{to:?}: {e}"
         );
     }

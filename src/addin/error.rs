@@ -151,28 +151,46 @@ pub fn kind_name(kind: Kind, lang: Lang) -> &'static str {
     }
 }
 
-/// The names the add-in gives the settings a protocol error points at: its properties.
-fn setting_name(setting: crate::net::Setting, lang: Lang) -> String {
-    use super::members::{PropId, PROPERTIES};
-    use crate::net::Setting;
-    let id = match setting {
-        Setting::Timeout => PropId::Timeout,
-        Setting::Proxy => PropId::Proxy,
-        Setting::TrustedCertificates => PropId::TrustedCertificates,
-        Setting::TelegramApiUrl => PropId::TelegramApiUrl,
-    };
-    PROPERTIES
-        .iter()
-        .find(|p| p.id == id)
-        .map_or("?", |p| p.name.get(lang))
+/// How the add-in names what a protocol message refers to: a setting as its property, a call
+/// as its method, the options as the methods' JSON parameter, in the object's language.
+pub struct AddinNames;
+
+impl crate::net::Names for AddinNames {
+    fn setting(&self, setting: crate::net::Setting, lang: Lang) -> String {
+        use super::members::{PropId, PROPERTIES};
+        use crate::net::Setting;
+        let id = match setting {
+            Setting::Timeout => PropId::Timeout,
+            Setting::Proxy => PropId::Proxy,
+            Setting::TrustedCertificates => PropId::TrustedCertificates,
+            Setting::TelegramApiUrl => PropId::TelegramApiUrl,
+        };
+        PROPERTIES
+            .iter()
+            .find(|p| p.id == id)
+            .map_or("?", |p| p.name.get(lang))
+            .to_owned()
+    }
+
+    fn term(&self, term: crate::net::Term, lang: Lang) -> String {
+        use super::members::{Kind, MethodId, METHODS};
+        use crate::net::Term;
+        let set_webhook = METHODS.iter().find(|m| m.id == MethodId::SetWebhook);
+        match term {
+            Term::SetWebhook => set_webhook.map_or("?", |m| m.name.get(lang)),
+            // SetWebhook's JSON parameter, which every method taking options names alike.
+            Term::Options => set_webhook
+                .and_then(|m| m.params.iter().find(|p| p.kind == Kind::JsonObject))
+                .map_or("?", |p| p.name.get(lang)),
+        }
         .to_owned()
+    }
 }
 
-/// A protocol module's message with the properties it points at named after it.
+/// A protocol module's message with the members it refers to and the properties it points at
+/// named as the add-in names them.
 fn protocol_message(source: &dyn Localized, lang: Lang) -> String {
-    crate::i18n::with_settings(source.message(lang), source.settings(), |s| {
-        setting_name(s, lang)
-    })
+    crate::i18n::named_message(source, lang, &AddinNames)
 }
 
 /// The next step of an XMPP error, naming the member to call in the caller's language.
@@ -522,10 +540,61 @@ mod tests {
     }
 
     #[test]
+    fn the_calls_a_protocol_message_sends_to_are_named_as_members() {
+        let expired = AddinError::Telegram {
+            method: method(MethodId::SetWebhook),
+            source: crate::telegram::Error::CertificateExpired {
+                not_after: "2020-01-01".into(),
+            },
+        };
+        assert!(
+            expired
+                .message(Lang::Ru)
+                .ends_with("снова установите webhook (УстановитьWebhook)"),
+            "{}",
+            expired.message(Lang::Ru)
+        );
+        assert!(
+            expired
+                .message(Lang::En)
+                .ends_with("set the webhook again (SetWebhook)"),
+            "{expired}"
+        );
+        let twice = AddinError::Telegram {
+            method: method(MethodId::SendTelegram),
+            source: crate::telegram::Error::ParameterConflict {
+                name: "chat_id".into(),
+            },
+        };
+        assert!(
+            twice
+                .message(Lang::Ru)
+                .contains("в дополнительных параметрах (Параметры)"),
+            "{}",
+            twice.message(Lang::Ru)
+        );
+        assert!(
+            twice.message(Lang::En).contains("in the options (Options)"),
+            "{twice}"
+        );
+        // The library's own rendering names the Bot API's call and no 1C member.
+        let plain = crate::telegram::Error::CertificateExpired {
+            not_after: "2020-01-01".into(),
+        };
+        assert!(plain.to_string().ends_with("again (setWebhook)"), "{plain}");
+    }
+
+    #[test]
     fn protocol_messages_carry_no_1c_names() {
         let errors: Vec<Box<dyn Localized>> = vec![
             Box::new(crate::xmpp::Error::Tls { detail: "x".into() }),
             Box::new(crate::xmpp::Error::NotConnected),
+            Box::new(crate::telegram::Error::CertificateExpired {
+                not_after: "2020-01-01".into(),
+            }),
+            Box::new(crate::telegram::Error::ParameterConflict {
+                name: "chat_id".into(),
+            }),
             Box::new(crate::telegram::validate_api_url("api.telegram.org").unwrap_err()),
             Box::new(crate::telegram::TransferError::TooLarge {
                 size: None,

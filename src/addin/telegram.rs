@@ -54,7 +54,10 @@ pub(super) fn check_webhook(m: &mut Messenger, args: &Args) -> Result<Value, Add
     let token = args.string(0)?;
     let certificate = args.optional_string(1)?;
     let api = api(m, args)?;
-    result(args, api.check_webhook(token, certificate, m.lang()))
+    result(
+        args,
+        api.check_webhook_named(token, certificate, m.lang(), &super::error::AddinNames),
+    )
 }
 
 pub(super) fn send(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {

@@ -37,7 +37,7 @@ macro_rules! configure {
             builder = builder.proxy(p);
         }
         builder.build().map_err(|e| Error::TlsConfig {
-            detail: crate::i18n::clip(&e.without_url().to_string()),
+            source: super::ClientError::new(e.without_url()),
         })
     }};
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::i18n::{Lang, Localized};
 
 pub use proxy::{Proxy, ProxyScheme};
-pub use setting::Setting;
+pub use setting::{mention, Names, Plain, Setting, Term};
 pub use trust::TrustedCertificates;
 
 /// The settings a network call is made with; the add-in fills them from its properties.
@@ -52,9 +52,35 @@ pub enum Error {
     InvalidTrustedPem(PemReason),
     /// A private key was given where certificates are expected.
     PrivateKeyInsteadOfCertificate,
-    /// The HTTP client could not be built (its TLS backend refused the configuration). `detail`
-    /// is the client's own English text, shown in the English rendering only.
-    TlsConfig { detail: String },
+    /// The HTTP client or the TLS configuration could not be built (the TLS library refused
+    /// the configuration or a trusted certificate). `source` is that library's error: its
+    /// English text is shown in the English rendering only.
+    TlsConfig { source: ClientError },
+}
+
+/// The HTTP client's or the TLS library's own error behind [`Error::TlsConfig`], kept whole as
+/// its `source()`. Shared so that the error stays `Clone`; two are equal when they say the same.
+#[derive(Debug, Clone)]
+pub struct ClientError(std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl ClientError {
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> ClientError {
+        ClientError(std::sync::Arc::new(e))
+    }
+}
+
+impl PartialEq for ClientError {
+    fn eq(&self, other: &ClientError) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for ClientError {}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// What exactly is wrong with a proxy address (never holds the password).
@@ -173,15 +199,15 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
-    /// No variant wraps another error: the proxy and PEM reasons are our own, and `TlsConfig`
-    /// keeps only the client's text (the error stays `Clone` and `Eq`). Listed per variant so that a wrapping variant added later has
-    /// to say what its source is.
+    /// `TlsConfig` wraps the TLS library's or the HTTP client's error; the proxy and PEM
+    /// reasons are our own. Listed per variant so that a wrapping variant added later has to say
+    /// what its source is.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            Error::TlsConfig { source } => Some(&*source.0),
             Error::InvalidProxy(_)
             | Error::InvalidTrustedPem(_)
-            | Error::PrivateKeyInsteadOfCertificate
-            | Error::TlsConfig { .. } => None,
+            | Error::PrivateKeyInsteadOfCertificate => None,
         }
     }
 }
@@ -234,7 +260,12 @@ impl Localized for Error {
             (Error::TlsConfig { .. }, Lang::Ru) => {
                 "не удалось настроить TLS: библиотека TLS отвергла настройки".to_owned()
             }
-            (Error::TlsConfig { detail }, Lang::En) => format!("cannot configure TLS: {detail}"),
+            (Error::TlsConfig { source }, Lang::En) => {
+                format!(
+                    "cannot configure TLS: {}",
+                    crate::i18n::clip(&source.to_string())
+                )
+            }
         }
     }
 }
@@ -257,9 +288,14 @@ mod tests {
         assert!(e.source().is_none());
         // The TLS client's English text stays out of the Russian message.
         let e = Error::TlsConfig {
-            detail: "builder error".into(),
+            source: ClientError::new(std::io::Error::other("builder error")),
         };
         assert!(!e.message(Lang::Ru).contains("builder"));
         assert!(e.message(Lang::En).contains("builder error"));
+        // The library's error is kept as the source.
+        let source = e.source().expect("TlsConfig has a source");
+        assert_eq!(source.to_string(), "builder error");
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+        assert_eq!(e.clone(), e);
     }
 }

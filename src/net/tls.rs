@@ -9,7 +9,7 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use super::{Error, TrustedCertificates};
+use super::{ClientError, Error, TrustedCertificates};
 
 /// How the server's certificate is checked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub fn client_config(
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::TlsConfig {
-            detail: e.to_string(),
+            source: ClientError::new(e),
         })?;
     let config = match verification {
         Verification::Verify => builder
@@ -71,10 +71,10 @@ pub fn client_config(
 }
 
 /// A chain verifier over the given roots.
-fn webpki_over(roots: RootCertStore) -> Result<Arc<rustls::client::WebPkiServerVerifier>, String> {
-    rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
-        .build()
-        .map_err(|e| e.to_string())
+fn webpki_over(
+    roots: RootCertStore,
+) -> Result<Arc<rustls::client::WebPkiServerVerifier>, rustls::client::VerifierBuilderError> {
+    rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider()).build()
 }
 
 /// The usual chain verification, plus one case it refuses: the server presents exactly a
@@ -107,10 +107,12 @@ impl TrustedOrWebPki {
             let mut roots = RootCertStore::empty();
             for cert in trusted.certificates() {
                 roots.add(cert.clone()).map_err(|e| Error::TlsConfig {
-                    detail: e.to_string(),
+                    source: ClientError::new(e),
                 })?;
             }
-            Some(webpki_over(roots).map_err(|detail| Error::TlsConfig { detail })?)
+            Some(webpki_over(roots).map_err(|e| Error::TlsConfig {
+                source: ClientError::new(e),
+            })?)
         };
         Ok(TrustedOrWebPki {
             pinned: trusted.certificates().to_vec(),
@@ -133,7 +135,7 @@ impl TrustedOrWebPki {
                     // Each was accepted as a root when TrustedCertificates was parsed.
                     let _ = roots.add(cert.clone());
                 }
-                webpki_over(roots)
+                webpki_over(roots).map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(|reason| rustls::Error::General(reason.clone()))

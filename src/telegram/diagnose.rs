@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::certificate::{format_time, WebhookCertificate};
 use crate::i18n::Lang;
+use crate::net::{mention, Names, Term};
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -153,8 +154,8 @@ impl DeliveryError {
 
     fn remedy(self, lang: Lang) -> &'static str {
         match (self, lang) {
-            (DeliveryError::CertificateVerifyFailed, Lang::Ru) => "Выпустите сертификат с CN = хост из адреса (IP или домен), установите его на веб-сервер (IIS/Apache) и снова вызовите УстановитьWebhook, передав этот же сертификат (.pem, не ключ).",
-            (DeliveryError::CertificateVerifyFailed, Lang::En) => "Make a certificate with CN = the URL's host (IP or domain), install it on the web server (IIS/Apache) and call SetWebhook again with that same certificate (.pem, not the key).",
+            (DeliveryError::CertificateVerifyFailed, Lang::Ru) => "Выпустите сертификат с CN = хост из адреса (IP или домен), установите его на веб-сервер (IIS/Apache) и снова установите webhook{set_webhook}, передав этот же сертификат (.pem, не ключ).",
+            (DeliveryError::CertificateVerifyFailed, Lang::En) => "Make a certificate with CN = the URL's host (IP or domain), install it on the web server (IIS/Apache) and set the webhook again{set_webhook} with that same certificate (.pem, not the key).",
             (DeliveryError::NotTls, Lang::Ru) => "Добавьте привязку https с сертификатом на этот порт (IIS: Привязки → https) или укажите порт, на котором работает https.",
             (DeliveryError::NotTls, Lang::En) => "Add an https binding with the certificate on that port (IIS: Bindings → https) or give the port where https runs.",
             (DeliveryError::Http401, Lang::Ru) => "Проверьте вход этим пользователем в браузере по тому же адресу; используйте отдельного пользователя 1С с латинским именем и паролем из A-Z a-z 0-9 . _ ~ - с правами на http-сервис и снова установите webhook.",
@@ -181,8 +182,8 @@ impl DeliveryError {
             (DeliveryError::ReadTimeout, Lang::En) => "Answer 200 at once and process later (a background job, a queue).",
             (DeliveryError::ConnectionClosed, Lang::Ru) => "Проверьте журнал веб-сервера и ограничения на keep-alive соединения.",
             (DeliveryError::ConnectionClosed, Lang::En) => "Check the web server's log and its keep-alive limits.",
-            (DeliveryError::ResolveHost, Lang::Ru) => "Исправьте DNS-запись (A-запись на внешний IP) или передайте ip_address в Параметрах.",
-            (DeliveryError::ResolveHost, Lang::En) => "Fix the DNS record (an A record to the external IP) or pass ip_address in the options.",
+            (DeliveryError::ResolveHost, Lang::Ru) => "Исправьте DNS-запись (A-запись на внешний IP) или передайте ip_address в дополнительных параметрах{options}.",
+            (DeliveryError::ResolveHost, Lang::En) => "Fix the DNS record (an A record to the external IP) or pass ip_address in the options{options}.",
             (DeliveryError::TlsOther, Lang::Ru) => "Загрузите сертификат заново (PEM, без ключа), включите на веб-сервере TLS 1.2 или 1.3.",
             (DeliveryError::TlsOther, Lang::En) => "Upload the certificate again (PEM, without the key), enable TLS 1.2 or 1.3 on the web server.",
             (DeliveryError::CantConnect, Lang::Ru) => "Проверьте доступность адреса из внешней сети и загруженный сертификат.",
@@ -463,8 +464,8 @@ impl Check {
 
     fn remedy(&self, lang: Lang) -> &'static str {
         match (self, lang) {
-            (Check::NotSet, Lang::Ru) => "Вызовите УстановитьWebhook.",
-            (Check::NotSet, Lang::En) => "Call SetWebhook.",
+            (Check::NotSet, Lang::Ru) => "Установите webhook{set_webhook}.",
+            (Check::NotSet, Lang::En) => "Set the webhook{set_webhook}.",
             (Check::LastError { explained, .. }, _) => explained.remedy(lang),
             (Check::PilingUp { .. }, Lang::Ru) => {
                 "Устраните последнюю ошибку; если старые обновления не нужны, установите webhook \
@@ -491,18 +492,19 @@ impl Check {
             }
             (Check::HostMismatch { .. }, Lang::Ru) => {
                 "Выпустите сертификат с CN = хост webhook, установите его на веб-сервер и снова \
-                 вызовите УстановитьWebhook с ним."
+                 установите webhook{set_webhook} с ним."
             }
             (Check::HostMismatch { .. }, Lang::En) => {
                 "Make a certificate with CN = the webhook host, install it on the web server and \
-                 call SetWebhook again with it."
+                 set the webhook again{set_webhook} with it."
             }
             (Check::Expired { .. }, Lang::Ru) => {
-                "Выпустите новый сертификат, установите его на веб-сервер и снова вызовите \
-                 УстановитьWebhook."
+                "Выпустите новый сертификат, установите его на веб-сервер и снова установите \
+                 webhook{set_webhook}."
             }
             (Check::Expired { .. }, Lang::En) => {
-                "Make a new certificate, install it on the web server and call SetWebhook again."
+                "Make a new certificate, install it on the web server and set the webhook \
+                 again{set_webhook}."
             }
             (Check::ExpiresSoon { .. }, Lang::Ru) => {
                 "Заранее выпустите новый сертификат и установите webhook с ним."
@@ -511,35 +513,47 @@ impl Check {
                 "Make a new certificate in advance and set the webhook with it."
             }
             (Check::NotUploaded, Lang::Ru) => {
-                "Вызовите УстановитьWebhook, передав этот сертификат (.pem)."
+                "Установите webhook{set_webhook}, передав этот сертификат (.pem)."
             }
-            (Check::NotUploaded, Lang::En) => "Call SetWebhook with this certificate (.pem).",
+            (Check::NotUploaded, Lang::En) => {
+                "Set the webhook{set_webhook} with this certificate (.pem)."
+            }
             (Check::UploadedForCa, Lang::Ru) => "Установите webhook заново без сертификата.",
             (Check::UploadedForCa, Lang::En) => "Set the webhook again without a certificate.",
         }
     }
 
-    fn finding(&self, lang: Lang) -> Finding {
+    fn finding(&self, lang: Lang, names: &dyn Names) -> Finding {
         Finding {
             code: self.finding_code(),
             severity: self.severity(),
             message: self.message(lang),
             cause: self.cause(lang).to_owned(),
-            remedy: self.remedy(lang).to_owned(),
+            remedy: named(self.remedy(lang), names, lang),
         }
     }
 }
 
-/// The findings for a WebhookInfo (and the certificate the user says the server has), at `now`.
+/// A remedy with the calls and parameters it sends the reader to (`{set_webhook}`,
+/// `{options}`) named as the face in front of the library names them.
+fn named(remedy: &str, names: &dyn Names, lang: Lang) -> String {
+    remedy
+        .replace("{set_webhook}", &mention(names, Term::SetWebhook, lang))
+        .replace("{options}", &mention(names, Term::Options, lang))
+}
+
+/// The findings for a WebhookInfo (and the certificate the user says the server has), at `now`,
+/// in `lang` with the calls they send the reader to named by `names`.
 pub fn findings(
     info: &Value,
     cert: Option<&WebhookCertificate>,
     now: i64,
     lang: Lang,
+    names: &dyn Names,
 ) -> Vec<Finding> {
     checks(info, cert, now)
         .iter()
-        .map(|check| check.finding(lang))
+        .map(|check| check.finding(lang, names))
         .collect()
 }
 
@@ -696,13 +710,15 @@ mod tests {
             let info = json!({"url": "https://1.2.3.4/x", "pending_update_count": 3,
                 "has_custom_certificate": true, "last_error_date": 1000, "last_error_message": msg});
             for lang in [Lang::Ru, Lang::En] {
-                let f = findings(&info, None, 1100, lang);
+                let f = findings(&info, None, 1100, lang, &crate::net::Plain);
                 assert_eq!(f[0].code, code, "{msg}");
                 assert_eq!(f[0].severity, Severity::Error);
                 assert!(!f[0].cause.is_empty() && !f[0].remedy.is_empty());
             }
-            assert!(codes(&findings(&info, None, 1100, Lang::En))
-                .contains(&"PENDING_UPDATES_PILING_UP"));
+            assert!(
+                codes(&findings(&info, None, 1100, Lang::En, &crate::net::Plain))
+                    .contains(&"PENDING_UPDATES_PILING_UP")
+            );
         }
     }
 
@@ -714,7 +730,7 @@ mod tests {
             text: "Connection refused".into(),
             stale: true,
         };
-        let ru = stale.finding(Lang::Ru);
+        let ru = stale.finding(Lang::Ru, &crate::net::Plain);
         assert_eq!(ru.code, "LAST_ERROR_CONNECTION_REFUSED");
         assert_eq!(ru.severity, Severity::Info);
         assert_eq!(
@@ -726,7 +742,7 @@ mod tests {
             ru.cause,
             "На этом IP и порту никто не слушает, или межсетевой экран отклоняет соединение."
         );
-        let en = Check::UrlPort { port: 8080 }.finding(Lang::En);
+        let en = Check::UrlPort { port: 8080 }.finding(Lang::En, &crate::net::Plain);
         assert_eq!(en.message, "Port 8080 in the webhook URL is not supported.");
         assert_eq!(
             en.remedy,
@@ -749,7 +765,13 @@ mod tests {
         let info = json!({"url": "https://1.2.3.4/x", "pending_update_count": 0,
             "has_custom_certificate": false, "last_error_date": 1000,
             "last_error_message": "Connection refused"});
-        let f = findings(&info, None, 1000 + 2 * STALE_ERROR_SECS, Lang::En);
+        let f = findings(
+            &info,
+            None,
+            1000 + 2 * STALE_ERROR_SECS,
+            Lang::En,
+            &crate::net::Plain,
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Info);
     }
@@ -761,6 +783,7 @@ mod tests {
             None,
             0,
             Lang::En,
+            &crate::net::Plain,
         );
         assert_eq!(codes(&f), vec!["URL_PORT"]);
         let f = findings(
@@ -768,6 +791,7 @@ mod tests {
             None,
             0,
             Lang::Ru,
+            &crate::net::Plain,
         );
         assert_eq!(codes(&f), vec!["WEBHOOK_NOT_SET"]);
     }

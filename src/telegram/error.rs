@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::i18n::{Lang, Localized};
 use crate::net::http::FailureKind;
-use crate::net::Setting;
+use crate::net::{mention, Names, Plain, Setting, Term};
 
 use super::transfer_error::TransferError;
 
@@ -230,7 +230,8 @@ pub enum Error {
     /// The answer is longer than a Bot API answer can be ([`super::MAX_ANSWER`]); not read
     /// past the limit.
     AnswerTooLarge { url: String, limit: u64 },
-    /// The request did not complete: refused, TLS, timeout, proxy, DNS, reset.
+    /// The request did not complete: refused, TLS, timeout, proxy, DNS, reset. `detail` is the
+    /// HTTP client's (English) text, shown in the English rendering only.
     Network {
         kind: FailureKind,
         url: String,
@@ -344,6 +345,10 @@ impl Localized for Error {
     }
 
     fn message(&self, lang: Lang) -> String {
+        self.message_named(lang, &Plain)
+    }
+
+    fn message_named(&self, lang: Lang, names: &dyn Names) -> String {
         match (self, lang) {
             (Error::InvalidApiUrl { reason }, Lang::Ru) => format!(
                 "неверный адрес Telegram API: {}. Ожидается https://api.telegram.org или адрес \
@@ -390,12 +395,14 @@ impl Localized for Error {
                 "the message text is empty: Telegram does not send empty messages".to_owned()
             }
             (Error::ParameterConflict { name }, Lang::Ru) => format!(
-                "параметр «{name}» передан дважды: аргументом и в Параметрах. Уберите его из \
-                 Параметров"
+                "параметр «{name}» передан дважды: аргументом и в дополнительных параметрах{}. \
+                 Уберите его из дополнительных параметров",
+                mention(names, Term::Options, lang)
             ),
             (Error::ParameterConflict { name }, Lang::En) => format!(
-                "parameter '{name}' is given twice: as an argument and in the options. Remove \
-                 it from the options"
+                "parameter '{name}' is given twice: as an argument and in the options{}. Remove \
+                 it from the options",
+                mention(names, Term::Options, lang)
             ),
             (Error::WebhookUrlInvalid { reason }, Lang::Ru) => format!(
                 "адрес webhook не разобран ({}). Ожидается \
@@ -525,12 +532,14 @@ impl Localized for Error {
             ),
             (Error::CertificateExpired { not_after }, Lang::Ru) => format!(
                 "срок действия сертификата истёк {not_after}: Telegram его не примет. \
-                 Выпустите новый сертификат, установите его на веб-сервер и снова вызовите \
-                 УстановитьWebhook"
+                 Выпустите новый сертификат, установите его на веб-сервер и снова установите \
+                 webhook{}",
+                mention(names, Term::SetWebhook, lang)
             ),
             (Error::CertificateExpired { not_after }, Lang::En) => format!(
                 "the certificate expired on {not_after}: Telegram will not accept it. Make a \
-                 new certificate, install it on the web server and call SetWebhook again"
+                 new certificate, install it on the web server and set the webhook again{}",
+                mention(names, Term::SetWebhook, lang)
             ),
             (Error::CertificateNotYetValid { not_before }, Lang::Ru) => format!(
                 "сертификат начнёт действовать только {not_before}: проверьте часы компьютера, \
@@ -606,13 +615,15 @@ impl Localized for Error {
                     .to_owned()
             }
             (Error::InvalidOptions { reason }, Lang::Ru) => format!(
-                "Параметры не разобраны ({}). Допустимы ip_address, max_connections, \
-                 allowed_updates, drop_pending_updates, secret_token",
+                "дополнительные параметры{} не разобраны ({}). Допустимы ip_address, \
+                 max_connections, allowed_updates, drop_pending_updates, secret_token",
+                mention(names, Term::Options, lang),
                 reason.text(lang)
             ),
             (Error::InvalidOptions { reason }, Lang::En) => format!(
-                "the options cannot be read ({}). Allowed: ip_address, max_connections, \
+                "the options{} cannot be read ({}). Allowed: ip_address, max_connections, \
                  allowed_updates, drop_pending_updates, secret_token",
+                mention(names, Term::Options, lang),
                 reason.text(lang)
             ),
             (
@@ -680,8 +691,8 @@ impl Localized for Error {
                 },
                 _,
             ) => network_message(*kind, url, proxy.as_deref(), detail, lang),
-            (Error::Settings(e), _) => e.message(lang),
-            (Error::Transfer(e), _) => e.message(lang),
+            (Error::Settings(e), _) => e.message_named(lang, names),
+            (Error::Transfer(e), _) => e.message_named(lang, names),
         }
     }
 }
@@ -744,7 +755,11 @@ fn network_message(
         (None, _) => String::new(),
     };
     let (what, todo) = failure_words(kind, lang);
-    format!("{url}{via}: {what} ({detail}); {todo}")
+    match lang {
+        Lang::En => format!("{url}{via}: {what} ({detail}); {todo}"),
+        // The detail is the HTTP client's English: the kind says it in Russian.
+        Lang::Ru => format!("{url}{via}: {what}; {todo}"),
+    }
 }
 
 /// What happened and what to do about it, for a failed request.
@@ -854,7 +869,7 @@ mod tests {
         };
         assert_eq!(
             e.message(Lang::Ru),
-            "https://api.telegram.org через прокси http://proxy:3128: истёк тайм-аут (30 s); \
+            "https://api.telegram.org через прокси http://proxy:3128: истёк тайм-аут; \
              проверьте сеть и прокси или увеличьте тайм-аут"
         );
         assert_eq!(e.code(), "TELEGRAM_NET_TIMEOUT");

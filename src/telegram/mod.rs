@@ -395,13 +395,25 @@ impl Api {
         certificate: Option<&str>,
         lang: Lang,
     ) -> Result<Value, Error> {
+        self.check_webhook_named(token, certificate, lang, &crate::net::Plain)
+    }
+
+    /// [`Api::check_webhook`] with the calls the remedies send the reader to named by `names`
+    /// (the add-in's methods, the command line's commands).
+    pub fn check_webhook_named(
+        &self,
+        token: &str,
+        certificate: Option<&str>,
+        lang: Lang,
+        names: &dyn crate::net::Names,
+    ) -> Result<Value, Error> {
         check_token(token)?;
         let cert = match certificate.map(str::trim).filter(|c| !c.is_empty()) {
             Some(source) => Some(WebhookCertificate::load(source)?),
             None => None,
         };
         let info = self.get_webhook_info(token)?;
-        let findings = diagnose::findings(&info, cert.as_ref(), certificate::now(), lang);
+        let findings = diagnose::findings(&info, cert.as_ref(), certificate::now(), lang, names);
         let mut out = match info {
             Value::Object(map) => map,
             other => {

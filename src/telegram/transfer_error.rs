@@ -327,7 +327,7 @@ impl Localized for TransferError {
             }
             (DownloadStatus { status }, Lang::Ru) => format!(
                 "адрес файла ответил HTTP {status}: ссылка getFile действует не меньше часа, \
-                 повторите СкачатьФайлTelegram"
+                 скачайте файл заново"
             ),
             (DownloadStatus { status }, Lang::En) => format!(
                 "the file's URL answered HTTP {status}: a getFile link lasts at least an hour, \

@@ -44,7 +44,9 @@ impl LoginOptions {
     ) -> Result<LoginOptions, Error> {
         let jid = Jid::parse(jid)
             .filter(|j| j.local.is_some())
-            .ok_or(Error::InvalidJid { which: "JID" })?;
+            .ok_or(Error::InvalidJid {
+                which: crate::xmpp::JidRole::Account,
+            })?;
         let tls = match options.tls.as_deref().unwrap_or("starttls") {
             "starttls" => TlsMode::StartTls,
             "direct" => TlsMode::Direct,
@@ -473,7 +475,7 @@ impl Login {
                     } else {
                         let (condition, text) = stanza_error(&el);
                         return Err(Error::StanzaError {
-                            stanza: "bind",
+                            stanza: crate::xmpp::StanzaKind::Bind,
                             condition,
                             text,
                         });
@@ -482,7 +484,7 @@ impl Login {
                 "iq" if session_id.as_deref() == Some(id) && kind == "error" => {
                     let (condition, text) = stanza_error(&el);
                     return Err(Error::StanzaError {
-                        stanza: "session",
+                        stanza: crate::xmpp::StanzaKind::Session,
                         condition,
                         text,
                     });
@@ -505,7 +507,7 @@ impl Login {
                 "message" if kind == "error" && !message_id.is_empty() && id == message_id => {
                     let (condition, text) = stanza_error(&el);
                     return Err(Error::StanzaError {
-                        stanza: "message",
+                        stanza: crate::xmpp::StanzaKind::Message,
                         condition,
                         text,
                     });
@@ -513,7 +515,7 @@ impl Login {
                 "presence" if kind == "error" && presence_sent => {
                     let (condition, text) = stanza_error(&el);
                     return Err(Error::StanzaError {
-                        stanza: "presence",
+                        stanza: crate::xmpp::StanzaKind::Presence,
                         condition,
                         text,
                     });

@@ -165,8 +165,8 @@ impl OptionReason {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// A JID (`which`: "JID", "recipient", "room") is not a valid JID.
-    InvalidJid { which: &'static str },
+    /// A JID (the account's, the recipient's, a room's) is not a valid JID.
+    InvalidJid { which: JidRole },
     /// An option has a value we do not know (`name`: the option).
     InvalidOption {
         name: &'static str,
@@ -179,9 +179,11 @@ pub enum Error {
     ProxyNeedsBosh,
     /// The proxy could not be reached, refused the credentials or would not connect onwards.
     Proxy(crate::net::tunnel::ProxyError),
-    /// Connecting, reading or writing failed, or the timeout ran out.
+    /// Connecting, reading or writing failed, or the timeout ran out. `detail` is the system's
+    /// (English) text, shown in the English rendering only.
     Network { kind: FailureKind, detail: String },
     /// The TLS handshake failed: untrusted or mismatched certificate, protocol mismatch.
+    /// `detail` is the TLS library's (English) text, shown in the English rendering only.
     Tls { detail: String },
     /// `tls` is `starttls` but the server does not offer STARTTLS.
     TlsNotOffered,
@@ -211,7 +213,7 @@ pub enum Error {
     ServerNotAuthenticated { mechanism: String, reason: String },
     /// The server refused a stanza (bind, session, presence, the message itself).
     StanzaError {
-        stanza: &'static str,
+        stanza: StanzaKind,
         condition: String,
         text: String,
     },
@@ -256,7 +258,7 @@ impl From<SendFailure> for Error {
             SendFailure::NotDelivered => Error::NotDelivered,
             SendFailure::NotConnected => Error::NotConnected,
             SendFailure::Refused { condition, text } => Error::StanzaError {
-                stanza: "message",
+                stanza: StanzaKind::Message,
                 condition,
                 text,
             },
@@ -301,26 +303,54 @@ impl Error {
     }
 }
 
-/// The JID an [`Error::InvalidJid`] is about, in words (`which` is one of the names the
-/// callers give: "JID", "recipient", "room").
-fn jid_role(which: &'static str, lang: Lang) -> &'static str {
+/// Which JID an [`Error::InvalidJid`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JidRole {
+    /// The account's own JID (the one that logs in).
+    Account,
+    /// The recipient of a message or a file, a roster contact.
+    Recipient,
+    /// A multi-user chat room.
+    Room,
+}
+
+/// Which of our stanzas an [`Error::StanzaError`] says the server refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StanzaKind {
+    /// A message (or a file's message).
+    Message,
+    /// The resource binding after login.
+    Bind,
+    /// The legacy session establishment after login.
+    Session,
+    /// Our presence.
+    Presence,
+}
+
+/// The JID an [`Error::InvalidJid`] is about, in words.
+fn jid_role(which: JidRole, lang: Lang) -> &'static str {
     match (which, lang) {
-        (which, Lang::En) => which,
-        ("recipient", Lang::Ru) => "получатель",
-        ("room", Lang::Ru) => "комната",
-        (_, Lang::Ru) => "JID",
+        (JidRole::Account, _) => "JID",
+        (JidRole::Recipient, Lang::En) => "recipient",
+        (JidRole::Recipient, Lang::Ru) => "получатель",
+        (JidRole::Room, Lang::En) => "room",
+        (JidRole::Room, Lang::Ru) => "комната",
     }
 }
 
-/// The stanza an [`Error::StanzaError`] is about, in words (`stanza`: "message", "bind",
-/// "session" or "presence").
-fn stanza_name(stanza: &'static str, lang: Lang) -> &'static str {
+/// The stanza an [`Error::StanzaError`] is about, in words.
+fn stanza_name(stanza: StanzaKind, lang: Lang) -> &'static str {
     match (stanza, lang) {
-        (stanza, Lang::En) => stanza,
-        ("message", Lang::Ru) => "сообщение",
-        ("bind", Lang::Ru) => "привязку ресурса",
-        ("session", Lang::Ru) => "открытие сессии",
-        (_, Lang::Ru) => "присутствие",
+        (StanzaKind::Message, Lang::En) => "message",
+        (StanzaKind::Message, Lang::Ru) => "сообщение",
+        (StanzaKind::Bind, Lang::En) => "bind",
+        (StanzaKind::Bind, Lang::Ru) => "привязку ресурса",
+        (StanzaKind::Session, Lang::En) => "session",
+        (StanzaKind::Session, Lang::Ru) => "открытие сессии",
+        (StanzaKind::Presence, Lang::En) => "presence",
+        (StanzaKind::Presence, Lang::Ru) => "присутствие",
     }
 }
 
@@ -418,12 +448,12 @@ impl Localized for Error {
             (Error::InvalidJid { which }, Lang::En) => {
                 format!(
                     "the {} is not a valid JID (expected user@domain)",
-                    jid_role(which, lang)
+                    jid_role(*which, lang)
                 )
             }
             (Error::InvalidJid { which }, Lang::Ru) => format!(
                 "{} не является правильным JID (ожидается пользователь@домен)",
-                jid_role(which, lang)
+                jid_role(*which, lang)
             ),
             (Error::InvalidOption { name, reason }, Lang::En) => {
                 format!("option \"{name}\": {}", reason.text(lang))
@@ -446,17 +476,18 @@ impl Localized for Error {
             (Error::Network { kind, detail }, Lang::En) => {
                 format!("network failure ({}): {detail}", failure_kind(*kind, lang))
             }
-            (Error::Network { kind, detail }, Lang::Ru) => {
-                format!("сбой сети ({}): {detail}", failure_kind(*kind, lang))
+            // The detail is the system's or the TLS library's English: said in English only.
+            (Error::Network { kind, .. }, Lang::Ru) => {
+                format!("сбой сети ({})", failure_kind(*kind, lang))
             }
             (Error::Tls { detail }, Lang::En) => format!(
                 "TLS failed: {detail}. If the server uses a self-signed certificate, add it to \
                  the trusted certificates"
             ),
-            (Error::Tls { detail }, Lang::Ru) => format!(
-                "ошибка TLS: {detail}. Если у сервера самоподписанный сертификат, добавьте его \
-                 в доверенные сертификаты"
-            ),
+            (Error::Tls { .. }, Lang::Ru) => "ошибка TLS: сертификату сервера нет доверия, он \
+                 выдан на другое имя или стороны не договорились о протоколе. Если у сервера \
+                 самоподписанный сертификат, добавьте его в доверенные сертификаты"
+                .into(),
             (Error::TlsNotOffered, Lang::En) => {
                 "the server does not offer STARTTLS; use tls \"direct\" or, only in a trusted \
                  network, \"none\""
@@ -572,7 +603,7 @@ impl Localized for Error {
                 Lang::En,
             ) => format!(
                 "the server refused the {}: {condition}{}",
-                stanza_name(stanza, lang),
+                stanza_name(*stanza, lang),
                 tail(text)
             ),
             (
@@ -584,7 +615,7 @@ impl Localized for Error {
                 Lang::Ru,
             ) => format!(
                 "сервер отклонил {}: {condition}{}",
-                stanza_name(stanza, lang),
+                stanza_name(*stanza, lang),
                 tail(text)
             ),
             (Error::NotConnected, Lang::En) => {
@@ -766,7 +797,9 @@ mod tests {
 
     #[test]
     fn messages_in_both_languages() {
-        let jid = Error::InvalidJid { which: "recipient" };
+        let jid = Error::InvalidJid {
+            which: JidRole::Recipient,
+        };
         assert_eq!(
             jid.message(Lang::En),
             "the recipient is not a valid JID (expected user@domain)"
@@ -776,7 +809,7 @@ mod tests {
             "получатель не является правильным JID (ожидается пользователь@домен)"
         );
         let refused = Error::StanzaError {
-            stanza: "bind",
+            stanza: StanzaKind::Bind,
             condition: "conflict".into(),
             text: String::new(),
         };
@@ -798,7 +831,7 @@ mod tests {
         );
         assert_eq!(
             timeout.message(Lang::Ru),
-            "сбой сети (истекло время ожидания): connect"
+            "сбой сети (истекло время ожидания)"
         );
         let auth = Error::Auth {
             mechanism: "SCRAM-SHA-256".into(),
@@ -821,7 +854,9 @@ mod tests {
                 size: 10,
                 limit: Some(5),
             },
-            Error::InvalidJid { which: "JID" },
+            Error::InvalidJid {
+                which: JidRole::Account,
+            },
         ] {
             assert_eq!(e.to_string(), e.message(Lang::En));
         }

@@ -36,7 +36,9 @@ impl Outgoing {
     /// Checks the recipient and the options and builds the `<message/>`; `own_jid` gives the
     /// default nickname in a room.
     pub fn prepare(&self, own_jid: &str) -> Result<Prepared, Error> {
-        let to = Jid::parse(&self.to).ok_or(Error::InvalidJid { which: "recipient" })?;
+        let to = Jid::parse(&self.to).ok_or(Error::InvalidJid {
+            which: crate::xmpp::JidRole::Recipient,
+        })?;
         let kind = self.kind.as_deref().unwrap_or("chat");
         if !matches!(kind, "chat" | "normal" | "headline" | "groupchat") {
             return Err(Error::InvalidOption {

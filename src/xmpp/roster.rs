@@ -51,7 +51,9 @@ impl Policy {
 /// The presence stanza that answers a subscription request of `jid`: `subscribed` when
 /// `approve`, else `unsubscribed`.
 pub fn answer(jid: &str, approve: bool, id: &str) -> Result<Element, Error> {
-    let to = Jid::parse(jid).ok_or(Error::InvalidJid { which: "recipient" })?;
+    let to = Jid::parse(jid).ok_or(Error::InvalidJid {
+        which: crate::xmpp::JidRole::Recipient,
+    })?;
     Ok(Presence {
         to: Some(to.bare()),
         id: Some(id.to_owned()),

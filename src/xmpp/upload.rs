@@ -499,9 +499,12 @@ impl Client {
         if let Some(s) = self.files.service.lock().ok().and_then(|s| s.clone()) {
             return Ok(s);
         }
-        let domain = super::Jid::parse(&self.info.jid)
-            .map(|j| j.domain)
-            .ok_or(Error::InvalidJid { which: "JID" })?;
+        let domain =
+            super::Jid::parse(&self.info.jid)
+                .map(|j| j.domain)
+                .ok_or(Error::InvalidJid {
+                    which: crate::xmpp::JidRole::Account,
+                })?;
         let items = self.query(
             iq_get(
                 &domain,

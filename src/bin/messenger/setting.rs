@@ -1,7 +1,8 @@
-//! How the command line names the settings a library error points at: as its flags.
+//! How the command line names the settings a library error points at (as its flags) and the
+//! calls and parameters it sends the reader to (as its commands and flags).
 
-use messenger::i18n::{with_settings, Lang, Localized};
-use messenger::net::Setting;
+use messenger::i18n::{named_message, Lang, Localized};
+use messenger::net::{Names, Setting, Term};
 
 /// The flag that sets `setting`.
 pub fn flag(setting: Setting) -> &'static str {
@@ -15,9 +16,28 @@ pub fn flag(setting: Setting) -> &'static str {
     }
 }
 
+/// The command line's names: settings as flags, calls as commands, the options as `--options`.
+pub struct CliNames;
+
+impl Names for CliNames {
+    fn setting(&self, setting: Setting, _lang: Lang) -> String {
+        flag(setting).to_owned()
+    }
+
+    fn term(&self, term: Term, _lang: Lang) -> String {
+        match term {
+            Term::SetWebhook => "messenger telegram set-webhook",
+            Term::Options => "--options",
+            // A term added to the library without a name here: the plain words stand alone.
+            _ => "",
+        }
+        .to_owned()
+    }
+}
+
 /// `[CODE] message (--flag)`: an error as the command line prints it.
 pub fn render(err: &dyn Localized, lang: Lang) -> String {
-    let message = with_settings(err.message(lang), err.settings(), |s| flag(s).to_owned());
+    let message = named_message(err, lang, &CliNames);
     format!("[{}] {message}", err.code())
 }
 
@@ -32,5 +52,24 @@ mod tests {
         assert!(text.starts_with("[TELEGRAM_API_URL_INVALID] "), "{text}");
         assert!(text.ends_with("(--api-url)"), "{text}");
         assert!(!text.contains("TelegramApiUrl"), "{text}");
+    }
+
+    #[test]
+    fn a_call_is_named_by_its_command_and_the_options_by_their_flag() {
+        let expired = messenger::telegram::Error::CertificateExpired {
+            not_after: "2020-01-01".into(),
+        };
+        let text = render(&expired, Lang::En);
+        assert!(
+            text.ends_with("set the webhook again (messenger telegram set-webhook)"),
+            "{text}"
+        );
+        let options = messenger::telegram::WebhookOptions::from_json("{").unwrap_err();
+        let text = render(&options, Lang::Ru);
+        assert!(
+            text.starts_with("[TELEGRAM_OPTIONS_INVALID] дополнительные параметры (--options) "),
+            "{text}"
+        );
+        assert!(!text.contains("Параметр"), "{text}");
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::setting::render;
+use crate::setting::{render, CliNames};
 use clap::{Args, Subcommand};
 use messenger::i18n::{Lang, Localized};
 use messenger::telegram::{Api, FileSource, Remedy, UpdatesOptions, WebhookOptions};
@@ -193,7 +193,7 @@ fn execute(cli: &Cli, global: &Global, lang: Lang) -> Result<Option<Value>, Stop
                 drop_pending_updates,
             } => api.delete_webhook(&token, *drop_pending_updates),
             Command::Check { certificate } => {
-                api.check_webhook(&token, certificate.as_deref(), lang)
+                api.check_webhook_named(&token, certificate.as_deref(), lang, &CliNames)
             }
             Command::Send {
                 chat_id,

@@ -249,8 +249,9 @@ impl TcpTransport {
     }
 
     fn upgrade(&mut self, config: Arc<ClientConfig>) -> Result<(), Error> {
-        let name = ServerName::try_from(self.domain.clone())
-            .map_err(|_| Error::InvalidJid { which: "JID" })?;
+        let name = ServerName::try_from(self.domain.clone()).map_err(|_| Error::InvalidJid {
+            which: crate::xmpp::JidRole::Account,
+        })?;
         let conn = ClientConnection::new(config, name).map_err(|e| Error::Tls {
             detail: e.to_string(),
         })?;
