@@ -437,6 +437,76 @@ fn wrong_successes_are_refused_through_the_abi() {
     );
 }
 
+#[test]
+fn a_string_past_every_limit_is_refused_without_being_copied() {
+    // 40 MB of ASCII: the host holds it as 80 MB of UTF-16, as 1C would. Decoding it first
+    // (what the FFI layer did) cost another 40 MB before the length was checked; measured in
+    // place, the call's own peak stays near nothing. The first call, with a short string past
+    // the chat id's limit, takes what any first call takes (thread-locals, the allocator's
+    // arenas) out of the measured one; the host resets the peak before each call.
+    const SIZE: usize = 40 * 1024 * 1024;
+    let big = support::temp_dir("robust-huge").join("text.txt");
+    std::fs::write(&big, "7".repeat(SIZE)).unwrap();
+    let huge = format!("S:@{}", big.display());
+    let short = format!("s:{}", "7".repeat(257));
+    let out = Command::new("prlimit")
+        .arg(AS_LIMIT)
+        .arg(host())
+        .arg(library())
+        .args([
+            "call",
+            "--peak",
+            "SendTelegram",
+            "s:123:abc",
+            &short,
+            "s:hi",
+        ])
+        .args(["--then", "SendTelegram", "s:123:abc", &huge, "s:hi"])
+        .args([
+            "--then",
+            "SendXmpp",
+            "s:a@b.example",
+            "s:pw",
+            "s:c@b.example",
+            &huge,
+        ])
+        .output()
+        .expect("prlimit (util-linux) is needed");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let expected = [
+        "[ARG_TOO_LONG] SendTelegram: parameter 2 (ChatId): the string is too long \
+         (41943040 characters, the limit is 256)",
+        "[ARG_TOO_LONG] SendXmpp: parameter 4 (Text): the string is too long \
+         (41943040 characters, the limit is 262144)",
+    ];
+    for (line, expected) in lines[1..].iter().zip(expected) {
+        assert_eq!(error_of(line), expected, "{line}");
+        assert_eq!(line["memory_balanced"], true, "{line}");
+        let before = line["rss_before_kib"].as_i64().unwrap();
+        let peak = line["peak_during_kib"].as_i64().unwrap();
+        // Not a speed or size goal: a copy of the string (40 MB) during the call is what must
+        // not happen; a quarter of it is far above anything else the call does.
+        assert!(
+            (peak - before) * 1024 < (SIZE / 4) as i64,
+            "the call grew the host by {} KiB: {line}",
+            peak - before
+        );
+    }
+    // A property the same way, in Russian.
+    let out = call(
+        &["--lang", "ru", "--set", &format!("Proxy={huge}"), "Version"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        error_of(&out),
+        "[PROP_TOO_LONG] Прокси: строка слишком длинная (символов: 41943040, предел 8192)"
+    );
+}
+
 /// A certificate authority and a leaf it signs for `san`, made with openssl; the CA is never
 /// trusted, only the leaf is pinned.
 fn ca_signed_leaf(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {

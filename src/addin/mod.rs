@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock};
 pub use args::Args;
 pub use error::AddinError;
 pub use members::{
-    Kind, Method, MethodId, Name, PropId, Property, Returns, METHODS, PROBES, PROPERTIES,
+    limit, Kind, Method, MethodId, Name, PropId, Property, Returns, METHODS, PROBES, PROPERTIES,
 };
 pub use value::{DateTime, Value, ValueKind};
 
