@@ -2,6 +2,8 @@
 //! wrong DIGEST-MD5 rspauth, malformed XML, an endless stanza, silence, stream errors, a BOSH
 //! terminate), unreachable addresses and invalid input. No real server needed.
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -678,4 +680,141 @@ fn messages_failed_by_a_refused_resume_are_reported_even_when_that_attempt_fails
         "states: {:?}",
         reported.0
     );
+}
+
+// ---- secrets echoed by a server or a proxy, through the C ABI --------------------------------
+
+/// The password of the scrubbing tests: a space, an `@` and a `/` give it distinct plain,
+/// percent-encoded and base64 forms.
+const ECHOED: &str = "Hunter2 p@ss/word";
+
+/// Every form of `secret` a server could quote: as written, percent-encoded both ways, base64.
+fn forms_of(secret: &str) -> Vec<String> {
+    let plus: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    vec![
+        secret.to_owned(),
+        plus.replace('+', "%20"),
+        plus,
+        b64(secret),
+    ]
+}
+
+/// One call through the C++ host as 1C makes it (Timeout 10 s, `--set` lines first); the
+/// JSON line it printed.
+fn host_call(lang: &str, sets: &[String], method: &str, args: &[String]) -> serde_json::Value {
+    let mut cmd = std::process::Command::new(support::host());
+    cmd.arg(support::library())
+        .args(["call", "--lang", lang, "--set", "Timeout=n:10"]);
+    for set in sets {
+        cmd.arg("--set").arg(set);
+    }
+    cmd.arg(method).args(args);
+    let out = cmd.output().expect("run the host");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|_| panic!("no JSON line: {stdout}"))
+}
+
+/// SendXmpp as alice with [`ECHOED`] to a fake server on `port`, PLAIN allowed without TLS so
+/// that the server learns the password and can quote it.
+fn send_echoed(lang: &str, sets: &[String], port: u16) -> String {
+    let options = format!(
+        r#"{{"server":"127.0.0.1:{port}","tls":"none","mechanisms":["PLAIN"],"allow_plain_without_tls":true}}"#
+    );
+    let out = host_call(
+        lang,
+        sets,
+        "SendXmpp",
+        &[
+            "s:alice@localhost".into(),
+            format!("s:{ECHOED}"),
+            "s:bob@localhost".into(),
+            "s:x".into(),
+            format!("s:{options}"),
+        ],
+    );
+    assert_eq!(out["ok"], false, "{out}");
+    out["error"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A server that takes the PLAIN login, decodes it and answers with `reply(password, the
+/// base64 it was sent)`.
+fn echoing_server(reply: fn(&str, &str) -> String) -> u16 {
+    fake(move |mut s| {
+        read_until(&mut s, "version");
+        let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
+        let auth = read_until(&mut s, "</auth>");
+        let sent = between(&auth, "<auth", "</auth>").to_owned();
+        let decoded = unb64(&sent);
+        let password = decoded.rsplit('\0').next().unwrap_or_default().to_owned();
+        let _ = s.write_all(reply(&password, &sent).as_bytes());
+        read_until(&mut s, "never");
+    })
+}
+
+fn assert_scrubbed(error: &str, secrets: &[String]) {
+    for form in secrets {
+        assert!(!error.contains(form.as_str()), "{form:?} in {error}");
+    }
+    // The echo did reach the text: the test would see a leak.
+    assert!(error.contains("***"), "{error}");
+}
+
+#[test]
+fn a_sasl_failure_text_quoting_the_password_reaches_1c_without_it() {
+    let port = echoing_server(|password, sent| {
+        format!(
+            "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/><text>you sent \
+             {sent}, that is {password} ({}, {})</text></failure></stream:stream>",
+            forms_of(password)[1],
+            b64(password)
+        )
+    });
+    let error = send_echoed("en", &[], port);
+    assert!(error.starts_with("[XMPP_AUTH"), "{error}");
+    let mut secrets = forms_of(ECHOED);
+    secrets.push(b64(&format!("\0alice\0{ECHOED}")));
+    assert_scrubbed(&error, &secrets);
+}
+
+#[test]
+fn a_stream_error_text_quoting_the_password_reaches_1c_without_it() {
+    let port = echoing_server(|password, sent| {
+        format!(
+            "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>{password} / {sent}</text>\
+             </stream:error></stream:stream>"
+        )
+    });
+    let error = send_echoed("ru", &[], port);
+    assert!(error.starts_with("[XMPP_"), "{error}");
+    let mut secrets = forms_of(ECHOED);
+    secrets.push(b64(&format!("\0alice\0{ECHOED}")));
+    assert_scrubbed(&error, &secrets);
+}
+
+#[test]
+fn a_proxy_quoting_proxy_authorization_reaches_1c_without_the_credentials() {
+    const PROXY_PASSWORD: &str = "pr0xy s3cret";
+    let port = fake(|mut s| {
+        let request = read_until(&mut s, "\r\n\r\n");
+        let credentials = request
+            .lines()
+            .find_map(|l| l.strip_prefix("Proxy-Authorization: Basic "))
+            .unwrap_or("none")
+            .trim()
+            .to_owned();
+        let _ = s.write_all(
+            format!(
+                "HTTP/1.1 403 no: Basic {credentials} = {}\r\n\r\n",
+                unb64(&credentials)
+            )
+            .as_bytes(),
+        );
+    });
+    let proxy = format!("Proxy=s:http://puser:pr0xy%20s3cret@127.0.0.1:{port}");
+    let error = send_echoed("en", &[proxy], 9);
+    assert!(error.starts_with("[XMPP_PROXY"), "{error}");
+    let mut secrets = forms_of(PROXY_PASSWORD);
+    secrets.push(b64(&format!("puser:{PROXY_PASSWORD}")));
+    assert_scrubbed(&error, &secrets);
 }

@@ -112,6 +112,8 @@ pub struct Messenger {
     probes: probes::Probes,
     /// The XMPP session of XmppConnect; its threads end when it is dropped.
     xmpp: Option<crate::xmpp::session::Client>,
+    /// The password and proxy credentials of that session, taken out of its error texts.
+    xmpp_secrets: crate::net::secrets::Secrets,
 }
 
 impl Default for Messenger {
@@ -131,6 +133,7 @@ impl Messenger {
             events: None,
             probes: probes::Probes::from_env(),
             xmpp: None,
+            xmpp_secrets: Default::default(),
         }
     }
 
