@@ -11,12 +11,12 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use support::net::serve_each;
 use support::tls::{ec_self_signed, openssl, SServer};
 use support::{compile_cpp, host, library, temp_dir};
 
@@ -76,55 +76,6 @@ fn error_of(out: &serde_json::Value) -> String {
     out["error"].as_str().unwrap_or_default().to_owned()
 }
 
-/// A loopback server that answers every connection with `answer` (called with the request
-/// read so far and the stream), on its own thread for as long as the test lives.
-fn serve(answer: impl Fn(String, &mut std::net::TcpStream) + Send + Sync + 'static) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let answer = std::sync::Arc::new(answer);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let answer = answer.clone();
-            std::thread::spawn(move || {
-                let request = read_request(&mut stream);
-                answer(request, &mut stream);
-            });
-        }
-    });
-    port
-}
-
-/// The request's head and as much of its body as Content-Length says (bounded).
-fn read_request(stream: &mut std::net::TcpStream) -> String {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut data = Vec::new();
-    let mut buf = [0u8; 8192];
-    while let Ok(n) = stream.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        data.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&data).into_owned();
-        if let Some(head_end) = text.find("\r\n\r\n") {
-            let length = text[..head_end]
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if data.len() >= head_end + 4 + length.min(1 << 20) {
-                break;
-            }
-        }
-    }
-    String::from_utf8_lossy(&data).into_owned()
-}
-
 fn fifo(dir: &Path) -> PathBuf {
     let path = dir.join("cert.fifo");
     let status = Command::new("mkfifo").arg(&path).status().unwrap();
@@ -178,7 +129,7 @@ fn a_certificate_path_to_a_device_fifo_directory_or_huge_file_is_refused_at_once
 #[test]
 fn a_bot_api_answer_of_1_gb_is_refused_within_the_cap_and_endless_headers_end() {
     // Close-delimited: no Content-Length, so the cap has to be counted while reading.
-    let endless_body = serve(|_, s| {
+    let endless_body = serve_each(|_, s| {
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"ok\":true,\"result\":\"");
         let chunk = vec![b'x'; 1 << 20];
         for _ in 0..1024 {
@@ -187,7 +138,7 @@ fn a_bot_api_answer_of_1_gb_is_refused_within_the_cap_and_endless_headers_end() 
             }
         }
     });
-    let announced = serve(|_, s| {
+    let announced = serve_each(|_, s| {
         let _ = s.write_all(
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n",
         );
@@ -219,7 +170,7 @@ fn a_bot_api_answer_of_1_gb_is_refused_within_the_cap_and_endless_headers_end() 
         );
     }
     // Headers that never end: hyper's own bound on the header block ends the call.
-    let endless_headers = serve(|_, s| {
+    let endless_headers = serve_each(|_, s| {
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\n");
         for i in 0..10_000_000u64 {
             if s.write_all(format!("X-Pad-{i}: {}\r\n", "y".repeat(100)).as_bytes())
@@ -249,7 +200,7 @@ fn a_bot_api_answer_of_1_gb_is_refused_within_the_cap_and_endless_headers_end() 
 #[test]
 fn a_proxy_407_quoting_our_credentials_is_a_proxy_failure_without_them() {
     // The page echoes the request head, Proxy-Authorization included, as some proxies do.
-    let proxy = serve(|request, s| {
+    let proxy = serve_each(|request, s| {
         let head = request
             .split("\r\n\r\n")
             .next()
@@ -295,7 +246,7 @@ fn a_proxy_407_quoting_our_credentials_is_a_proxy_failure_without_them() {
 #[test]
 fn a_server_echoing_the_request_gets_no_secret_into_the_error() {
     // A Bot API stand-in that refuses with the whole request as its description.
-    let echo = serve(|request, s| {
+    let echo = serve_each(|request, s| {
         let description: String = request.chars().filter(|c| !c.is_control()).collect();
         let body = serde_json::json!({"ok": false, "error_code": 400, "description": description})
             .to_string();

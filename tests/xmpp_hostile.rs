@@ -1,10 +1,10 @@
-//! SendXmpp against peers that misbehave: fake servers written here (a wrong SCRAM signature, a
+//! SendXmpp against peers that misbehave: fake servers scripted here (a wrong SCRAM signature, a
 //! wrong DIGEST-MD5 rspauth, malformed XML, an endless stanza, silence, stream errors, a BOSH
 //! terminate), unreachable addresses and invalid input. No real server needed.
 
 mod support;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use base64::Engine;
 use messenger::i18n::Localized;
 use messenger::net::NetSettings;
 use messenger::xmpp::{send_message, Error, SendOptions};
+use support::net::{read_until, serve_one};
 
 const HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
     xmlns:stream='http://etherx.jabber.org/streams' id='fake' from='localhost' version='1.0'>";
@@ -22,32 +23,6 @@ fn features(mechs: &[&str]) -> String {
         .map(|m| format!("<mechanism>{m}</mechanism>"))
         .collect();
     format!("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{m}</mechanisms></stream:features>")
-}
-
-/// A one-connection server on a free loopback port running `script`.
-fn fake(script: impl FnOnce(TcpStream) + Send + 'static) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        if let Ok((s, _)) = listener.accept() {
-            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-            script(s);
-        }
-    });
-    port
-}
-
-/// Reads until `needle` has been seen; returns all that was read.
-fn read_until(s: &mut TcpStream, needle: &str) -> String {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !String::from_utf8_lossy(&got).contains(needle) {
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-    }
-    String::from_utf8_lossy(&got).into_owned()
 }
 
 fn b64(s: &str) -> String {
@@ -106,7 +81,7 @@ fn wrong_scram_server_signature_is_refused() {
         ("SCRAM-SHA-256", true),
         ("SCRAM-SHA-256", false),
     ] {
-        let port = fake(move |mut s| {
+        let port = serve_one(move |mut s| {
             read_until(&mut s, "version");
             let _ = s.write_all(format!("{HEADER}{}", features(&[mech])).as_bytes());
             let auth = read_until(&mut s, "</auth>");
@@ -144,7 +119,7 @@ fn wrong_scram_server_signature_is_refused() {
 #[test]
 fn wrong_digest_md5_rspauth_is_refused() {
     for as_challenge in [true, false] {
-        let port = fake(move |mut s| {
+        let port = serve_one(move |mut s| {
             read_until(&mut s, "version");
             let _ = s.write_all(format!("{HEADER}{}", features(&["DIGEST-MD5"])).as_bytes());
             read_until(&mut s, "/>");
@@ -170,7 +145,7 @@ fn wrong_digest_md5_rspauth_is_refused() {
 
 #[test]
 fn malformed_xml_is_a_protocol_error() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "version");
         let _ =
             s.write_all(format!("{HEADER}<stream:features><a></b></stream:features>").as_bytes());
@@ -182,7 +157,7 @@ fn malformed_xml_is_a_protocol_error() {
 
 #[test]
 fn an_endless_stanza_is_cut_off_with_bounded_memory() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "version");
         let _ = s.write_all(format!("{HEADER}<stream:features><x>").as_bytes());
         let chunk = vec![b'a'; 64 * 1024];
@@ -201,7 +176,7 @@ fn an_endless_stanza_is_cut_off_with_bounded_memory() {
 
 #[test]
 fn stream_error_gives_its_condition() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "version");
         let _ = s.write_all(format!("{HEADER}<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
             <text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>no such host</text></stream:error></stream:stream>").as_bytes());
@@ -220,7 +195,7 @@ fn stream_error_gives_its_condition() {
 #[test]
 fn a_silent_server_ends_within_the_timeout() {
     // Accepts and never says a word.
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "never");
     });
     let started = Instant::now();
@@ -233,7 +208,7 @@ fn a_silent_server_ends_within_the_timeout() {
         started.elapsed()
     );
     // BOSH to a server that never answers the HTTP request.
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "never");
     });
     let o = SendOptions {
@@ -284,7 +259,7 @@ fn unreachable_server_is_a_network_error() {
 
 #[test]
 fn bosh_terminate_is_reported_with_its_condition() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "/>");
         let body = "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='host-unknown'/>";
         let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes());
@@ -310,7 +285,7 @@ fn bosh_terminate_is_reported_with_its_condition() {
 
 #[test]
 fn starttls_not_offered_is_refused_not_downgraded() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "version");
         let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
         read_until(&mut s, "never");
@@ -739,7 +714,7 @@ fn send_echoed(lang: &str, sets: &[String], port: u16) -> String {
 /// A server that takes the PLAIN login, decodes it and answers with `reply(password, the
 /// base64 it was sent)`.
 fn echoing_server(reply: fn(&str, &str) -> String) -> u16 {
-    fake(move |mut s| {
+    serve_one(move |mut s| {
         read_until(&mut s, "version");
         let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
         let auth = read_until(&mut s, "</auth>");
@@ -795,7 +770,7 @@ fn a_stream_error_text_quoting_the_password_reaches_1c_without_it() {
 #[test]
 fn a_proxy_quoting_proxy_authorization_reaches_1c_without_the_credentials() {
     const PROXY_PASSWORD: &str = "pr0xy s3cret";
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         let request = read_until(&mut s, "\r\n\r\n");
         let credentials = request
             .lines()

@@ -116,6 +116,40 @@ pub fn run_host(args: &[&str], env: &[(&str, &str)]) -> HostRun {
     }
 }
 
+/// The repository (the crate's root).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The value of the attribute `name="..."` in an XML element's text (MANIFEST.XML's, the
+/// bundle's); the test fails when it is missing.
+pub fn attribute(element: &str, name: &str) -> String {
+    let start = element
+        .find(&format!("{name}=\""))
+        .unwrap_or_else(|| panic!("no {name} in {element}"))
+        + name.len()
+        + 2;
+    element[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A [`temp_dir`] removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        TempDir(temp_dir(tag))
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh directory for one test, under the target directory (not /tmp, which may be small).
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir =
