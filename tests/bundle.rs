@@ -7,6 +7,8 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
+use support::attribute;
+
 #[test]
 fn the_bundle_is_what_1c_expects_and_its_library_loads() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -170,15 +172,6 @@ fn elf_kind(image: &[u8]) -> Option<(u16, u16)> {
         return None;
     }
     Some((u16_at(18)?, u16::from(*image.get(4)?)))
-}
-
-fn attribute(element: &str, name: &str) -> String {
-    let start = element
-        .find(&format!("{name}=\""))
-        .unwrap_or_else(|| panic!("no {name} in {element}"))
-        + name.len()
-        + 2;
-    element[start..].split('"').next().unwrap().to_owned()
 }
 
 /// The machine and the optional header's magic of a PE image that is a DLL.

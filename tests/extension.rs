@@ -54,7 +54,7 @@ const KINDS: &[(&str, &str, bool)] = &[
 ];
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("extension")
+    support::root().join("extension")
 }
 
 fn read(path: &Path) -> String {

@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 use support::xmpp::{Kind, Server};
+use support::{attribute, root};
 
 const MB: u64 = 1_000_000;
 /// Each library at most 5 MB, the ZIP of four at most 10 MB (issue 12).
@@ -40,10 +41,6 @@ const LINUX_NEEDED_ALLOWED: &[&str] = &[
     "ld-linux-x86-64.so.2",
     "ld-linux.so.2",
 ];
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// One library of the bundle, as MANIFEST.XML names it.
 struct Component {
@@ -100,15 +97,6 @@ fn bundle() -> &'static [Component] {
         }
         components
     })
-}
-
-fn attribute(element: &str, name: &str) -> String {
-    let start = element
-        .find(&format!("{name}=\""))
-        .unwrap_or_else(|| panic!("no {name} in {element}"))
-        + name.len()
-        + 2;
-    element[start..].split('"').next().unwrap().to_owned()
 }
 
 fn component(os: &str, arch: &str) -> Option<&'static Component> {

@@ -11,12 +11,12 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use support::net::serve_each;
 use support::tls::{ec_self_signed, openssl, SServer};
 use support::{compile_cpp, host, library, temp_dir};
 
@@ -76,55 +76,6 @@ fn error_of(out: &serde_json::Value) -> String {
     out["error"].as_str().unwrap_or_default().to_owned()
 }
 
-/// A loopback server that answers every connection with `answer` (called with the request
-/// read so far and the stream), on its own thread for as long as the test lives.
-fn serve(answer: impl Fn(String, &mut std::net::TcpStream) + Send + Sync + 'static) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let answer = std::sync::Arc::new(answer);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let answer = answer.clone();
-            std::thread::spawn(move || {
-                let request = read_request(&mut stream);
-                answer(request, &mut stream);
-            });
-        }
-    });
-    port
-}
-
-/// The request's head and as much of its body as Content-Length says (bounded).
-fn read_request(stream: &mut std::net::TcpStream) -> String {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut data = Vec::new();
-    let mut buf = [0u8; 8192];
-    while let Ok(n) = stream.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        data.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&data).into_owned();
-        if let Some(head_end) = text.find("\r\n\r\n") {
-            let length = text[..head_end]
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if data.len() >= head_end + 4 + length.min(1 << 20) {
-                break;
-            }
-        }
-    }
-    String::from_utf8_lossy(&data).into_owned()
-}
-
 fn fifo(dir: &Path) -> PathBuf {
     let path = dir.join("cert.fifo");
     let status = Command::new("mkfifo").arg(&path).status().unwrap();
@@ -178,7 +129,7 @@ fn a_certificate_path_to_a_device_fifo_directory_or_huge_file_is_refused_at_once
 #[test]
 fn a_bot_api_answer_of_1_gb_is_refused_within_the_cap_and_endless_headers_end() {
     // Close-delimited: no Content-Length, so the cap has to be counted while reading.
-    let endless_body = serve(|_, s| {
+    let endless_body = serve_each(|_, s| {
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"ok\":true,\"result\":\"");
         let chunk = vec![b'x'; 1 << 20];
         for _ in 0..1024 {
@@ -187,7 +138,7 @@ fn a_bot_api_answer_of_1_gb_is_refused_within_the_cap_and_endless_headers_end() 
             }
         }
     });
-    let announced = serve(|_, s| {
+    let announced = serve_each(|_, s| {
         let _ = s.write_all(
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n",
         );
@@ -219,7 +170,7 @@ fn a_bot_api_answer_of_1_gb_is_refused_within_the_cap_and_endless_headers_end() 
         );
     }
     // Headers that never end: hyper's own bound on the header block ends the call.
-    let endless_headers = serve(|_, s| {
+    let endless_headers = serve_each(|_, s| {
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\n");
         for i in 0..10_000_000u64 {
             if s.write_all(format!("X-Pad-{i}: {}\r\n", "y".repeat(100)).as_bytes())
@@ -249,7 +200,7 @@ fn a_bot_api_answer_of_1_gb_is_refused_within_the_cap_and_endless_headers_end() 
 #[test]
 fn a_proxy_407_quoting_our_credentials_is_a_proxy_failure_without_them() {
     // The page echoes the request head, Proxy-Authorization included, as some proxies do.
-    let proxy = serve(|request, s| {
+    let proxy = serve_each(|request, s| {
         let head = request
             .split("\r\n\r\n")
             .next()
@@ -295,7 +246,7 @@ fn a_proxy_407_quoting_our_credentials_is_a_proxy_failure_without_them() {
 #[test]
 fn a_server_echoing_the_request_gets_no_secret_into_the_error() {
     // A Bot API stand-in that refuses with the whole request as its description.
-    let echo = serve(|request, s| {
+    let echo = serve_each(|request, s| {
         let description: String = request.chars().filter(|c| !c.is_control()).collect();
         let body = serde_json::json!({"ok": false, "error_code": 400, "description": description})
             .to_string();
@@ -434,6 +385,76 @@ fn wrong_successes_are_refused_through_the_abi() {
     assert!(
         err.starts_with("[ARG_TOO_LONG]") && err.len() < 300,
         "{err}"
+    );
+}
+
+#[test]
+fn a_string_past_every_limit_is_refused_without_being_copied() {
+    // 40 MB of ASCII: the host holds it as 80 MB of UTF-16, as 1C would. Decoding it first
+    // (what the FFI layer did) cost another 40 MB before the length was checked; measured in
+    // place, the call's own peak stays near nothing. The first call, with a short string past
+    // the chat id's limit, takes what any first call takes (thread-locals, the allocator's
+    // arenas) out of the measured one; the host resets the peak before each call.
+    const SIZE: usize = 40 * 1024 * 1024;
+    let big = support::temp_dir("robust-huge").join("text.txt");
+    std::fs::write(&big, "7".repeat(SIZE)).unwrap();
+    let huge = format!("S:@{}", big.display());
+    let short = format!("s:{}", "7".repeat(257));
+    let out = Command::new("prlimit")
+        .arg(AS_LIMIT)
+        .arg(host())
+        .arg(library())
+        .args([
+            "call",
+            "--peak",
+            "SendTelegram",
+            "s:123:abc",
+            &short,
+            "s:hi",
+        ])
+        .args(["--then", "SendTelegram", "s:123:abc", &huge, "s:hi"])
+        .args([
+            "--then",
+            "SendXmpp",
+            "s:a@b.example",
+            "s:pw",
+            "s:c@b.example",
+            &huge,
+        ])
+        .output()
+        .expect("prlimit (util-linux) is needed");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let expected = [
+        "[ARG_TOO_LONG] SendTelegram: parameter 2 (ChatId): the string is too long \
+         (41943040 characters, the limit is 256)",
+        "[ARG_TOO_LONG] SendXmpp: parameter 4 (Text): the string is too long \
+         (41943040 characters, the limit is 262144)",
+    ];
+    for (line, expected) in lines[1..].iter().zip(expected) {
+        assert_eq!(error_of(line), expected, "{line}");
+        assert_eq!(line["memory_balanced"], true, "{line}");
+        let before = line["rss_before_kib"].as_i64().unwrap();
+        let peak = line["peak_during_kib"].as_i64().unwrap();
+        // Not a speed or size goal: a copy of the string (40 MB) during the call is what must
+        // not happen; a quarter of it is far above anything else the call does.
+        assert!(
+            (peak - before) * 1024 < (SIZE / 4) as i64,
+            "the call grew the host by {} KiB: {line}",
+            peak - before
+        );
+    }
+    // A property the same way, in Russian.
+    let out = call(
+        &["--lang", "ru", "--set", &format!("Proxy={huge}"), "Version"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        error_of(&out),
+        "[PROP_TOO_LONG] Прокси: строка слишком длинная (символов: 41943040, предел 8192)"
     );
 }
 

@@ -8,18 +8,11 @@ use std::time::{Duration, Instant};
 use messenger::i18n::{Lang, Localized};
 use messenger::net::http::FailureKind;
 use messenger::telegram::{Api, Error};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 use support::telegram::*;
 
 const TOKEN: &str = "123456:AAHsecretPart_-x";
 const SECRET: &str = "AAHsecretPart_-x";
-
-fn obj(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
 
 #[test]
 fn send_message_posts_json_with_a_numeric_chat_id_and_merged_options() {

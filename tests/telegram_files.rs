@@ -17,13 +17,6 @@ use support::telegram::*;
 const TOKEN: &str = "123456:AAHfilesSecret_-x";
 const SECRET: &str = "AAHfilesSecret_-x";
 
-fn obj(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
 fn sha(data: &[u8]) -> String {
     Sha256::digest(data)
         .iter()

@@ -1,8 +1,10 @@
-//! SendXmpp against peers that misbehave: fake servers written here (a wrong SCRAM signature, a
+//! SendXmpp against peers that misbehave: fake servers scripted here (a wrong SCRAM signature, a
 //! wrong DIGEST-MD5 rspauth, malformed XML, an endless stanza, silence, stream errors, a BOSH
 //! terminate), unreachable addresses and invalid input. No real server needed.
 
-use std::io::{Read, Write};
+mod support;
+
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -10,6 +12,7 @@ use base64::Engine;
 use messenger::i18n::Localized;
 use messenger::net::NetSettings;
 use messenger::xmpp::{send_message, Error, SendOptions};
+use support::net::{read_until, serve_one};
 
 const HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
     xmlns:stream='http://etherx.jabber.org/streams' id='fake' from='localhost' version='1.0'>";
@@ -20,32 +23,6 @@ fn features(mechs: &[&str]) -> String {
         .map(|m| format!("<mechanism>{m}</mechanism>"))
         .collect();
     format!("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{m}</mechanisms></stream:features>")
-}
-
-/// A one-connection server on a free loopback port running `script`.
-fn fake(script: impl FnOnce(TcpStream) + Send + 'static) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        if let Ok((s, _)) = listener.accept() {
-            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-            script(s);
-        }
-    });
-    port
-}
-
-/// Reads until `needle` has been seen; returns all that was read.
-fn read_until(s: &mut TcpStream, needle: &str) -> String {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !String::from_utf8_lossy(&got).contains(needle) {
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-    }
-    String::from_utf8_lossy(&got).into_owned()
 }
 
 fn b64(s: &str) -> String {
@@ -104,7 +81,7 @@ fn wrong_scram_server_signature_is_refused() {
         ("SCRAM-SHA-256", true),
         ("SCRAM-SHA-256", false),
     ] {
-        let port = fake(move |mut s| {
+        let port = serve_one(move |mut s| {
             read_until(&mut s, "version");
             let _ = s.write_all(format!("{HEADER}{}", features(&[mech])).as_bytes());
             let auth = read_until(&mut s, "</auth>");
@@ -142,7 +119,7 @@ fn wrong_scram_server_signature_is_refused() {
 #[test]
 fn wrong_digest_md5_rspauth_is_refused() {
     for as_challenge in [true, false] {
-        let port = fake(move |mut s| {
+        let port = serve_one(move |mut s| {
             read_until(&mut s, "version");
             let _ = s.write_all(format!("{HEADER}{}", features(&["DIGEST-MD5"])).as_bytes());
             read_until(&mut s, "/>");
@@ -168,7 +145,7 @@ fn wrong_digest_md5_rspauth_is_refused() {
 
 #[test]
 fn malformed_xml_is_a_protocol_error() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "version");
         let _ =
             s.write_all(format!("{HEADER}<stream:features><a></b></stream:features>").as_bytes());
@@ -180,7 +157,7 @@ fn malformed_xml_is_a_protocol_error() {
 
 #[test]
 fn an_endless_stanza_is_cut_off_with_bounded_memory() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "version");
         let _ = s.write_all(format!("{HEADER}<stream:features><x>").as_bytes());
         let chunk = vec![b'a'; 64 * 1024];
@@ -199,7 +176,7 @@ fn an_endless_stanza_is_cut_off_with_bounded_memory() {
 
 #[test]
 fn stream_error_gives_its_condition() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "version");
         let _ = s.write_all(format!("{HEADER}<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
             <text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>no such host</text></stream:error></stream:stream>").as_bytes());
@@ -218,7 +195,7 @@ fn stream_error_gives_its_condition() {
 #[test]
 fn a_silent_server_ends_within_the_timeout() {
     // Accepts and never says a word.
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "never");
     });
     let started = Instant::now();
@@ -231,7 +208,7 @@ fn a_silent_server_ends_within_the_timeout() {
         started.elapsed()
     );
     // BOSH to a server that never answers the HTTP request.
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "never");
     });
     let o = SendOptions {
@@ -282,7 +259,7 @@ fn unreachable_server_is_a_network_error() {
 
 #[test]
 fn bosh_terminate_is_reported_with_its_condition() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "/>");
         let body = "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='host-unknown'/>";
         let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes());
@@ -308,7 +285,7 @@ fn bosh_terminate_is_reported_with_its_condition() {
 
 #[test]
 fn starttls_not_offered_is_refused_not_downgraded() {
-    let port = fake(|mut s| {
+    let port = serve_one(|mut s| {
         read_until(&mut s, "version");
         let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
         read_until(&mut s, "never");
@@ -688,4 +665,141 @@ fn messages_failed_by_a_refused_resume_are_reported_even_when_that_attempt_fails
         "states: {:?}",
         reported.0
     );
+}
+
+// ---- secrets echoed by a server or a proxy, through the C ABI --------------------------------
+
+/// The password of the scrubbing tests: a space, an `@` and a `/` give it distinct plain,
+/// percent-encoded and base64 forms.
+const ECHOED: &str = "Hunter2 p@ss/word";
+
+/// Every form of `secret` a server could quote: as written, percent-encoded both ways, base64.
+fn forms_of(secret: &str) -> Vec<String> {
+    let plus: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    vec![
+        secret.to_owned(),
+        plus.replace('+', "%20"),
+        plus,
+        b64(secret),
+    ]
+}
+
+/// One call through the C++ host as 1C makes it (Timeout 10 s, `--set` lines first); the
+/// JSON line it printed.
+fn host_call(lang: &str, sets: &[String], method: &str, args: &[String]) -> serde_json::Value {
+    let mut cmd = std::process::Command::new(support::host());
+    cmd.arg(support::library())
+        .args(["call", "--lang", lang, "--set", "Timeout=n:10"]);
+    for set in sets {
+        cmd.arg("--set").arg(set);
+    }
+    cmd.arg(method).args(args);
+    let out = cmd.output().expect("run the host");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|_| panic!("no JSON line: {stdout}"))
+}
+
+/// SendXmpp as alice with [`ECHOED`] to a fake server on `port`, PLAIN allowed without TLS so
+/// that the server learns the password and can quote it.
+fn send_echoed(lang: &str, sets: &[String], port: u16) -> String {
+    let options = format!(
+        r#"{{"server":"127.0.0.1:{port}","tls":"none","mechanisms":["PLAIN"],"allow_plain_without_tls":true}}"#
+    );
+    let out = host_call(
+        lang,
+        sets,
+        "SendXmpp",
+        &[
+            "s:alice@localhost".into(),
+            format!("s:{ECHOED}"),
+            "s:bob@localhost".into(),
+            "s:x".into(),
+            format!("s:{options}"),
+        ],
+    );
+    assert_eq!(out["ok"], false, "{out}");
+    out["error"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A server that takes the PLAIN login, decodes it and answers with `reply(password, the
+/// base64 it was sent)`.
+fn echoing_server(reply: fn(&str, &str) -> String) -> u16 {
+    serve_one(move |mut s| {
+        read_until(&mut s, "version");
+        let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
+        let auth = read_until(&mut s, "</auth>");
+        let sent = between(&auth, "<auth", "</auth>").to_owned();
+        let decoded = unb64(&sent);
+        let password = decoded.rsplit('\0').next().unwrap_or_default().to_owned();
+        let _ = s.write_all(reply(&password, &sent).as_bytes());
+        read_until(&mut s, "never");
+    })
+}
+
+fn assert_scrubbed(error: &str, secrets: &[String]) {
+    for form in secrets {
+        assert!(!error.contains(form.as_str()), "{form:?} in {error}");
+    }
+    // The echo did reach the text: the test would see a leak.
+    assert!(error.contains("***"), "{error}");
+}
+
+#[test]
+fn a_sasl_failure_text_quoting_the_password_reaches_1c_without_it() {
+    let port = echoing_server(|password, sent| {
+        format!(
+            "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/><text>you sent \
+             {sent}, that is {password} ({}, {})</text></failure></stream:stream>",
+            forms_of(password)[1],
+            b64(password)
+        )
+    });
+    let error = send_echoed("en", &[], port);
+    assert!(error.starts_with("[XMPP_AUTH"), "{error}");
+    let mut secrets = forms_of(ECHOED);
+    secrets.push(b64(&format!("\0alice\0{ECHOED}")));
+    assert_scrubbed(&error, &secrets);
+}
+
+#[test]
+fn a_stream_error_text_quoting_the_password_reaches_1c_without_it() {
+    let port = echoing_server(|password, sent| {
+        format!(
+            "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>{password} / {sent}</text>\
+             </stream:error></stream:stream>"
+        )
+    });
+    let error = send_echoed("ru", &[], port);
+    assert!(error.starts_with("[XMPP_"), "{error}");
+    let mut secrets = forms_of(ECHOED);
+    secrets.push(b64(&format!("\0alice\0{ECHOED}")));
+    assert_scrubbed(&error, &secrets);
+}
+
+#[test]
+fn a_proxy_quoting_proxy_authorization_reaches_1c_without_the_credentials() {
+    const PROXY_PASSWORD: &str = "pr0xy s3cret";
+    let port = serve_one(|mut s| {
+        let request = read_until(&mut s, "\r\n\r\n");
+        let credentials = request
+            .lines()
+            .find_map(|l| l.strip_prefix("Proxy-Authorization: Basic "))
+            .unwrap_or("none")
+            .trim()
+            .to_owned();
+        let _ = s.write_all(
+            format!(
+                "HTTP/1.1 403 no: Basic {credentials} = {}\r\n\r\n",
+                unb64(&credentials)
+            )
+            .as_bytes(),
+        );
+    });
+    let proxy = format!("Proxy=s:http://puser:pr0xy%20s3cret@127.0.0.1:{port}");
+    let error = send_echoed("en", &[proxy], 9);
+    assert!(error.starts_with("[XMPP_PROXY"), "{error}");
+    let mut secrets = forms_of(PROXY_PASSWORD);
+    secrets.push(b64(&format!("puser:{PROXY_PASSWORD}")));
+    assert_scrubbed(&error, &secrets);
 }

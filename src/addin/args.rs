@@ -48,23 +48,28 @@ impl<'a> Args<'a> {
         index >= self.values.len()
     }
 
+    /// The longest String the parameter takes, from the member table.
+    fn limit(&self, index: usize) -> usize {
+        self.method.params.get(index).map_or(0, |p| p.max_chars)
+    }
+
+    fn too_long(&self, index: usize, length: usize) -> AddinError {
+        AddinError::ArgumentTooLong {
+            method: self.method,
+            index,
+            length,
+            limit: self.limit(index),
+        }
+    }
+
     /// Refuses a string longer than its parameter can ever be, counting characters only when
     /// the byte length is over the limit.
     fn check_length(&self, index: usize, s: &str) -> Result<(), AddinError> {
-        let limit = self
-            .method
-            .params
-            .get(index)
-            .map_or(DEFAULT_MAX_CHARS, |p| max_chars(p.name.en));
+        let limit = self.limit(index);
         if s.len() > limit {
             let length = s.chars().count();
             if length > limit {
-                return Err(AddinError::ArgumentTooLong {
-                    method: self.method,
-                    index,
-                    length,
-                    limit,
-                });
+                return Err(self.too_long(index, length));
             }
         }
         Ok(())
@@ -83,6 +88,8 @@ impl<'a> Args<'a> {
                 index,
                 position: *position,
             }),
+            // Measured, not decoded, by the FFI layer: past every parameter's limit.
+            Value::TooLong { chars } => Err(self.too_long(index, *chars)),
             _ => Err(self.type_error(index, Kind::String)),
         }
     }
@@ -128,7 +135,7 @@ impl<'a> Args<'a> {
     pub fn file(&self, index: usize) -> Result<crate::telegram::FileSource, AddinError> {
         match self.value(index) {
             Value::Blob(bytes) => Ok(crate::telegram::FileSource::Bytes(bytes.clone())),
-            Value::Str(_) | Value::InvalidText { .. } => {
+            Value::Str(_) | Value::InvalidText { .. } | Value::TooLong { .. } => {
                 let text = self.string(index)?;
                 crate::telegram::FileSource::from_text(text).map_err(|source| {
                     AddinError::Telegram {
@@ -145,7 +152,7 @@ impl<'a> Args<'a> {
     pub fn local_file(&self, index: usize) -> Result<crate::xmpp::upload::FileInput, AddinError> {
         match self.value(index) {
             Value::Blob(bytes) => Ok(crate::xmpp::upload::FileInput::Bytes(bytes.clone())),
-            Value::Str(_) | Value::InvalidText { .. } => {
+            Value::Str(_) | Value::InvalidText { .. } | Value::TooLong { .. } => {
                 let text = self.string(index)?;
                 Ok(crate::xmpp::upload::FileInput::Path(text.to_owned()))
             }
@@ -161,7 +168,9 @@ impl<'a> Args<'a> {
                 Ok(format!("{}", *d as i64))
             }
             Value::Double(_) => Err(self.type_error(index, Kind::StringOrNumber)),
-            Value::Str(_) | Value::InvalidText { .. } => self.string(index).map(str::to_owned),
+            Value::Str(_) | Value::InvalidText { .. } | Value::TooLong { .. } => {
+                self.string(index).map(str::to_owned)
+            }
             _ => Err(self.type_error(index, Kind::StringOrNumber)),
         }
     }
@@ -179,6 +188,7 @@ impl<'a> Args<'a> {
                     position: *position,
                 })
             }
+            Value::TooLong { chars } => return Err(self.too_long(index, *chars)),
             _ => return Err(self.type_error(index, Kind::JsonObject)),
         };
         self.check_length(index, text)?;
@@ -201,31 +211,6 @@ impl<'a> Args<'a> {
         }
         // Read from the text again (not from `json`) so that a refusal has its line and column.
         serde_json::from_str(text).map_err(|e| options_error(JsonReason::of(&e)))
-    }
-}
-
-/// The longest string any parameter without its own limit takes, in characters.
-const DEFAULT_MAX_CHARS: usize = 16 * 1024 * 1024;
-
-/// The longest value each parameter can sensibly hold, in characters, by its English name (the
-/// same name means the same thing in every method). A value past it is a mistake in the 1C
-/// code (a file read into a chat id), refused before any work with the limit in the message.
-fn max_chars(param: &str) -> usize {
-    match param {
-        "Token" | "ChatId" | "Method" => 256,
-        "CommonName" | "PfxPassword" | "Password" => 1024,
-        "JID" | "Recipient" => 3071,
-        "URL" => 8192,
-        "FileName" | "FileId" => 1024,
-        // A path, a URL or a file_id; ДвоичныеДанные are not strings and are not counted here.
-        "Directory" | "File" => crate::fsio::MAX_PATH_BYTES,
-        // Message ids, comma-separated: thousands of them.
-        "Ids" => 256 * 1024,
-        // PEM text or a path; a certificate file itself is capped at the same size.
-        "Certificate" => 256 * 1024,
-        "Options" => 1024 * 1024,
-        "Text" => 4 * 1024 * 1024,
-        _ => DEFAULT_MAX_CHARS,
     }
 }
 

@@ -6,6 +6,7 @@ use std::fmt;
 use super::members::{Kind, Method, Property};
 use super::value::ValueKind;
 use crate::i18n::{Lang, Localized};
+use crate::net::secrets::Secrets;
 use crate::reason::JsonReason;
 
 /// A failed call or property access; rendered as `[CODE] Member: message` for 1C.
@@ -99,6 +100,13 @@ pub enum AddinError {
         method: &'static Method,
         source: crate::xmpp::Error,
     },
+    /// An error whose texts may quote what a server or a proxy sent (the XMPP members'),
+    /// rendered with every secret the call knows taken out: the password, the proxy's
+    /// credentials, in every form [`Secrets`] looks for. Code and member are the inner error's.
+    Scrubbed {
+        error: Box<AddinError>,
+        secrets: Secrets,
+    },
     /// A result could not be written as JSON (a bug: our result types always serialize).
     Internal {
         method: &'static Method,
@@ -127,6 +135,7 @@ impl AddinError {
             | AddinError::ReadOnly { property }
             | AddinError::ApiUrl { property, .. }
             | AddinError::Net { property, .. } => property.name.get(lang),
+            AddinError::Scrubbed { error, .. } => error.member(lang),
         }
     }
 }
@@ -290,6 +299,7 @@ impl Localized for AddinError {
             AddinError::Telegram { source, .. } => source.code(),
             AddinError::Xmpp { source, .. } => source.code(),
             AddinError::Internal { .. } => "INTERNAL",
+            AddinError::Scrubbed { error, .. } => error.code(),
         }
     }
 
@@ -475,6 +485,7 @@ impl Localized for AddinError {
                     None => message,
                 }
             }
+            (Scrubbed { error, secrets }, _) => secrets.scrub(&error.message(lang)),
             (Internal { detail, .. }, Lang::En) => {
                 format!("internal error, please report it: {detail}")
             }

@@ -87,6 +87,46 @@ pub struct Param {
     pub name: Name,
     pub kind: Kind,
     pub default: Option<DefaultValue>,
+    /// The longest String the parameter takes, in characters ([`limit`]); a longer one is a
+    /// mistake in the 1C code (a file read into a chat id), refused before any work with the
+    /// limit in the message. [`limit::NONE`] for a Number or Boolean parameter.
+    pub max_chars: usize,
+}
+
+/// The longest String each kind of parameter can sensibly hold, in characters. Every parameter
+/// names one in the table below (the constructors require it), so a new parameter cannot fall
+/// back to a default nobody chose.
+pub mod limit {
+    /// A Number or Boolean parameter: no String is taken.
+    pub const NONE: usize = 0;
+    /// A bot token, a chat id, a Bot API method name: tens of characters.
+    pub const ID: usize = 256;
+    /// A Telegram file_id, a certificate's common name, a file name, a password.
+    pub const NAME: usize = 1024;
+    /// A JID (RFC 7622: three parts of at most 1023 bytes and their separators).
+    pub const JID: usize = 3071;
+    /// An http(s) URL.
+    pub const URL: usize = 8192;
+    /// A local path (or, for a Telegram file, a URL or a file_id).
+    pub const PATH: usize = crate::fsio::MAX_PATH_BYTES;
+    /// A Telegram message: the Bot API takes 4096 characters once the markup is parsed; eight
+    /// times that leaves room for any HTML or Markdown markup around them.
+    pub const TELEGRAM_TEXT: usize = 8 * 4096;
+    /// An XMPP message: servers close the stream on a stanza past their limit (Prosody's
+    /// c2s_stanza_size_limit and ejabberd's usual max_stanza_size are 256 KiB).
+    pub const XMPP_TEXT: usize = 256 * 1024;
+    /// Message ids, comma-separated: thousands of them.
+    pub const IDS: usize = 256 * 1024;
+    /// PEM text or a path; a certificate file itself is capped at the same size.
+    pub const CERTIFICATE: usize = 256 * 1024;
+    /// TrustedCertificates: PEM text of hundreds of certificates.
+    pub const TRUSTED_CERTIFICATES: usize = 1024 * 1024;
+    /// The options JSON (CallTelegram passes whole Bot API requests in it).
+    pub const OPTIONS: usize = 1024 * 1024;
+    /// The largest of all the limits above (and of the properties' limits): the platform's
+    /// strings are measured against it before they are decoded, so that a 100 MB string is
+    /// never copied only to be refused.
+    pub const LONGEST: usize = OPTIONS;
 }
 
 /// What a method returns, which also decides what it returns when ThrowErrors is off.
@@ -164,40 +204,78 @@ pub struct Property {
     pub kind: Kind,
     pub writable: bool,
     pub id: PropId,
+    /// The longest String a writable String property takes, in characters ([`limit`]);
+    /// [`limit::NONE`] for the others.
+    pub max_chars: usize,
 }
 
 const fn n(en: &'static str, ru: &'static str) -> Name {
     Name { en, ru }
 }
 
-const fn req(en: &'static str, ru: &'static str, kind: Kind) -> Param {
+const fn req(en: &'static str, ru: &'static str, kind: Kind, max_chars: usize) -> Param {
     Param {
         name: n(en, ru),
         kind,
         default: None,
+        max_chars,
     }
 }
 
-const fn opt(en: &'static str, ru: &'static str, kind: Kind, default: DefaultValue) -> Param {
+const fn opt(
+    en: &'static str,
+    ru: &'static str,
+    kind: Kind,
+    default: DefaultValue,
+    max_chars: usize,
+) -> Param {
     Param {
         name: n(en, ru),
         kind,
         default: Some(default),
+        max_chars,
     }
 }
 
-const TOKEN: Param = req("Token", "Токен", Kind::String);
+const TOKEN: Param = req("Token", "Токен", Kind::String, limit::ID);
+const CHAT_ID: Param = req(
+    "ChatId",
+    "ИдентификаторЧата",
+    Kind::StringOrNumber,
+    limit::ID,
+);
 const OPTIONS: Param = opt(
     "Options",
     "Параметры",
     Kind::JsonObject,
     DefaultValue::EmptyString,
+    limit::OPTIONS,
 );
 const CERTIFICATE: Param = opt(
     "Certificate",
     "Сертификат",
     Kind::String,
     DefaultValue::EmptyString,
+    limit::CERTIFICATE,
+);
+const FILE_NAME: Param = opt(
+    "FileName",
+    "ИмяФайла",
+    Kind::String,
+    DefaultValue::EmptyString,
+    limit::NAME,
+);
+const JID: Param = req("JID", "JID", Kind::String, limit::JID);
+const PASSWORD: Param = req("Password", "Пароль", Kind::String, limit::NAME);
+const RECIPIENT: Param = req("Recipient", "Получатель", Kind::String, limit::JID);
+const XMPP_TEXT: Param = req("Text", "Текст", Kind::String, limit::XMPP_TEXT);
+const LOCAL_FILE: Param = req("File", "Файл", Kind::LocalFile, limit::PATH);
+const TIMEOUT_SECONDS: Param = opt(
+    "TimeoutSeconds",
+    "ТаймаутСекунд",
+    Kind::Number,
+    DefaultValue::Zero,
+    limit::NONE,
 );
 
 pub static PROPERTIES: &[Property] = &[
@@ -206,42 +284,49 @@ pub static PROPERTIES: &[Property] = &[
         kind: Kind::String,
         writable: false,
         id: PropId::Version,
+        max_chars: limit::NONE,
     },
     Property {
         name: n("LastError", "ПоследняяОшибка"),
         kind: Kind::String,
         writable: false,
         id: PropId::LastError,
+        max_chars: limit::NONE,
     },
     Property {
         name: n("Timeout", "Таймаут"),
         kind: Kind::Number,
         writable: true,
         id: PropId::Timeout,
+        max_chars: limit::NONE,
     },
     Property {
         name: n("Proxy", "Прокси"),
         kind: Kind::String,
         writable: true,
         id: PropId::Proxy,
+        max_chars: limit::URL,
     },
     Property {
         name: n("TelegramApiUrl", "АдресTelegramAPI"),
         kind: Kind::String,
         writable: true,
         id: PropId::TelegramApiUrl,
+        max_chars: limit::URL,
     },
     Property {
         name: n("TrustedCertificates", "ДоверенныеСертификаты"),
         kind: Kind::String,
         writable: true,
         id: PropId::TrustedCertificates,
+        max_chars: limit::TRUSTED_CERTIFICATES,
     },
     Property {
         name: n("ThrowErrors", "ВызыватьИсключения"),
         kind: Kind::Boolean,
         writable: true,
         id: PropId::ThrowErrors,
+        max_chars: limit::NONE,
     },
 ];
 
@@ -249,9 +334,9 @@ pub static METHODS: &[Method] = &[
     Method {
         name: n("MakeCert", "СоздатьСертификат"),
         params: &[
-            req("CommonName", "ОбщееИмя", Kind::String),
-            req("Directory", "Каталог", Kind::String),
-            req("PfxPassword", "ПарольPFX", Kind::String),
+            req("CommonName", "ОбщееИмя", Kind::String, limit::NAME),
+            req("Directory", "Каталог", Kind::String, limit::PATH),
+            req("PfxPassword", "ПарольPFX", Kind::String, limit::NAME),
             OPTIONS,
         ],
         returns: Returns::Json,
@@ -259,7 +344,12 @@ pub static METHODS: &[Method] = &[
     },
     Method {
         name: n("SetWebhook", "УстановитьWebhook"),
-        params: &[TOKEN, req("URL", "URL", Kind::String), CERTIFICATE, OPTIONS],
+        params: &[
+            TOKEN,
+            req("URL", "URL", Kind::String, limit::URL),
+            CERTIFICATE,
+            OPTIONS,
+        ],
         returns: Returns::Json,
         id: MethodId::SetWebhook,
     },
@@ -278,6 +368,7 @@ pub static METHODS: &[Method] = &[
                 "СброситьОжидающие",
                 Kind::Boolean,
                 DefaultValue::False,
+                limit::NONE,
             ),
         ],
         returns: Returns::Json,
@@ -293,8 +384,8 @@ pub static METHODS: &[Method] = &[
         name: n("SendTelegram", "ОтправитьTelegram"),
         params: &[
             TOKEN,
-            req("ChatId", "ИдентификаторЧата", Kind::StringOrNumber),
-            req("Text", "Текст", Kind::String),
+            CHAT_ID,
+            req("Text", "Текст", Kind::String, limit::TELEGRAM_TEXT),
             OPTIONS,
         ],
         returns: Returns::Json,
@@ -302,7 +393,11 @@ pub static METHODS: &[Method] = &[
     },
     Method {
         name: n("CallTelegram", "ВызватьTelegram"),
-        params: &[TOKEN, req("Method", "Метод", Kind::String), OPTIONS],
+        params: &[
+            TOKEN,
+            req("Method", "Метод", Kind::String, limit::ID),
+            OPTIONS,
+        ],
         returns: Returns::Json,
         id: MethodId::CallTelegram,
     },
@@ -310,14 +405,9 @@ pub static METHODS: &[Method] = &[
         name: n("SendTelegramFile", "ОтправитьФайлTelegram"),
         params: &[
             TOKEN,
-            req("ChatId", "ИдентификаторЧата", Kind::StringOrNumber),
-            req("File", "Файл", Kind::File),
-            opt(
-                "FileName",
-                "ИмяФайла",
-                Kind::String,
-                DefaultValue::EmptyString,
-            ),
+            CHAT_ID,
+            req("File", "Файл", Kind::File, limit::PATH),
+            FILE_NAME,
             OPTIONS,
         ],
         returns: Returns::Json,
@@ -325,7 +415,10 @@ pub static METHODS: &[Method] = &[
     },
     Method {
         name: n("DownloadTelegramFile", "СкачатьФайлTelegram"),
-        params: &[TOKEN, req("FileId", "ИдентификаторФайла", Kind::String)],
+        params: &[
+            TOKEN,
+            req("FileId", "ИдентификаторФайла", Kind::String, limit::NAME),
+        ],
         returns: Returns::Binary,
         id: MethodId::DownloadTelegramFile,
     },
@@ -333,13 +426,14 @@ pub static METHODS: &[Method] = &[
         name: n("GetTelegramUpdates", "ПолучитьОбновленияTelegram"),
         params: &[
             TOKEN,
-            opt("Offset", "Смещение", Kind::Number, DefaultValue::Zero),
             opt(
-                "TimeoutSeconds",
-                "ТаймаутСекунд",
+                "Offset",
+                "Смещение",
                 Kind::Number,
                 DefaultValue::Zero,
+                limit::NONE,
             ),
+            TIMEOUT_SECONDS,
             OPTIONS,
         ],
         returns: Returns::Json,
@@ -347,44 +441,25 @@ pub static METHODS: &[Method] = &[
     },
     Method {
         name: n("SendXmpp", "ОтправитьXMPP"),
-        params: &[
-            req("JID", "JID", Kind::String),
-            req("Password", "Пароль", Kind::String),
-            req("Recipient", "Получатель", Kind::String),
-            req("Text", "Текст", Kind::String),
-            OPTIONS,
-        ],
+        params: &[JID, PASSWORD, RECIPIENT, XMPP_TEXT, OPTIONS],
         returns: Returns::Json,
         id: MethodId::SendXmpp,
     },
     Method {
         name: n("XmppConnect", "ПодключитьXMPP"),
-        params: &[
-            req("JID", "JID", Kind::String),
-            req("Password", "Пароль", Kind::String),
-            OPTIONS,
-        ],
+        params: &[JID, PASSWORD, OPTIONS],
         returns: Returns::Json,
         id: MethodId::XmppConnect,
     },
     Method {
         name: n("XmppSend", "ОтправитьXMPPСообщение"),
-        params: &[
-            req("Recipient", "Получатель", Kind::String),
-            req("Text", "Текст", Kind::String),
-            OPTIONS,
-        ],
+        params: &[RECIPIENT, XMPP_TEXT, OPTIONS],
         returns: Returns::Json,
         id: MethodId::XmppSend,
     },
     Method {
         name: n("XmppReceive", "ПолучитьXMPPСообщения"),
-        params: &[opt(
-            "TimeoutSeconds",
-            "ТаймаутСекунд",
-            Kind::Number,
-            DefaultValue::Zero,
-        )],
+        params: &[TIMEOUT_SECONDS],
         returns: Returns::Json,
         id: MethodId::XmppReceive,
     },
@@ -401,41 +476,20 @@ pub static METHODS: &[Method] = &[
             "Идентификаторы",
             Kind::String,
             DefaultValue::EmptyString,
+            limit::IDS,
         )],
         returns: Returns::Json,
         id: MethodId::XmppSendStatus,
     },
     Method {
         name: n("SendXmppFile", "ОтправитьФайлXMPP"),
-        params: &[
-            req("JID", "JID", Kind::String),
-            req("Password", "Пароль", Kind::String),
-            req("Recipient", "Получатель", Kind::String),
-            req("File", "Файл", Kind::LocalFile),
-            opt(
-                "FileName",
-                "ИмяФайла",
-                Kind::String,
-                DefaultValue::EmptyString,
-            ),
-            OPTIONS,
-        ],
+        params: &[JID, PASSWORD, RECIPIENT, LOCAL_FILE, FILE_NAME, OPTIONS],
         returns: Returns::Json,
         id: MethodId::SendXmppFile,
     },
     Method {
         name: n("XmppSendFile", "ОтправитьXMPPФайл"),
-        params: &[
-            req("Recipient", "Получатель", Kind::String),
-            req("File", "Файл", Kind::LocalFile),
-            opt(
-                "FileName",
-                "ИмяФайла",
-                Kind::String,
-                DefaultValue::EmptyString,
-            ),
-            OPTIONS,
-        ],
+        params: &[RECIPIENT, LOCAL_FILE, FILE_NAME, OPTIONS],
         returns: Returns::Json,
         id: MethodId::XmppSendFile,
     },
@@ -459,17 +513,13 @@ pub static PROBES: &[Method] = &[
     },
     Method {
         name: n("__ProbeEcho", "__ПробаЭхо"),
-        params: &[Param {
-            name: n("Value", "Значение"),
-            kind: Kind::String,
-            default: None,
-        }],
+        params: &[req("Value", "Значение", Kind::String, limit::LONGEST)],
         returns: Returns::Any,
         id: MethodId::ProbeEcho,
     },
     Method {
         name: n("__ProbeEvents", "__ПробаСобытий"),
-        params: &[req("Count", "Количество", Kind::Number)],
+        params: &[req("Count", "Количество", Kind::Number, limit::NONE)],
         returns: Returns::Boolean,
         id: MethodId::ProbeEvents,
     },
@@ -522,5 +572,35 @@ mod tests {
                 m.name.en
             );
         }
+    }
+
+    #[test]
+    fn every_parameter_has_a_limit_within_the_longest() {
+        for m in METHODS.iter().chain(PROBES) {
+            for p in m.params {
+                let takes_text = !matches!(p.kind, Kind::Number | Kind::Boolean);
+                assert_eq!(
+                    p.max_chars > 0,
+                    takes_text,
+                    "{} {}: a String parameter needs a limit, no other one has",
+                    m.name.en,
+                    p.name.en
+                );
+                assert!(p.max_chars <= limit::LONGEST, "{} {}", m.name.en, p.name.en);
+            }
+        }
+        for p in PROPERTIES {
+            let takes_text = p.writable && p.kind == Kind::String;
+            assert_eq!(p.max_chars > 0, takes_text, "{}", p.name.en);
+            assert!(p.max_chars <= limit::LONGEST, "{}", p.name.en);
+        }
+        // LONGEST is one of the limits, not a number beside them.
+        let largest = METHODS
+            .iter()
+            .chain(PROBES)
+            .flat_map(|m| m.params)
+            .map(|p| p.max_chars)
+            .max();
+        assert_eq!(largest, Some(limit::LONGEST));
     }
 }

@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock};
 pub use args::Args;
 pub use error::AddinError;
 pub use members::{
-    Kind, Method, MethodId, Name, PropId, Property, Returns, METHODS, PROBES, PROPERTIES,
+    limit, Kind, Method, MethodId, Name, PropId, Property, Returns, METHODS, PROBES, PROPERTIES,
 };
 pub use value::{DateTime, Value, ValueKind};
 
@@ -112,6 +112,8 @@ pub struct Messenger {
     probes: probes::Probes,
     /// The XMPP session of XmppConnect; its threads end when it is dropped.
     xmpp: Option<crate::xmpp::session::Client>,
+    /// The password and proxy credentials of that session, taken out of its error texts.
+    xmpp_secrets: crate::net::secrets::Secrets,
 }
 
 impl Default for Messenger {
@@ -131,6 +133,7 @@ impl Messenger {
             events: None,
             probes: probes::Probes::from_env(),
             xmpp: None,
+            xmpp_secrets: Default::default(),
         }
     }
 

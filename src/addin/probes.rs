@@ -82,7 +82,9 @@ fn echo(args: &Args) -> Result<Value, AddinError> {
     // Reading through Args reports broken strings and foreign variant types as any member would.
     let value = args.raw(0);
     match value {
-        Value::InvalidText { .. } => args.string(0).map(|s| Value::Str(s.to_owned())),
+        Value::InvalidText { .. } | Value::TooLong { .. } => {
+            args.string(0).map(|s| Value::Str(s.to_owned()))
+        }
         Value::Unsupported(_) => Err(AddinError::ArgumentType {
             method: args.method,
             index: 0,

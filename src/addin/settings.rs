@@ -11,10 +11,6 @@ use crate::net::{NetSettings, Proxy, TrustedCertificates};
 
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 const TIMEOUT_RANGE: (f64, f64) = (1.0, 3600.0);
-/// The longest Proxy or TelegramApiUrl, in characters: refused before parsing.
-const MAX_ADDRESS: usize = 8192;
-/// The longest TrustedCertificates text: hundreds of certificates.
-const MAX_TRUSTED_PEM: usize = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -86,25 +82,26 @@ impl Settings {
             self.timeout_seconds = seconds;
             return Ok(());
         }
+        // Refused before parsing, with the limit from the member table.
+        let limit = property.max_chars;
+        let too_long = |length| AddinError::PropertyTooLong {
+            property,
+            length,
+            limit,
+        };
         let text = match value {
             Value::Str(s) => s,
             Value::InvalidText { position } => {
                 return Err(AddinError::PropertyText { property, position })
             }
+            // Measured, not decoded, by the FFI layer: past every limit.
+            Value::TooLong { chars } => return Err(too_long(chars)),
             other => return Err(type_error(&other)),
-        };
-        let limit = match property.id {
-            PropId::TrustedCertificates => MAX_TRUSTED_PEM,
-            _ => MAX_ADDRESS,
         };
         if text.len() > limit {
             let length = text.chars().count();
             if length > limit {
-                return Err(AddinError::PropertyTooLong {
-                    property,
-                    length,
-                    limit,
-                });
+                return Err(too_long(length));
             }
         }
         let net_error = |source| AddinError::Net { property, source };

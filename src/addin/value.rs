@@ -32,6 +32,13 @@ pub enum Value {
     InvalidText {
         position: usize,
     },
+    /// A string longer than any parameter or property takes ([`limit::LONGEST`] characters),
+    /// measured in the platform's memory and never decoded: `chars` is its length.
+    ///
+    /// [`limit::LONGEST`]: super::members::limit::LONGEST
+    TooLong {
+        chars: usize,
+    },
     /// A variant type 1C does not use (interfaces, CLSIDs...).
     Unsupported(u16),
 }
@@ -84,7 +91,7 @@ impl Value {
             Value::Bool(_) => ValueKind::Boolean,
             Value::Int(_) | Value::Double(_) => ValueKind::Number,
             Value::Date(_) => ValueKind::Date,
-            Value::Str(_) | Value::InvalidText { .. } => ValueKind::String,
+            Value::Str(_) | Value::InvalidText { .. } | Value::TooLong { .. } => ValueKind::String,
             Value::Blob(_) => ValueKind::BinaryData,
             Value::Unsupported(vt) => ValueKind::Unsupported(*vt),
         }

@@ -11,6 +11,8 @@ use super::error::AddinError;
 use super::value::Value;
 use super::{EventSink, Messenger};
 use crate::i18n::{render, Lang};
+use crate::net::secrets::Secrets;
+use crate::net::NetSettings;
 use crate::xmpp::ledger::Fate;
 use crate::xmpp::{self, session};
 
@@ -35,10 +37,12 @@ struct MessageOptions {
     subscription: Option<String>,
 }
 
-/// The session's events as 1C's ExternalEvent, with errors in the object's language.
+/// The session's events as 1C's ExternalEvent, with errors in the object's language and the
+/// session's secrets taken out of them.
 struct Bridge {
     sink: Arc<dyn EventSink>,
     lang: Lang,
+    secrets: Secrets,
 }
 
 impl session::Observer for Bridge {
@@ -50,8 +54,8 @@ impl session::Observer for Bridge {
             session::Event::Notice(n) if n.notice == Some("room") => "XmppState",
             session::Event::Notice(_) => "XmppPresence",
         };
-        self.sink
-            .external_event(EVENT_SOURCE, name, &event.json(self.lang));
+        let data = self.secrets.scrub(&event.json(self.lang));
+        self.sink.external_event(EVENT_SOURCE, name, &data);
     }
 }
 
@@ -62,14 +66,49 @@ fn xmpp_error(args: &Args, source: xmpp::Error) -> AddinError {
     }
 }
 
+/// What a server or a proxy may echo back into an error: the password and the proxy's
+/// credentials.
+///
+/// They are taken out here, of the rendered texts, rather than where the xmpp module builds
+/// its errors: server text reaches those from many places (SASL failures, stream and stanza
+/// errors, BOSH, the proxy tunnel, HTTP File Upload, rooms), and this is the one place that
+/// knows both the password and the proxy and that every text for 1C passes. A variant or
+/// field added there later is covered without a change here.
+fn secrets(settings: &NetSettings, jid: &str, password: &str) -> Secrets {
+    let mut secrets = Secrets::new();
+    secrets.add(password);
+    // SASL PLAIN's initial response, as a server that quotes what it got would show it.
+    if !password.is_empty() {
+        let user = jid.split_once('@').map_or(jid, |(local, _)| local);
+        secrets.add_base64_of(format!("\0{user}\0{password}").as_bytes());
+    }
+    if let Some(proxy) = &settings.proxy {
+        secrets.add_proxy(proxy);
+    }
+    secrets
+}
+
+/// The error of a call that knows `secrets`, rendered without them.
+fn scrubbed(error: AddinError, secrets: &Secrets) -> AddinError {
+    if secrets.is_empty() {
+        return error;
+    }
+    AddinError::Scrubbed {
+        error: Box::new(error),
+        secrets: secrets.clone(),
+    }
+}
+
 pub(super) fn send(m: &mut Messenger, args: &Args) -> Result<Value, AddinError> {
     let jid = args.string(0)?;
     let password = args.string(1)?;
     let to = args.string(2)?;
     let text = args.string(3)?;
     let options: xmpp::SendOptions = args.options(4)?;
-    let sent = xmpp::send_message(&m.settings.net(), jid, password, to, text, &options)
-        .map_err(|e| xmpp_error(args, e))?;
+    let settings = m.settings.net();
+    let secrets = secrets(&settings, jid, password);
+    let sent = xmpp::send_message(&settings, jid, password, to, text, &options)
+        .map_err(|e| scrubbed(xmpp_error(args, e), &secrets))?;
     super::json(args.method, &sent)
 }
 
@@ -78,8 +117,9 @@ pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
     let password = args.string(1)?;
     let options: xmpp::SendOptions = args.options(2)?;
     let settings = m.settings.net();
+    let secrets = secrets(&settings, jid, password);
     let login = xmpp::LoginOptions::from_send_options(&settings, jid, &options)
-        .map_err(|e| xmpp_error(args, e))?;
+        .map_err(|e| scrubbed(xmpp_error(args, e), &secrets))?;
     // One session per object: a new XmppConnect replaces the old one, keeping what it
     // received and nobody took yet and the fates of what it sent. Should the new one not come
     // up, the old one stays (closed) with both, so nothing is lost to a failed reconnection.
@@ -95,6 +135,7 @@ pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
         Arc::new(Bridge {
             sink,
             lang: m.lang(),
+            secrets: secrets.clone(),
         }) as Arc<dyn session::Observer>
     });
     let config = session::Config {
@@ -112,6 +153,7 @@ pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
             }
             let info = client.info.clone();
             m.xmpp = Some(client);
+            m.xmpp_secrets = secrets;
             super::json(args.method, &info)
         }
         Err(e) => {
@@ -119,7 +161,7 @@ pub(super) fn connect(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
                 old.prepend_inbox(carry);
                 m.xmpp = Some(old);
             }
-            Err(xmpp_error(args, e))
+            Err(scrubbed(xmpp_error(args, e), &secrets))
         }
     }
 }
@@ -164,7 +206,7 @@ pub(super) fn session_send(m: &mut Messenger, args: &Args) -> Result<Value, Addi
         };
         let sent = client
             .answer_subscription(to, approve)
-            .map_err(|e| xmpp_error(args, e))?;
+            .map_err(|e| scrubbed(xmpp_error(args, e), &m.xmpp_secrets))?;
         return super::json(args.method, &sent);
     }
     let message = session::Outgoing {
@@ -177,7 +219,9 @@ pub(super) fn session_send(m: &mut Messenger, args: &Args) -> Result<Value, Addi
         id: options.id,
         extra: Vec::new(),
     };
-    let sent = client.send(&message).map_err(|e| xmpp_error(args, e))?;
+    let sent = client
+        .send(&message)
+        .map_err(|e| scrubbed(xmpp_error(args, e), &m.xmpp_secrets))?;
     super::json(args.method, &sent)
 }
 
@@ -197,16 +241,10 @@ pub(super) fn send_file(m: &mut Messenger, args: &Args) -> Result<Value, AddinEr
         nick: options.nick.clone(),
         ..session::Outgoing::default()
     };
-    let sent = xmpp::send_file(
-        &m.settings.net(),
-        jid,
-        password,
-        &file,
-        name,
-        &message,
-        &options,
-    )
-    .map_err(|e| xmpp_error(args, e))?;
+    let settings = m.settings.net();
+    let secrets = secrets(&settings, jid, password);
+    let sent = xmpp::send_file(&settings, jid, password, &file, name, &message, &options)
+        .map_err(|e| scrubbed(xmpp_error(args, e), &secrets))?;
     super::json(args.method, &sent)
 }
 
@@ -232,7 +270,7 @@ pub(super) fn session_send_file(m: &mut Messenger, args: &Args) -> Result<Value,
     };
     let sent = client
         .send_file(&file, name, &message)
-        .map_err(|e| xmpp_error(args, e))?;
+        .map_err(|e| scrubbed(xmpp_error(args, e), &m.xmpp_secrets))?;
     super::json(args.method, &sent)
 }
 
@@ -309,7 +347,10 @@ pub(super) fn send_status(m: &mut Messenger, args: &Args) -> Result<Value, Addin
             let (state, reason) = match fate {
                 Some(Fate::Acked) => ("acked", String::new()),
                 Some(Fate::Pending) => ("pending", String::new()),
-                Some(Fate::Failed(why)) => ("failed", render(&xmpp::Error::from(why), lang)),
+                Some(Fate::Failed(why)) => (
+                    "failed",
+                    m.xmpp_secrets.scrub(&render(&xmpp::Error::from(why), lang)),
+                ),
                 None => ("failed", render(&xmpp::Error::UnknownMessageId, lang)),
             };
             StatusRow { id, state, reason }

@@ -303,7 +303,10 @@ pub fn write_variant(mem: &MemoryManager, out: &mut TVariant, value: &crate::add
             out.vt = vtype::BLOB;
         }
         // Never produced by the add-in layer as a result; written as Undefined if it were.
-        Value::Date(_) | Value::InvalidText { .. } | Value::Unsupported(_) => {}
+        Value::Date(_)
+        | Value::InvalidText { .. }
+        | Value::TooLong { .. }
+        | Value::Unsupported(_) => {}
     }
     true
 }

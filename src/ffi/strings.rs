@@ -3,7 +3,7 @@
 use std::slice;
 
 use super::types::{vtype, TVariant, WChar};
-use crate::addin::{DateTime, Value};
+use crate::addin::{limit, DateTime, Value};
 
 /// A NUL-terminated UTF-16 copy of `text`, owned by us (for AddError and ExternalEvent, whose
 /// strings the platform copies).
@@ -50,6 +50,29 @@ pub fn decode_utf16(units: &[WChar]) -> Value {
         }
     }
     Value::Str(text)
+}
+
+/// The length in characters of a platform string longer than any parameter or property takes
+/// ([`limit::LONGEST`]), counted where it lies without copying it; `None` for a string within
+/// that. A character is one or two UTF-16 units, so only a string of more units than the limit
+/// is counted at all. Refusing here rather than after decoding keeps a 100 MB string from being
+/// copied whole (and from aborting the 1C process when that copy cannot be had).
+fn utf16_too_long(units: &[WChar]) -> Option<usize> {
+    if units.len() <= limit::LONGEST {
+        return None;
+    }
+    // A broken surrogate counts as one character; decode_utf16 reports it if the length passes.
+    let chars = char::decode_utf16(units.iter().copied()).count();
+    (chars > limit::LONGEST).then_some(chars)
+}
+
+/// The same for UTF-8 bytes (VTYPE_PSTR), which are at least one byte per character.
+fn utf8_too_long(text: &str) -> Option<usize> {
+    if text.len() <= limit::LONGEST {
+        return None;
+    }
+    let chars = text.chars().count();
+    (chars > limit::LONGEST).then_some(chars)
 }
 
 /// Converts a variant from 1C into a Value. Never fails: what cannot be used becomes
@@ -101,7 +124,11 @@ pub unsafe fn read_variant(var: &TVariant) -> Value {
                         Value::InvalidText { position: 0 }
                     }
                 } else {
-                    decode_utf16(slice::from_raw_parts(ptr, len))
+                    let units = slice::from_raw_parts(ptr, len);
+                    match utf16_too_long(units) {
+                        Some(chars) => Value::TooLong { chars },
+                        None => decode_utf16(units),
+                    }
                 }
             }
             vtype::PSTR => {
@@ -115,7 +142,10 @@ pub unsafe fn read_variant(var: &TVariant) -> Value {
                 } else {
                     let bytes = slice::from_raw_parts(ptr.cast::<u8>(), len);
                     match std::str::from_utf8(bytes) {
-                        Ok(s) => Value::Str(s.to_owned()),
+                        Ok(s) => match utf8_too_long(s) {
+                            Some(chars) => Value::TooLong { chars },
+                            None => Value::Str(s.to_owned()),
+                        },
                         Err(e) => Value::InvalidText {
                             position: e.valid_up_to(),
                         },
@@ -205,6 +235,54 @@ mod tests {
         let emoji: Vec<u16> = "a😀b".encode_utf16().collect();
         assert_eq!(decode_utf16(&emoji), Value::Str("a😀b".into()));
         assert_eq!(decode_utf16(&[0xDC00]), Value::InvalidText { position: 0 });
+    }
+
+    /// A variant as the platform passes a string: pointer and length in UTF-16 units.
+    fn wstr(units: &[u16]) -> TVariant {
+        let mut var = TVariant::empty();
+        var.vt = vtype::PWSTR;
+        var.value = super::super::types::VariantValue {
+            wstr: super::super::types::WStrVal {
+                ptr: units.as_ptr().cast_mut(),
+                len: units.len() as u32,
+            },
+        };
+        var
+    }
+
+    #[test]
+    fn a_string_past_every_limit_is_measured_not_decoded() {
+        // One character past the longest limit: refused with its length in characters.
+        let long = vec![u16::from(b'7'); limit::LONGEST + 1];
+        // SAFETY: the variant points at `long`, alive for the call.
+        let value = unsafe { read_variant(&wstr(&long)) };
+        assert_eq!(
+            value,
+            Value::TooLong {
+                chars: limit::LONGEST + 1
+            }
+        );
+        // Exactly the limit is decoded as any other string.
+        // SAFETY: as above.
+        let value = unsafe { read_variant(&wstr(&long[1..])) };
+        assert!(matches!(value, Value::Str(s) if s.len() == limit::LONGEST));
+        // Emoji are two units each: more units than the limit but as many characters passes,
+        // one more character does not.
+        let emoji: Vec<u16> = "😀".repeat(limit::LONGEST).encode_utf16().collect();
+        assert_eq!(emoji.len(), 2 * limit::LONGEST);
+        // SAFETY: as above.
+        let value = unsafe { read_variant(&wstr(&emoji)) };
+        assert!(matches!(value, Value::Str(s) if s.chars().count() == limit::LONGEST));
+        let mut more = emoji;
+        more.extend("😀".encode_utf16());
+        // SAFETY: as above.
+        let value = unsafe { read_variant(&wstr(&more)) };
+        assert_eq!(
+            value,
+            Value::TooLong {
+                chars: limit::LONGEST + 1
+            }
+        );
     }
 
     #[test]

@@ -17,9 +17,17 @@ const HIDDEN: &str = "***";
 
 /// The forms of every secret of one call, longest first so that a longer form is replaced
 /// before a shorter one inside it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Secrets {
     forms: Vec<String>,
+}
+
+/// Shows how many forms there are, never the forms: an error that carries the set (to scrub
+/// its own texts) may be printed with `{:?}`.
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} forms)", self.forms.len())
+    }
 }
 
 fn percent_forms(s: &str) -> [String; 2] {
@@ -79,6 +87,23 @@ impl Secrets {
             self.push(form);
         }
         self.sort();
+    }
+
+    /// Bytes that carry a secret on the wire (SASL PLAIN's `\0user\0password`), looked for
+    /// in base64, the form a server would echo them in.
+    pub fn add_base64_of(&mut self, bytes: &[u8]) {
+        for form in base64_forms(bytes) {
+            self.push(form);
+        }
+        self.sort();
+    }
+
+    /// A proxy's credentials, if it has any (the user name alone is no secret).
+    pub fn add_proxy(&mut self, proxy: &super::Proxy) {
+        self.add_credentials(
+            proxy.username.as_deref().unwrap_or_default(),
+            proxy.password.as_deref().unwrap_or_default(),
+        );
     }
 
     /// The password of a URL's `user:password@` (as written there and decoded), if it has one.
@@ -147,6 +172,7 @@ mod tests {
             assert!(!out.contains(leak), "{leak} in {out}");
         }
         assert!(out.starts_with("Proxy-Authorization: Basic ***"), "{out}");
+        assert!(!format!("{s:?}").contains("pr0xy"), "{s:?}");
     }
 
     #[test]

@@ -116,12 +116,54 @@ pub fn run_host(args: &[&str], env: &[(&str, &str)]) -> HostRun {
     }
 }
 
+/// The repository (the crate's root).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The value of the attribute `name="..."` in an XML element's text (MANIFEST.XML's, the
+/// bundle's); the test fails when it is missing.
+pub fn attribute(element: &str, name: &str) -> String {
+    let start = element
+        .find(&format!("{name}=\""))
+        .unwrap_or_else(|| panic!("no {name} in {element}"))
+        + name.len()
+        + 2;
+    element[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A fresh directory removed on drop. It is made under the system's temporary directory, not
+/// under target/ as [`temp_dir`]'s: its paths stay short, and errors quote a path cut to 64
+/// characters, in which the tests look for the file's name.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        TempDir(fresh_dir(
+            &std::env::temp_dir(),
+            &format!("messenger-tg-{tag}"),
+        ))
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh directory for one test, under the target directory (not /tmp, which may be small).
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        profile_dir()
-            .join("test-tmp")
-            .join(format!("{name}-{}-{}", std::process::id(), unique()));
+    fresh_dir(&profile_dir().join("test-tmp"), name)
+}
+
+/// `base/name-PID-N`, made empty.
+fn fresh_dir(base: &Path, name: &str) -> PathBuf {
+    let dir = base.join(format!("{name}-{}-{}", std::process::id(), unique()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create a test directory");
     dir
 }

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 use messenger::net::{NetSettings, TrustedCertificates};
 use messenger::xmpp::{send_message, SendOptions, SendResult};
 
+use super::root;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Ejabberd,
@@ -32,10 +34,6 @@ pub struct Server {
     pub https: u16,
     pub cert_pem: String,
     pub rx_log: PathBuf,
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 impl Server {
