@@ -497,7 +497,9 @@ fn refused_rooms_are_reported_on_ejabberd() {
         "safe",
         "conference.localhost",
         "localhost",
-        r#"[{"name": "password_protected", "value": "true"}, {"name": "password", "value": "sesame-7"}]"#,
+        // Persistent: ejabberd destroys an empty non-persistent room after the first refused
+        // join, and the next join would make a new open room.
+        r#"[{"name": "persistent", "value": "true"}, {"name": "password_protected", "value": "true"}, {"name": "password", "value": "sesame-7"}]"#,
     ]);
     let safe = |password: Option<&str>| {
         let mut r = room("safe@conference.localhost", "bob");
@@ -513,13 +515,14 @@ fn refused_rooms_are_reported_on_ejabberd() {
     let (inside, _) = safe(Some("sesame-7")).unwrap_or_else(|e| panic!("the right password: {e}"));
     drop(inside);
 
-    // A room for one occupant: alice is in, bob finds it full.
+    // A room for one occupant: alice is in, bob finds it full (ejabberd says
+    // resource-constraint, XEP-0045 service-unavailable: both are XMPP_ROOM_FULL).
     ctl(&[
         "create_room_with_opts",
         "booth",
         "conference.localhost",
         "localhost",
-        r#"[{"name": "max_users", "value": "1"}]"#,
+        r#"[{"name": "persistent", "value": "true"}, {"name": "max_users", "value": "1"}]"#,
     ]);
     let booth = room("booth@conference.localhost", "alice");
     let (alice, _) = connect(&s, "alice", "alicepw", &[booth], Policy::Leave)
