@@ -11,8 +11,7 @@
 mod support;
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,108 +21,11 @@ use messenger::xmpp::roster::Policy;
 use messenger::xmpp::session::{self, Client, Incoming, Outgoing, Social};
 use messenger::xmpp::{Error, LoginOptions};
 use serde_json::{json, Value};
+use support::child::Proc;
+use support::pumps::StallProxy;
 use support::xmpp::{Kind, Server};
 
 const ROOM: &str = "lounge@conference.localhost";
-
-/// Lines a child writes, collected as they come.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<String>>>);
-
-impl Lines {
-    fn follow(stream: impl std::io::Read + Send + 'static) -> Lines {
-        let lines = Lines::default();
-        let l = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                l.0.lock().unwrap().push(line);
-            }
-        });
-        lines
-    }
-
-    /// The first line from `from` on that is JSON and matches, with its index.
-    fn wait(
-        &self,
-        from: usize,
-        limit: Duration,
-        pred: impl Fn(&Value) -> bool,
-    ) -> Option<(usize, Value)> {
-        let until = Instant::now() + limit;
-        loop {
-            let found = self
-                .0
-                .lock()
-                .unwrap()
-                .iter()
-                .enumerate()
-                .skip(from)
-                .find_map(|(i, l)| {
-                    serde_json::from_str::<Value>(l)
-                        .ok()
-                        .filter(|v| pred(v))
-                        .map(|v| (i, v))
-                });
-            if found.is_some() || Instant::now() >= until {
-                return found;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn dump(&self) -> String {
-        self.0.lock().unwrap().join("\n")
-    }
-
-    fn len(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-}
-
-/// A child process with its output followed; killed on drop.
-struct Proc {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    out: Lines,
-    err: Lines,
-}
-
-impl Proc {
-    fn spawn(mut cmd: Command) -> Proc {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the child");
-        let out = Lines::follow(child.stdout.take().unwrap());
-        let err = Lines::follow(child.stderr.take().unwrap());
-        let stdin = child.stdin.take();
-        Proc {
-            child,
-            stdin,
-            out,
-            err,
-        }
-    }
-
-    fn send(&mut self, command: Value) {
-        let stdin = self.stdin.as_mut().expect("stdin");
-        writeln!(stdin, "{command}").expect("write to the peer");
-        stdin.flush().unwrap();
-    }
-
-    fn dump(&self) -> String {
-        format!("stdout:\n{}\nstderr:\n{}", self.out.dump(), self.err.dump())
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The slixmpp peer (scripts/servers/slixmpp_peer.py) logged in as `user`, online.
 fn peer(s: &Server, user: &str, password: &str) -> Proc {
@@ -140,10 +42,10 @@ fn peer(s: &Server, user: &str, password: &str) -> Proc {
         "--port",
     ])
     .arg(s.c2s.to_string());
-    let p = Proc::spawn(c);
+    let p = Proc::spawn_driven("peer", c);
     assert!(
         p.out
-            .wait(0, Duration::from_secs(30), |v| v["event"] == "online")
+            .wait_json(0, Duration::from_secs(30), |v| v["event"] == "online")
             .is_some(),
         "the peer did not come online\n{}",
         p.dump()
@@ -156,7 +58,7 @@ fn peer_join(p: &mut Proc, room: &str, nick: &str) {
     p.send(json!({"join": room, "nick": nick}));
     assert!(
         p.out
-            .wait(from, Duration::from_secs(30), |v| v["event"] == "joined")
+            .wait_json(from, Duration::from_secs(30), |v| v["event"] == "joined")
             .is_some(),
         "the peer did not join {room}\n{}",
         p.dump()
@@ -220,8 +122,25 @@ fn connect(
     rooms: &[RoomOption],
     subscriptions: Policy,
 ) -> Result<(Client, Arc<Seen>), Error> {
-    let settings = s.settings();
-    let options = s.options("starttls", None);
+    connect_via(
+        s.settings(),
+        s.options("starttls", None),
+        user,
+        pw,
+        rooms,
+        subscriptions,
+    )
+}
+
+/// [`connect`] with the settings and the server address of the caller's choice.
+fn connect_via(
+    settings: messenger::net::NetSettings,
+    options: messenger::xmpp::SendOptions,
+    user: &str,
+    pw: &str,
+    rooms: &[RoomOption],
+    subscriptions: Policy,
+) -> Result<(Client, Arc<Seen>), Error> {
     let jid = format!("{user}@localhost");
     let login = LoginOptions::from_send_options(&settings, &jid, &options).expect("options");
     let config = session::Config {
@@ -280,10 +199,10 @@ fn listen_in_room(s: &Server, user: &str, pw: &str, room_nick: &str) -> Proc {
     .arg(s.cert_path())
     .args(["--room", room_nick, "--for", "180"])
     .env("XMPP_PASSWORD", pw);
-    let p = Proc::spawn(c);
+    let p = Proc::spawn("listen", c);
     assert!(
         p.err
-            .wait(0, Duration::from_secs(30), |v| v["state"] == "connected")
+            .wait_json(0, Duration::from_secs(30), |v| v["state"] == "connected")
             .is_some(),
         "listen --room did not come online\n{}",
         p.dump()
@@ -310,7 +229,7 @@ fn room_talk(kind: Kind, base: u16, name: &str) {
     assert_eq!(got.own, Some(false), "{got:?}");
     let line = cli
         .out
-        .wait(0, Duration::from_secs(20), |v| {
+        .wait_json(0, Duration::from_secs(20), |v| {
             v["body"] == from_peer.as_str()
         })
         .unwrap_or_else(|| {
@@ -346,7 +265,7 @@ fn room_talk(kind: Kind, base: u16, name: &str) {
     );
     assert!(
         p.out
-            .wait(0, Duration::from_secs(20), |v| v["event"] == "groupchat"
+            .wait_json(0, Duration::from_secs(20), |v| v["event"] == "groupchat"
                 && v["body"] == from_bob.as_str()
                 && v["nick"] == "боб")
             .is_some(),
@@ -355,7 +274,7 @@ fn room_talk(kind: Kind, base: u16, name: &str) {
     );
     let line = cli
         .out
-        .wait(0, Duration::from_secs(20), |v| {
+        .wait_json(0, Duration::from_secs(20), |v| {
             v["body"] == from_bob.as_str()
         })
         .unwrap_or_else(|| panic!("listen --room did not print bob's message\n{}", cli.dump()))
@@ -391,12 +310,21 @@ fn a_room_with_two_sessions_and_a_peer_on_prosody() {
     room_talk(Kind::Prosody, 6822, "rooms-prosody");
 }
 
-/// ejabberd restarts: it forgets the session (no resume) and the non-persistent room. The
+/// The server restarts: it forgets the session (no resume) and the non-persistent room. The
 /// session rejoins on its own; the peer's messages after the restart reach it, its own reach
 /// the peer.
 #[test]
 fn a_room_is_rejoined_after_an_ejabberd_restart() {
-    let s = Server::start_at(Kind::Ejabberd, "rooms-restart", 6922, false);
+    rejoined_after_restart(Kind::Ejabberd, 6922, "rooms-restart");
+}
+
+#[test]
+fn a_room_is_rejoined_after_a_prosody_restart() {
+    rejoined_after_restart(Kind::Prosody, 7222, "rooms-restart-prosody");
+}
+
+fn rejoined_after_restart(kind: Kind, base: u16, name: &str) {
+    let s = Server::start_at(kind, name, base, false);
     s.register("peer", "peerpw");
     let (bob, seen) = connect(&s, "bob", "bobpw", &[room(ROOM, "bob")], Policy::Leave)
         .unwrap_or_else(|e| panic!("bob joins the room: {e}"));
@@ -416,7 +344,7 @@ fn a_room_is_rejoined_after_an_ejabberd_restart() {
     // The peer sees bob in the room again: the rejoin happened without anyone asking.
     assert!(
         p.out
-            .wait(0, Duration::from_secs(30), |v| v["event"] == "occupant"
+            .wait_json(0, Duration::from_secs(30), |v| v["event"] == "occupant"
                 && v["nick"] == "bob")
             .is_some(),
         "bob did not rejoin the room after the restart\n{}",
@@ -442,7 +370,7 @@ fn a_room_is_rejoined_after_an_ejabberd_restart() {
     assert!(sent.acked, "{sent:?}");
     assert!(
         p.out
-            .wait(0, Duration::from_secs(20), |v| v["event"] == "groupchat"
+            .wait_json(0, Duration::from_secs(20), |v| v["event"] == "groupchat"
                 && v["body"] == reply.as_str())
             .is_some(),
         "the peer did not get bob's message after the restart\n{}",
@@ -460,23 +388,35 @@ fn a_room_is_rejoined_after_an_ejabberd_restart() {
     assert!(failures.is_empty(), "{failures:?}");
 }
 
-/// Members-only and banned rooms (made with ejabberdctl) refuse the join with their own codes;
-/// a room that turns us away after a rejoin is a queued item and an event, not a silence.
+/// One ejabberdctl command (through the server's ctl.sh), which must succeed.
+fn ejabberdctl(s: &Server, args: &[&str]) {
+    let out = Command::new(s.dir.join("ctl.sh"))
+        .args(args)
+        .output()
+        .expect("ctl.sh");
+    assert!(
+        out.status.success(),
+        "ctl.sh {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The error of a connect that must fail.
+fn refused(result: Result<(Client, Arc<Seen>), Error>, what: &str) -> Error {
+    match result {
+        Err(e) => e,
+        Ok(_) => panic!("{what}: the connect must fail"),
+    }
+}
+
+/// Members-only, banned, password-protected and full rooms (made with ejabberdctl) refuse the
+/// join with their own codes, and so does a room that never answers; a room that turns us away
+/// after we were in is a queued item and an event, not a silence.
 #[test]
-fn members_only_and_banned_rooms_are_reported_on_ejabberd() {
+fn refused_rooms_are_reported_on_ejabberd() {
     let s = Server::start_at(Kind::Ejabberd, "rooms-refused", 7022, false);
-    let ctl = |args: &[&str]| {
-        let out = Command::new(s.dir.join("ctl.sh"))
-            .args(args)
-            .output()
-            .expect("ctl.sh");
-        assert!(
-            out.status.success(),
-            "ctl.sh {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let ctl = |args: &[&str]| ejabberdctl(&s, args);
     ctl(&[
         "create_room_with_opts",
         "club",
@@ -548,13 +488,172 @@ fn members_only_and_banned_rooms_are_reported_on_ejabberd() {
             .is_some(),
         "no XmppState event for the room lost"
     );
+    drop(alice);
+
+    // A password-protected room: no password and a wrong one are refused as such; the right
+    // one lets us in (so the password is sent, and sent right).
+    ctl(&[
+        "create_room_with_opts",
+        "safe",
+        "conference.localhost",
+        "localhost",
+        // Persistent: ejabberd destroys an empty non-persistent room after the first refused
+        // join, and the next join would make a new open room.
+        r#"[{"name": "persistent", "value": "true"}, {"name": "password_protected", "value": "true"}, {"name": "password", "value": "sesame-7"}]"#,
+    ]);
+    let safe = |password: Option<&str>| {
+        let mut r = room("safe@conference.localhost", "bob");
+        r.password = password.map(str::to_owned);
+        connect(&s, "bob", "bobpw", &[r], Policy::Leave)
+    };
+    for password in [None, Some("wrong")] {
+        let e = refused(safe(password), "a room's password");
+        assert_eq!(e.code(), "XMPP_ROOM_PASSWORD", "{password:?}: {e}");
+        assert!(e.message(Lang::Ru).contains("пароль"), "{e}");
+        assert!(!e.message(Lang::En).contains("wrong\""), "{e}");
+    }
+    let (inside, _) = safe(Some("sesame-7")).unwrap_or_else(|e| panic!("the right password: {e}"));
+    drop(inside);
+
+    // A room for one occupant: alice is in, bob finds it full (ejabberd says
+    // resource-constraint, XEP-0045 service-unavailable: both are XMPP_ROOM_FULL).
+    ctl(&[
+        "create_room_with_opts",
+        "booth",
+        "conference.localhost",
+        "localhost",
+        r#"[{"name": "persistent", "value": "true"}, {"name": "max_users", "value": "1"}]"#,
+    ]);
+    let booth = room("booth@conference.localhost", "alice");
+    let (alice, _) = connect(&s, "alice", "alicepw", &[booth], Policy::Leave)
+        .unwrap_or_else(|e| panic!("alice takes the one place: {e}"));
+    let e = refused(
+        connect(
+            &s,
+            "bob",
+            "bobpw",
+            &[room("booth@conference.localhost", "bob")],
+            Policy::Leave,
+        ),
+        "a full room",
+    );
+    assert_eq!(e.code(), "XMPP_ROOM_FULL", "{e}");
+    drop(alice);
+
+    // A "room" that never answers: a presence to the full JID of an account that is offline is
+    // dropped by the server without a word (RFC 6121 §8.5.3.2.1), so the join meets silence.
+    let mut settings = s.settings();
+    settings.timeout = Duration::from_secs(4);
+    let e = refused(
+        connect_via(
+            settings,
+            s.options("starttls", None),
+            "bob",
+            "bobpw",
+            &[room("carol@localhost", "bob")],
+            Policy::Leave,
+        ),
+        "a silent room",
+    );
+    assert_eq!(e.code(), "XMPP_ROOM_NO_ANSWER", "{e}");
+}
+
+/// A rejoin refused after a restart is reported: while the server was down (and bob could not
+/// come back: his connections held by a stalled proxy), he was banned from one room and the
+/// peer took his nick in another; when he is let through, each room's refusal reaches him as a
+/// queued `room` item and an XmppState `room_failed` event, and the session goes on.
+#[test]
+fn a_rejoin_refused_after_a_restart_is_reported_on_ejabberd() {
+    let s = Server::start_at(Kind::Ejabberd, "rooms-rejoin", 7422, false);
+    s.register("peer", "peerpw");
+    for name in ["vault", "den"] {
+        ejabberdctl(
+            &s,
+            &[
+                "create_room_with_opts",
+                name,
+                "conference.localhost",
+                "localhost",
+                r#"[{"name": "persistent", "value": "true"}]"#,
+            ],
+        );
+    }
+    let proxy = StallProxy::start(s.c2s);
+    let mut settings = s.settings();
+    settings.timeout = Duration::from_secs(5);
+    let mut options = s.options("starttls", None);
+    options.server = Some(format!("127.0.0.1:{}", proxy.port));
+    let rooms = [
+        room("vault@conference.localhost", "bob"),
+        room("den@conference.localhost", "bob"),
+    ];
+    let (bob, seen) = connect_via(settings, options, "bob", "bobpw", &rooms, Policy::Leave)
+        .unwrap_or_else(|e| panic!("bob joins both rooms: {e}"));
+    proxy.stall();
+    s.stop();
+    s.restart();
+    ejabberdctl(
+        &s,
+        &[
+            "set_room_affiliation",
+            "vault",
+            "conference.localhost",
+            "bob@localhost",
+            "outcast",
+        ],
+    );
+    let mut p = peer(&s, "peer", "peerpw");
+    peer_join(&mut p, "den@conference.localhost", "bob");
+    proxy.resume_new();
+    let mut codes = std::collections::BTreeMap::new();
+    let until = Instant::now() + Duration::from_secs(120);
+    while codes.len() < 2 && Instant::now() < until {
+        for m in bob.receive(Duration::from_millis(300)) {
+            if m.notice == Some("room") {
+                let v = m.json(Lang::En);
+                let code = v["error"].as_str().unwrap_or_default();
+                let code = code[..code.find(']').map_or(0, |i| i + 1)].to_owned();
+                codes.insert(m.room.clone().unwrap_or_default(), (code, v));
+            }
+        }
+    }
+    let code = |room: &str| codes.get(room).map(|(c, _)| c.as_str());
+    assert_eq!(
+        code("vault@conference.localhost"),
+        Some("[XMPP_ROOM_BANNED]"),
+        "{codes:?}"
+    );
+    assert_eq!(
+        code("den@conference.localhost"),
+        Some("[XMPP_ROOM_NICK_CONFLICT]"),
+        "{codes:?}"
+    );
+    let events: Vec<Value> = seen
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|v| v["state"] == "room_failed")
+        .cloned()
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(bob.is_live(), "a refused room must not end the session");
 }
 
 /// Subscriptions: `accept` approves the peer and asks back, so the roster shows the peer
 /// online, then offline; `ask` queues the request for the owner, who approves it.
 #[test]
 fn subscriptions_and_the_roster_on_ejabberd() {
-    let s = Server::start_at(Kind::Ejabberd, "rooms-roster", 7122, false);
+    subscriptions_and_the_roster(Kind::Ejabberd, 7122, "rooms-roster");
+}
+
+#[test]
+fn subscriptions_and_the_roster_on_prosody() {
+    subscriptions_and_the_roster(Kind::Prosody, 7322, "rooms-roster-prosody");
+}
+
+fn subscriptions_and_the_roster(kind: Kind, base: u16, name: &str) {
+    let s = Server::start_at(kind, name, base, false);
     s.register("peer", "peerpw");
     s.register("peer2", "peerpw");
     let (alice, _) = connect(&s, "alice", "alicepw", &[], Policy::Accept).expect("alice");
@@ -614,10 +713,57 @@ fn subscriptions_and_the_roster_on_ejabberd() {
     assert!(answered.acked);
     assert!(
         p2.out
-            .wait(0, Duration::from_secs(20), |v| v["event"] == "subscribed"
+            .wait_json(0, Duration::from_secs(20), |v| v["event"] == "subscribed"
                 && v["from"] == "bob@localhost")
             .is_some(),
         "the peer was not told of the approval\n{}",
         p2.dump()
     );
+}
+
+/// A roster over the limit (10,001 items, written into Prosody's own storage before the
+/// login) is cut at 10,000 and the owner is told: a queued `roster` item of type `truncated`
+/// with the limit, and an XmppState `roster_truncated` event, once.
+#[test]
+fn a_roster_cut_at_its_limit_is_reported_on_prosody() {
+    let s = Server::start_at(Kind::Prosody, "rooms-big-roster", 7522, false);
+    let limit = messenger::xmpp::roster::MAX_CONTACTS;
+    let dir = s.dir.join("data/localhost/roster");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut lua = String::from("return {\n[false] = { [\"version\"] = 1; };\n");
+    for i in 0..=limit {
+        lua.push_str(&format!(
+            "[\"c{i}@example.org\"] = {{ [\"subscription\"] = \"none\"; [\"groups\"] = {{}}; }};\n"
+        ));
+    }
+    lua.push_str("};\n");
+    std::fs::write(dir.join("alice.dat"), lua).unwrap();
+    let own = Command::new("chown")
+        .args(["-R", "prosody:prosody"])
+        .arg(s.dir.join("data"))
+        .status()
+        .expect("chown");
+    assert!(own.success());
+    let (alice, seen) = connect(&s, "alice", "alicepw", &[], Policy::Leave).expect("alice");
+    let (item, all) = take_until(&alice, Duration::from_secs(30), |m| {
+        m.notice == Some("roster")
+    });
+    let item = item.unwrap_or_else(|| panic!("no roster item: {:?}", &all[..all.len().min(5)]));
+    let v = item.json(Lang::En);
+    assert_eq!(
+        (v["kind"].as_str(), v["type"].as_str()),
+        (Some("roster"), Some("truncated")),
+        "{v}"
+    );
+    assert_eq!(v["limit"], limit, "{v}");
+    assert_eq!(alice.roster().len(), limit);
+    let events: Vec<Value> = seen
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|v| v["state"] == "roster_truncated")
+        .cloned()
+        .collect();
+    assert_eq!(events.len(), 1, "{events:?}");
 }

@@ -13,14 +13,14 @@
 mod support;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::child::Proc;
+use support::pumps::{HangProxy, HoldProxy, SilentConnectProxy, StallProxy};
 use support::xmpp::{pw, Kind, Pair, Server};
 
 // ---- servers and accounts -------------------------------------------------------------------
@@ -63,188 +63,6 @@ fn unique() -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-// ---- child processes and their lines ----------------------------------------------------------
-
-/// The lines a child writes to one stream, each with the moment it was read.
-#[derive(Default)]
-struct Lines {
-    state: Mutex<(Vec<(Instant, String)>, bool)>,
-    cv: Condvar,
-}
-
-impl Lines {
-    fn follow(stream: impl Read + Send + 'static) -> Arc<Lines> {
-        let lines = Arc::new(Lines::default());
-        let l = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines() {
-                let Ok(line) = line else { break };
-                let mut st = l.state.lock().unwrap();
-                st.0.push((Instant::now(), line));
-                l.cv.notify_all();
-            }
-            l.state.lock().unwrap().1 = true;
-            l.cv.notify_all();
-        });
-        lines
-    }
-
-    /// The first line from index `from` on that satisfies `pred`: (index, when, line).
-    fn wait(
-        &self,
-        from: usize,
-        limit: Duration,
-        pred: impl Fn(&str) -> bool,
-    ) -> Option<(usize, Instant, String)> {
-        let until = Instant::now() + limit;
-        let mut st = self.state.lock().unwrap();
-        let mut i = from;
-        loop {
-            while i < st.0.len() {
-                if pred(&st.0[i].1) {
-                    return Some((i, st.0[i].0, st.0[i].1.clone()));
-                }
-                i += 1;
-            }
-            let now = Instant::now();
-            if st.1 || now >= until {
-                return None;
-            }
-            st = self.cv.wait_timeout(st, until - now).unwrap().0;
-        }
-    }
-
-    /// Waits until there are `n` lines (or the stream ended, or `limit`); returns the count.
-    fn wait_count(&self, n: usize, limit: Duration) -> usize {
-        let until = Instant::now() + limit;
-        let mut st = self.state.lock().unwrap();
-        while st.0.len() < n && !st.1 {
-            let now = Instant::now();
-            if now >= until {
-                break;
-            }
-            st = self.cv.wait_timeout(st, until - now).unwrap().0;
-        }
-        st.0.len()
-    }
-
-    /// Waits for the end of the stream (the child closed it).
-    fn wait_closed(&self, limit: Duration) -> bool {
-        let until = Instant::now() + limit;
-        let mut st = self.state.lock().unwrap();
-        while !st.1 {
-            let now = Instant::now();
-            if now >= until {
-                return false;
-            }
-            st = self.cv.wait_timeout(st, until - now).unwrap().0;
-        }
-        true
-    }
-
-    fn all(&self) -> Vec<(Instant, String)> {
-        self.state.lock().unwrap().0.clone()
-    }
-
-    fn len(&self) -> usize {
-        self.state.lock().unwrap().0.len()
-    }
-}
-
-/// A child process that is killed when the test lets go of it (also when the test panics).
-struct Proc {
-    name: String,
-    child: Child,
-    started: Instant,
-    out: Arc<Lines>,
-    err: Arc<Lines>,
-}
-
-impl Proc {
-    fn spawn(name: &str, mut cmd: Command) -> Proc {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let started = Instant::now();
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
-        let out = Lines::follow(child.stdout.take().unwrap());
-        let err = Lines::follow(child.stderr.take().unwrap());
-        Proc {
-            name: name.to_owned(),
-            child,
-            started,
-            out,
-            err,
-        }
-    }
-
-    /// Waits for the child to exit and for its output to be read; None when `limit` passed.
-    fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let until = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                self.out.wait_closed(Duration::from_secs(5));
-                self.err.wait_closed(Duration::from_secs(5));
-                return Some(status);
-            }
-            if Instant::now() >= until {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// The JSON state lines on stderr ({"state": ...}).
-    fn states(&self) -> Vec<(Instant, Value)> {
-        self.err
-            .all()
-            .into_iter()
-            .filter_map(|(t, l)| {
-                let v: Value = serde_json::from_str(&l).ok()?;
-                v.get("state")?;
-                Some((t, v))
-            })
-            .collect()
-    }
-
-    /// The JSON message lines on stdout.
-    fn messages(&self) -> Vec<(Instant, Value)> {
-        self.out
-            .all()
-            .into_iter()
-            .filter_map(|(t, l)| Some((t, serde_json::from_str(&l).ok()?)))
-            .collect()
-    }
-
-    /// Both streams, for a failure message.
-    fn dump(&self) -> String {
-        let tail = |lines: Vec<(Instant, String)>| {
-            let n = lines.len();
-            lines
-                .into_iter()
-                .skip(n.saturating_sub(25))
-                .map(|(_, l)| l)
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        format!(
-            "--- {} stdout ({} lines, tail) ---\n{}\n--- {} stderr (tail) ---\n{}",
-            self.name,
-            self.out.len(),
-            tail(self.out.all()),
-            self.name,
-            tail(self.err.all())
-        )
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn is_state(line: &str, states: &[&str]) -> bool {
@@ -1012,75 +830,6 @@ fn groupchat_messages_queued_across_a_lost_session_join_their_room_again() {
 
 // ---- a silent server ----------------------------------------------------------------------------
 
-/// A TCP proxy in front of the server that, on `stall`, stops forwarding in both directions
-/// without closing anything (a server that went silent). After `resume_new`, connections
-/// accepted from then on are forwarded again; the stalled ones stay silent.
-struct StallProxy {
-    port: u16,
-    /// Connections with a number below this one are stalled.
-    stall_below: Arc<AtomicU64>,
-    next: Arc<AtomicU64>,
-}
-
-impl StallProxy {
-    fn start(upstream: u16) -> StallProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let stall_below = Arc::new(AtomicU64::new(0));
-        let next = Arc::new(AtomicU64::new(0));
-        let (sb, nx) = (stall_below.clone(), next.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { continue };
-                let id = nx.fetch_add(1, Ordering::SeqCst);
-                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-                    continue;
-                };
-                for (from, to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    let sb = sb.clone();
-                    std::thread::spawn(move || pump(from, to, id, sb));
-                }
-            }
-        });
-        StallProxy {
-            port,
-            stall_below,
-            next,
-        }
-    }
-
-    fn stall(&self) {
-        self.stall_below.store(u64::MAX, Ordering::SeqCst);
-    }
-
-    fn resume_new(&self) {
-        self.stall_below
-            .store(self.next.load(Ordering::SeqCst), Ordering::SeqCst);
-    }
-}
-
-/// Copies `from` to `to` while connection `id` is not stalled; a stalled one swallows what it
-/// reads. Ends when either side closes.
-fn pump(mut from: TcpStream, mut to: TcpStream, id: u64, stall_below: Arc<AtomicU64>) {
-    let mut buf = [0u8; 16384];
-    loop {
-        match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(k) => {
-                if id >= stall_below.load(Ordering::SeqCst) && to.write_all(&buf[..k]).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    if id >= stall_below.load(Ordering::SeqCst) {
-        let _ = to.shutdown(std::net::Shutdown::Write);
-    }
-}
-
 #[test]
 fn a_silent_server_is_detected_within_the_timeout() {
     silent_server(false);
@@ -1178,87 +927,6 @@ fn silent_server(bosh: bool) {
 
 // ---- a reconnection that hangs in the TCP connect --------------------------------------------
 
-/// A TCP proxy in front of the server; `blackhole` closes every connection it forwarded and
-/// stops accepting: the listening socket stays open with its accept queue full, so a client's
-/// SYN is dropped and its connect waits, as behind a firewall that drops packets.
-struct HangProxy {
-    port: u16,
-    blackhole: Arc<std::sync::atomic::AtomicBool>,
-    forwarded: Arc<Mutex<Vec<TcpStream>>>,
-    acceptor: Option<std::thread::JoinHandle<TcpListener>>,
-    /// The connections that fill the accept queue (kept open).
-    fillers: Vec<TcpStream>,
-    listener: Option<TcpListener>,
-}
-
-/// Copies both ways between two connections, each way in a thread of its own; when one side
-/// ends, the other is shut down.
-fn splice(client: TcpStream, server: TcpStream) {
-    for (mut from, mut to) in [
-        (client.try_clone().unwrap(), server.try_clone().unwrap()),
-        (server, client),
-    ] {
-        std::thread::spawn(move || {
-            let _ = std::io::copy(&mut from, &mut to);
-            let _ = to.shutdown(std::net::Shutdown::Both);
-        });
-    }
-}
-
-impl HangProxy {
-    fn start(upstream: u16) -> HangProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let blackhole = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let forwarded = Arc::new(Mutex::new(Vec::new()));
-        let (bh, fw) = (blackhole.clone(), forwarded.clone());
-        let acceptor = std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if bh.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(client) = client else { continue };
-                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-                    continue;
-                };
-                fw.lock().unwrap().push(client.try_clone().unwrap());
-                splice(client, server);
-            }
-            listener
-        });
-        HangProxy {
-            port,
-            blackhole,
-            forwarded,
-            acceptor: Some(acceptor),
-            fillers: Vec::new(),
-            listener: None,
-        }
-    }
-
-    fn blackhole(&mut self) {
-        use std::os::fd::AsRawFd;
-        self.blackhole.store(true, Ordering::SeqCst);
-        // Wakes the acceptor, which sees the flag and hands the listener back unaccepting.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        let listener = self.acceptor.take().unwrap().join().unwrap();
-        // listen() again on a listening socket sets its backlog: 0 lets one connection queue.
-        // SAFETY: a valid listening socket we own; listen only changes its backlog.
-        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
-        while self.fillers.len() < 8 {
-            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
-            match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
-                Ok(s) => self.fillers.push(s),
-                Err(_) => break,
-            }
-        }
-        self.listener = Some(listener);
-        for c in self.forwarded.lock().unwrap().drain(..) {
-            let _ = c.shutdown(std::net::Shutdown::Both);
-        }
-    }
-}
-
 #[test]
 fn stopping_a_session_whose_reconnection_hangs_in_the_tcp_connect_does_not_wait_for_it() {
     // Timeout 30 s: a reconnection's connect may take min(Timeout, 15 s).
@@ -1286,63 +954,6 @@ enum Path {
     /// TCP through [`SilentConnectProxy`] set as the Proxy: the reconnection connects to the
     /// proxy, which never answers its CONNECT.
     HttpProxy,
-}
-
-/// An HTTP CONNECT proxy that forwards to one port until told to go silent; then it closes
-/// what it forwarded and accepts new clients without ever answering them.
-struct SilentConnectProxy {
-    port: u16,
-    silent: Arc<std::sync::atomic::AtomicBool>,
-    /// Forwarded client connections (closed on `go_silent`) and silently held ones.
-    clients: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl SilentConnectProxy {
-    fn start(upstream: u16) -> SilentConnectProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let silent = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let clients = Arc::new(Mutex::new(Vec::new()));
-        let (quiet, kept) = (silent.clone(), clients.clone());
-        // Ends with the test process (the listener is never dropped before).
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(mut client) = client else { continue };
-                kept.lock().unwrap().push(client.try_clone().unwrap());
-                if quiet.load(Ordering::SeqCst) {
-                    continue;
-                }
-                std::thread::spawn(move || {
-                    let mut head = Vec::new();
-                    let mut byte = [0u8; 1];
-                    while !head.ends_with(b"\r\n\r\n") {
-                        match client.read(&mut byte) {
-                            Ok(1) => head.push(byte[0]),
-                            _ => return,
-                        }
-                    }
-                    assert!(head.starts_with(b"CONNECT "), "{head:?}");
-                    let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-                        return;
-                    };
-                    let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-                    splice(client, server);
-                });
-            }
-        });
-        SilentConnectProxy {
-            port,
-            silent,
-            clients,
-        }
-    }
-
-    fn go_silent(&self) {
-        self.silent.store(true, Ordering::SeqCst);
-        for c in self.clients.lock().unwrap().drain(..) {
-            let _ = c.shutdown(std::net::Shutdown::Both);
-        }
-    }
 }
 
 /// The session's state changes, as they come, for a test that waits on them.
@@ -1636,56 +1247,6 @@ fn a_message_received_before_a_clean_close_is_not_delivered_again() {
 }
 
 // ---- stopping a session while it reconnects -----------------------------------------------------
-
-/// A proxy that forwards its first connection; after `cut` it closes that one and holds every
-/// new connection open without a byte either way (a server that accepts and never answers).
-struct HoldProxy {
-    port: u16,
-    cut: Arc<std::sync::Mutex<Vec<TcpStream>>>,
-    holding: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl HoldProxy {
-    fn start(upstream: u16) -> HoldProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let cut: Arc<std::sync::Mutex<Vec<TcpStream>>> = Arc::default();
-        let holding = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (c, h) = (cut.clone(), holding.clone());
-        std::thread::spawn(move || {
-            let mut held = Vec::new();
-            for client in listener.incoming() {
-                let Ok(client) = client else { continue };
-                if h.load(Ordering::SeqCst) {
-                    held.push(client);
-                    continue;
-                }
-                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-                    continue;
-                };
-                c.lock()
-                    .unwrap()
-                    .extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
-                let never = Arc::new(AtomicU64::new(0));
-                for (from, to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    let never = never.clone();
-                    std::thread::spawn(move || pump(from, to, 1, never));
-                }
-            }
-        });
-        HoldProxy { port, cut, holding }
-    }
-
-    fn cut(&self) {
-        self.holding.store(true, Ordering::SeqCst);
-        for s in self.cut.lock().unwrap().drain(..) {
-            let _ = s.shutdown(std::net::Shutdown::Both);
-        }
-    }
-}
 
 #[test]
 fn stopping_a_session_cuts_a_reconnection_that_hangs_in_the_login() {

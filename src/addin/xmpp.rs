@@ -50,8 +50,9 @@ impl session::Observer for Bridge {
         let name = match event {
             session::Event::Message(_) => "XmppMessage",
             session::Event::State { .. } => "XmppState",
-            // A room lost changes the session's state; contacts' news is presence.
-            session::Event::Notice(n) if n.notice == Some("room") => "XmppState",
+            // A room lost or the roster cut changes the session's state; contacts' news is
+            // presence.
+            session::Event::Notice(n) if n.is_state() => "XmppState",
             session::Event::Notice(_) => "XmppPresence",
         };
         let data = self.secrets.scrub(&event.json(self.lang));

@@ -148,7 +148,8 @@ pub enum Refusal {
     Banned,
     /// 401 not-authorized: the password is missing or wrong.
     Password,
-    /// 503 service-unavailable: the room is full (or the service does not exist).
+    /// 503 service-unavailable: the room is full (or the service does not exist); ejabberd
+    /// says 500 resource-constraint when the room's `max_users` is reached.
     Full,
     /// Any other error condition the room sent.
     Other { condition: String },
@@ -166,7 +167,7 @@ impl Refusal {
             "registration-required" => Refusal::MembersOnly,
             "forbidden" => Refusal::Banned,
             "not-authorized" => Refusal::Password,
-            "service-unavailable" => Refusal::Full,
+            "service-unavailable" | "resource-constraint" => Refusal::Full,
             other => Refusal::Other {
                 condition: clip(other),
             },

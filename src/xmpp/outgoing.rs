@@ -101,8 +101,10 @@ impl Outgoing {
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Incoming {
     /// `None` for a message (whose items keep exactly their old fields); otherwise
-    /// `presence` (a contact's availability), `subscription` (a request to answer) or `room`
-    /// (a room we could not rejoin or were removed from; see [`super::muc`]).
+    /// `presence` (a contact's availability), `subscription` (a request to answer), `room`
+    /// (a room we could not rejoin or were removed from; see [`super::muc`]) or `roster`
+    /// (type `truncated`: the server's roster has more than [`super::roster::MAX_CONTACTS`]
+    /// items and the rest were left out of XmppRoster).
     #[serde(rename = "kind", skip_serializing_if = "Option::is_none")]
     pub notice: Option<&'static str>,
     pub from: Option<String>,
@@ -125,6 +127,10 @@ pub struct Incoming {
     /// Groupchat: the echo of our own message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub own: Option<bool>,
+    /// A file's address: the message's out-of-band URL (XEP-0066 `<x xmlns='jabber:x:oob'>`,
+    /// as SendXmppFile and the usual clients send a file); absent when the message has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Presence: `away`, `chat`, `dnd`, `xa`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub show: Option<String>,
@@ -147,7 +153,16 @@ impl Incoming {
             map.insert("condition".into(), e.refusal.condition().into());
             map.insert("error".into(), crate::i18n::render(e, lang).into());
         }
+        if let (Some("roster"), Some(map)) = (self.notice, value.as_object_mut()) {
+            map.insert("limit".into(), super::roster::MAX_CONTACTS.into());
+        }
         value
+    }
+
+    /// A change of the session's state rather than news (the XmppState event): a room lost,
+    /// the roster cut.
+    pub fn is_state(&self) -> bool {
+        matches!(self.notice, Some("room" | "roster"))
     }
 }
 
@@ -168,9 +183,20 @@ impl Incoming {
             thread: m.thread,
             id: m.id,
             stamp: m.delay_stamp,
+            url: oob_url(el),
             ..Incoming::default()
         })
     }
+}
+
+/// The first out-of-band URL of a message (XEP-0066), trimmed; `None` when absent or empty.
+fn oob_url(el: &Element) -> Option<String> {
+    let ns = super::upload::NS_OOB;
+    el.elements()
+        .filter(|x| x.is("x", ns))
+        .find_map(|x| x.find("url", ns))
+        .map(|u| u.text_content().trim().to_owned())
+        .filter(|u| !u.is_empty())
 }
 
 #[cfg(test)]
@@ -190,6 +216,15 @@ mod tests {
         assert_eq!(m.body.as_deref(), Some("Привет <&>"));
         assert_eq!(m.kind, "normal");
         assert_eq!(m.stamp.as_deref(), Some("2026-11-23T10:00:00Z"));
+        assert_eq!(m.url, None);
+        assert!(serde_json::to_value(&m).unwrap().get("url").is_none());
+        let file = el.clone().child(
+            Element::new("x", crate::xmpp::upload::NS_OOB)
+                .child(Element::new("url", crate::xmpp::upload::NS_OOB).text(" https://h/f.pdf ")),
+        );
+        let m = Incoming::from_element(&file).expect("a message with a body");
+        assert_eq!(m.url.as_deref(), Some("https://h/f.pdf"));
+        assert_eq!(serde_json::to_value(&m).unwrap()["url"], "https://h/f.pdf");
         let state = Element::new("message", NS_CLIENT).child(Element::new(
             "active",
             "http://jabber.org/protocol/chatstates",

@@ -121,6 +121,8 @@ pub struct Roster {
     pub loaded: bool,
     /// More contacts than [`MAX_CONTACTS`] were offered; the rest were dropped.
     pub truncated: bool,
+    /// The owner has been told of the truncation (once per session).
+    truncation_told: bool,
 }
 
 impl Roster {
@@ -192,6 +194,21 @@ impl Roster {
                 },
             );
         }
+    }
+
+    /// The item that tells the owner the roster was cut at [`MAX_CONTACTS`]: once per session,
+    /// after the iq that first cut it (`kind` `roster`, `type` `truncated`; see
+    /// [`Incoming::json`] for its `limit`).
+    pub fn truncation_notice(&mut self) -> Option<Incoming> {
+        if !self.truncated || self.truncation_told {
+            return None;
+        }
+        self.truncation_told = true;
+        Some(Incoming {
+            notice: Some("roster"),
+            kind: "truncated".into(),
+            ..Incoming::default()
+        })
     }
 
     /// Reads an iq: the answer to our request, or a roster push (answered with a result).

@@ -86,7 +86,7 @@ impl State {
 pub enum Event<'a> {
     Message(&'a Incoming),
     /// An item that is no message (`notice` set): a contact's presence, a subscription
-    /// request, a room lost (see [`Incoming::notice`]).
+    /// request, a room lost, the roster cut (see [`Incoming::notice`]).
     Notice(&'a Incoming),
     State {
         state: State,
@@ -106,10 +106,14 @@ impl Event<'_> {
         match self {
             Event::Message(m) => serde_json::to_string(m).unwrap_or_default(),
             // A room lost is a change of the session's state: `state` says which.
-            Event::Notice(n) if n.notice == Some("room") => {
+            Event::Notice(n) if n.is_state() => {
+                let state = match n.notice {
+                    Some("room") => "room_failed",
+                    _ => "roster_truncated",
+                };
                 let mut value = n.json(lang);
                 if let Some(map) = value.as_object_mut() {
-                    map.insert("state".into(), "room_failed".into());
+                    map.insert("state".into(), state.into());
                 }
                 value.to_string()
             }
@@ -459,8 +463,14 @@ impl Client {
     /// XmppSend: queues the message and waits until the server acked it or the Timeout
     /// passed (then `acked` is false and the message stays queued for the next connection).
     pub fn send(&self, message: &Outgoing) -> Result<Sent, Error> {
+        self.send_until(message, Instant::now() + self.timeout)
+    }
+
+    /// [`Client::send`] with the ack awaited until `deadline` (a call that spent part of its
+    /// Timeout before the message, as XmppSendFile's upload does).
+    pub(super) fn send_until(&self, message: &Outgoing, deadline: Instant) -> Result<Sent, Error> {
         let (id, ticket) = self.submit(message)?;
-        match ticket.wait(Instant::now() + self.timeout) {
+        match ticket.wait(deadline) {
             Some(Ok(())) => Ok(Sent { id, acked: true }),
             Some(Err(e)) => Err(e),
             None => Ok(Sent { id, acked: false }),

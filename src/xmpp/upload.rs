@@ -451,14 +451,23 @@ pub fn check_before_connecting(file: &FileInput, name: Option<&str>) -> Result<(
 }
 
 /// PUTs the bytes to the slot: Content-Length = size, the slot's allowed headers, success 201
-/// (200 tolerated: some servers answer so).
+/// (200 tolerated: some servers answer so); the whole request ends by `deadline` (what is left
+/// of the call's Timeout), and none is made when nothing is left.
 fn put(
     settings: &NetSettings,
     verification: Verification,
     slot: &Slot,
     content_type: &str,
     body: Opened,
+    deadline: Instant,
 ) -> Result<(), UploadError> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(UploadError::Network(Failure {
+            kind: FailureKind::Timeout,
+            detail: "the Timeout was spent before the upload".into(),
+        }));
+    }
     let client = crate::net::http::client(settings, verification).map_err(UploadError::Settings)?;
     let size = body.size();
     let body = match body {
@@ -468,6 +477,7 @@ fn put(
     };
     let mut request = client
         .put(&slot.put)
+        .timeout(left)
         .header(reqwest::header::CONTENT_TYPE, content_type)
         .header(reqwest::header::CONTENT_LENGTH, size);
     for (name, value) in &slot.headers {
@@ -482,7 +492,8 @@ fn put(
         // body channel closed ("receiver is gone"). A HEAD to the same URL, made only after
         // such a failure, meets the same refusal (an untrusted certificate, a proxy) and names
         // it; when it gets through, the first failure stands.
-        match client.head(&slot.put).send() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match client.head(&slot.put).timeout(left).send() {
             Err(probe) => UploadError::Network(crate::net::http::failure(probe)),
             Ok(_) => UploadError::Network(failure),
         }
@@ -595,13 +606,16 @@ impl Client {
             &slot,
             content_type,
             body,
+            deadline,
         )
         .map_err(upload_error)?;
         let oob = Element::new("x", NS_OOB).child(Element::new("url", NS_OOB).text(&slot.get));
         let mut message = message.clone();
         message.body = slot.get.clone();
         message.extra.push(oob);
-        let sent = self.send(&message)?;
+        // The ack is awaited for what is left of the one Timeout of the whole call (discovery,
+        // slot, PUT and ack share it); past it `acked` is false, as for XmppSend.
+        let sent = self.send_until(&message, deadline)?;
         Ok(FileSent {
             id: sent.id,
             url: slot.get,
@@ -718,5 +732,53 @@ mod tests {
             })
         ));
         assert_eq!(Opened::open(&path, Some(11)).unwrap().size(), 11);
+    }
+
+    /// The PUT gets what is left of the call's Timeout, not a Timeout of its own: with 60 s of
+    /// settings but 0.5 s left, a server that answers after 3 s is a timeout; with nothing
+    /// left, no connection is made at all.
+    #[test]
+    fn the_put_gets_only_what_is_left_of_the_timeout() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let settings = NetSettings {
+            timeout: std::time::Duration::from_secs(60),
+            ..NetSettings::default()
+        };
+        let slot = Slot {
+            put: format!("http://127.0.0.1:{port}/upload/f.bin"),
+            get: format!("http://127.0.0.1:{port}/upload/f.bin"),
+            headers: Vec::new(),
+        };
+        let body = || Opened::Bytes(Bytes::from_static(b"12345"));
+        let put_by = |deadline: Instant| {
+            put(
+                &settings,
+                Verification::Verify,
+                &slot,
+                "application/octet-stream",
+                body(),
+                deadline,
+            )
+        };
+        listener.set_nonblocking(true).unwrap();
+        match put_by(Instant::now()) {
+            Err(UploadError::Network(f)) => assert_eq!(f.kind, FailureKind::Timeout),
+            other => panic!("nothing left of the Timeout must fail at once: {other:?}"),
+        }
+        assert!(listener.accept().is_err(), "a PUT was attempted");
+        listener.set_nonblocking(false).unwrap();
+        let slow = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            let _ = conn.write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+        });
+        let deadline = Instant::now() + std::time::Duration::from_millis(500);
+        match put_by(deadline) {
+            Err(UploadError::Network(f)) => assert_eq!(f.kind, FailureKind::Timeout, "{f}"),
+            other => panic!("the PUT must end with the call's deadline: {other:?}"),
+        }
+        slow.join().unwrap();
     }
 }

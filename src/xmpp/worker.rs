@@ -1107,15 +1107,22 @@ impl Worker {
                 Ok(true)
             }
             "iq" => {
-                let replies = match self.shared.roster.lock() {
-                    Ok(mut roster) => roster.iq(el, &own_bare),
-                    Err(_) => None,
+                let (replies, truncated) = match self.shared.roster.lock() {
+                    Ok(mut roster) => {
+                        let replies = roster.iq(el, &own_bare);
+                        (replies, roster.truncation_notice())
+                    }
+                    Err(_) => (None, None),
                 };
                 let Some(replies) = replies else {
                     return Ok(false);
                 };
                 for reply in replies {
                     self.queue_stanza(reply);
+                }
+                // A roster cut at its limit is said, not left to be guessed from XmppRoster.
+                if let Some(notice) = truncated {
+                    self.notify(notice);
                 }
                 Ok(true)
             }

@@ -1,16 +1,19 @@
 //! What the integration tests share, in one place: each test file says `mod support;`.
 //!
 //! Here: the built library, the compiled C++ host, temp dirs. Submodules: `net` (free ports,
-//! waiting for a port), `tls` (openssl-made certificates, `openssl s_server`), `proxy`
-//! (tinyproxy, microsocks), `bsl` (the BSL tokenizer and block checker of tests/extension.rs),
-//! `telegram` (the Bot API stand-in, the webhook endpoint) and `xmpp` (throwaway ejabberd /
-//! Prosody servers and their matrices). Not every test binary uses every helper, hence the
-//! `allow(dead_code)`.
+//! waiting for a port), `child` (child processes with their output lines followed), `pumps`
+//! (TCP proxies that forward until told to misbehave), `tls` (openssl-made certificates,
+//! `openssl s_server`), `proxy` (tinyproxy, microsocks), `bsl` (the BSL tokenizer and block
+//! checker of tests/extension.rs), `telegram` (the Bot API stand-in, the webhook endpoint) and
+//! `xmpp` (throwaway ejabberd / Prosody servers and their matrices). Not every test binary uses
+//! every helper, hence the `allow(dead_code)`.
 #![allow(dead_code)]
 
 pub mod bsl;
+pub mod child;
 pub mod net;
 pub mod proxy;
+pub mod pumps;
 pub mod telegram;
 pub mod tls;
 pub mod xmpp;

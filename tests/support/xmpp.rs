@@ -209,16 +209,21 @@ impl Server {
         }
     }
 
-    /// Starts a stopped ejabberd again: same ports, certificate and data.
+    /// Starts a stopped server again: same ports, certificate and data
+    /// (scripts/servers/ejabberd-restart.sh or prosody-restart.sh).
     pub fn restart(&self) {
-        assert_eq!(self.kind, Kind::Ejabberd, "only ejabberd can be restarted");
-        let out = Command::new(root().join("scripts/servers/ejabberd-restart.sh"))
+        let script = match self.kind {
+            Kind::Ejabberd => "ejabberd-restart.sh",
+            Kind::Prosody => "prosody-restart.sh",
+        };
+        let out = Command::new(root().join("scripts/servers").join(script))
             .arg(&self.dir)
             .output()
-            .expect("run ejabberd-restart.sh");
+            .unwrap_or_else(|e| panic!("run {script}: {e}"));
         assert!(
             out.status.success(),
-            "ejabberd did not start again:\n{}",
+            "{:?} did not start again:\n{}",
+            self.kind,
             String::from_utf8_lossy(&out.stderr)
         );
     }

@@ -269,8 +269,9 @@ impl session::Observer for StderrStates {
                 }
                 out::warn(event.json(lang()));
             }
-            // A room lost is a change of state too (the item also comes on stdout).
-            session::Event::Notice(n) if n.notice == Some("room") => {
+            // A room lost or the roster cut is a change of state too (the item also comes on
+            // stdout).
+            session::Event::Notice(n) if n.is_state() => {
                 out::warn(event.json(lang()));
             }
             _ => {}
