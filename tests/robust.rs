@@ -458,6 +458,42 @@ fn a_string_past_every_limit_is_refused_without_being_copied() {
     );
 }
 
+/// BinaryData the process has no memory to copy (a 32-bit client with a large file) is refused
+/// with ARG_NO_MEMORY; before, the failed allocation aborted the host, that is 1C. The host lets
+/// the address space grow by only 64 MiB during the call, so a 128 MiB copy cannot be had; the
+/// same call without that limit gets past the argument (to the closed port).
+#[test]
+fn binary_data_there_is_no_memory_to_copy_is_refused_not_a_crash() {
+    let dir = temp_dir("robust-blob-memory");
+    let file = dir.join("big.bin");
+    std::fs::File::create(&file)
+        .and_then(|f| f.set_len(128 * 1024 * 1024))
+        .unwrap();
+    let blob = format!("X:@{}", file.display());
+    let api = "TelegramApiUrl=s:http://127.0.0.1:1";
+    let args = |limited: bool| {
+        let mut a = vec!["--lang", "ru", "--set", api];
+        if limited {
+            a.extend(["--as-headroom", "64"]);
+        }
+        a.extend(["SendTelegramFile", "s:123:abc", "s:42", blob.as_str()]);
+        a
+    };
+    let limited = call(&args(true), Duration::from_secs(60));
+    assert_eq!(
+        error_of(&limited),
+        "[ARG_NO_MEMORY] ОтправитьФайлTelegram: параметр 3 (Файл): не хватило памяти, чтобы \
+         принять двоичные данные (байт: 134217728); передайте путь к файлу или используйте \
+         64-разрядную 1С",
+        "{limited}"
+    );
+    let free = call(&args(false), Duration::from_secs(60));
+    assert!(
+        !error_of(&free).starts_with("[ARG_NO_MEMORY]"),
+        "without the limit the copy must succeed: {free}"
+    );
+}
+
 /// A certificate authority and a leaf it signs for `san`, made with openssl; the CA is never
 /// trusted, only the leaf is pinned.
 fn ca_signed_leaf(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {

@@ -53,6 +53,14 @@ impl<'a> Args<'a> {
         self.method.params.get(index).map_or(0, |p| p.max_chars)
     }
 
+    fn no_memory(&self, index: usize, bytes: usize) -> AddinError {
+        AddinError::ArgumentNoMemory {
+            method: self.method,
+            index,
+            bytes,
+        }
+    }
+
     fn too_long(&self, index: usize, length: usize) -> AddinError {
         AddinError::ArgumentTooLong {
             method: self.method,
@@ -135,6 +143,7 @@ impl<'a> Args<'a> {
     pub fn file(&self, index: usize) -> Result<crate::telegram::FileSource, AddinError> {
         match self.value(index) {
             Value::Blob(bytes) => Ok(crate::telegram::FileSource::Bytes(bytes.clone())),
+            Value::BlobNoMemory { bytes } => Err(self.no_memory(index, *bytes)),
             Value::Str(_) | Value::InvalidText { .. } | Value::TooLong { .. } => {
                 let text = self.string(index)?;
                 crate::telegram::FileSource::from_text(text).map_err(|source| {
@@ -152,6 +161,7 @@ impl<'a> Args<'a> {
     pub fn local_file(&self, index: usize) -> Result<crate::xmpp::upload::FileInput, AddinError> {
         match self.value(index) {
             Value::Blob(bytes) => Ok(crate::xmpp::upload::FileInput::Bytes(bytes.clone())),
+            Value::BlobNoMemory { bytes } => Err(self.no_memory(index, *bytes)),
             Value::Str(_) | Value::InvalidText { .. } | Value::TooLong { .. } => {
                 let text = self.string(index)?;
                 Ok(crate::xmpp::upload::FileInput::Path(text.to_owned()))

@@ -44,6 +44,12 @@ pub enum AddinError {
         length: usize,
         limit: usize,
     },
+    /// ДвоичныеДанные the process had no memory to copy (refused, not a crash of 1C).
+    ArgumentNoMemory {
+        method: &'static Method,
+        index: usize,
+        bytes: usize,
+    },
     /// The options parameter is not a JSON object, or has unknown or mistyped fields.
     Options {
         method: &'static Method,
@@ -123,6 +129,7 @@ impl AddinError {
             | AddinError::ArgumentText { method, .. }
             | AddinError::ArgumentRange { method, .. }
             | AddinError::ArgumentTooLong { method, .. }
+            | AddinError::ArgumentNoMemory { method, .. }
             | AddinError::Options { method, .. }
             | AddinError::Cert { method, .. }
             | AddinError::Telegram { method, .. }
@@ -287,6 +294,7 @@ impl Localized for AddinError {
             AddinError::ArgumentText { .. } => "ARG_TEXT",
             AddinError::ArgumentRange { .. } => "ARG_RANGE",
             AddinError::ArgumentTooLong { .. } => "ARG_TOO_LONG",
+            AddinError::ArgumentNoMemory { .. } => "ARG_NO_MEMORY",
             AddinError::Options { .. } => "ARG_OPTIONS",
             AddinError::PropertyType { .. } => "PROP_TYPE",
             AddinError::PropertyText { .. } => "PROP_TEXT",
@@ -419,6 +427,30 @@ impl Localized for AddinError {
                 Lang::Ru,
             ) => format!(
                 "{}: строка слишком длинная (символов: {length}, предел {limit})",
+                param_label(method, *index, lang)
+            ),
+            (
+                ArgumentNoMemory {
+                    method,
+                    index,
+                    bytes,
+                },
+                Lang::En,
+            ) => format!(
+                "{}: no memory to take the binary data ({bytes} bytes); pass a path to the file \
+                 instead, or use a 64-bit 1C",
+                param_label(method, *index, lang)
+            ),
+            (
+                ArgumentNoMemory {
+                    method,
+                    index,
+                    bytes,
+                },
+                Lang::Ru,
+            ) => format!(
+                "{}: не хватило памяти, чтобы принять двоичные данные (байт: {bytes}); передайте \
+                 путь к файлу или используйте 64-разрядную 1С",
                 param_label(method, *index, lang)
             ),
             (

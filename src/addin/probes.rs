@@ -85,6 +85,11 @@ fn echo(args: &Args) -> Result<Value, AddinError> {
         Value::InvalidText { .. } | Value::TooLong { .. } => {
             args.string(0).map(|s| Value::Str(s.to_owned()))
         }
+        Value::BlobNoMemory { bytes } => Err(AddinError::ArgumentNoMemory {
+            method: args.method,
+            index: 0,
+            bytes: *bytes,
+        }),
         Value::Unsupported(_) => Err(AddinError::ArgumentType {
             method: args.method,
             index: 0,

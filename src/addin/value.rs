@@ -39,6 +39,11 @@ pub enum Value {
     TooLong {
         chars: usize,
     },
+    /// ДвоичныеДанные of `bytes` bytes that could not be copied out of the platform's memory:
+    /// the process had no room for the copy (a 32-bit client with a file of a gigabyte).
+    BlobNoMemory {
+        bytes: usize,
+    },
     /// A variant type 1C does not use (interfaces, CLSIDs...).
     Unsupported(u16),
 }
@@ -92,7 +97,7 @@ impl Value {
             Value::Int(_) | Value::Double(_) => ValueKind::Number,
             Value::Date(_) => ValueKind::Date,
             Value::Str(_) | Value::InvalidText { .. } | Value::TooLong { .. } => ValueKind::String,
-            Value::Blob(_) => ValueKind::BinaryData,
+            Value::Blob(_) | Value::BlobNoMemory { .. } => ValueKind::BinaryData,
             Value::Unsupported(vt) => ValueKind::Unsupported(*vt),
         }
     }

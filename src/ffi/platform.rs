@@ -306,6 +306,7 @@ pub fn write_variant(mem: &MemoryManager, out: &mut TVariant, value: &crate::add
         Value::Date(_)
         | Value::InvalidText { .. }
         | Value::TooLong { .. }
+        | Value::BlobNoMemory { .. }
         | Value::Unsupported(_) => {}
     }
     true

@@ -162,10 +162,16 @@ pub unsafe fn read_variant(var: &TVariant) -> Value {
                     }
                 } else {
                     // The one copy: out of the platform's block, which is freed after the call.
-                    Value::Blob(bytes::Bytes::copy_from_slice(slice::from_raw_parts(
-                        ptr.cast::<u8>(),
-                        len,
-                    )))
+                    // Reserved first: a failed allocation must become an error, not abort the
+                    // 1C process (a large file in a 32-bit client's address space).
+                    let mut copy = Vec::new();
+                    match copy.try_reserve_exact(len) {
+                        Ok(()) => {
+                            copy.extend_from_slice(slice::from_raw_parts(ptr.cast::<u8>(), len));
+                            Value::Blob(bytes::Bytes::from(copy))
+                        }
+                        Err(_) => Value::BlobNoMemory { bytes: len },
+                    }
                 }
             }
             other => Value::Unsupported(other),

@@ -8,7 +8,7 @@
 //   host LIB badinput              a table of hostile calls; each must fail cleanly
 //   host LIB random SEED N SECONDS seeded random calls, bounded in count and time
 //   host LIB bench N               time per property read / method call, memory balance, RSS
-//   host LIB call [--lang L] [--blob-out FILE] [--peak] [--set Prop=TYPE:VALUE]... Member [TYPE:VALUE]...
+//   host LIB call [--lang L] [--blob-out FILE] [--peak] [--as-headroom MIB] [--set Prop=TYPE:VALUE]... Member [TYPE:VALUE]...
 //                                  one call (or property read) as 1C would make it; prints a JSON line;
 //                                  a BinaryData result goes byte for byte to FILE; --peak adds the
 //                                  resident memory just before the call and its peak during it
@@ -36,6 +36,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -307,6 +308,25 @@ static long status_kib(const char* key) {
     return -1;
 }
 
+// --as-headroom MIB: during each call the address space may grow by at most MIB beyond what the
+// host has mapped just before it (RLIMIT_AS), so that a large allocation in the library fails
+// as it would in a full 32-bit client; the limit is lifted again after the call.
+static long g_as_headroom_mib = -1;
+static rlimit g_as_before;
+
+static void limit_address_space() {
+    if (g_as_headroom_mib < 0) return;
+    getrlimit(RLIMIT_AS, &g_as_before);
+    rlimit r = g_as_before;
+    r.rlim_cur = (rlim_t)status_kib("VmSize:") * 1024 + (rlim_t)g_as_headroom_mib * 1024 * 1024;
+    if (g_as_before.rlim_max != RLIM_INFINITY && r.rlim_cur > g_as_before.rlim_max) r.rlim_cur = g_as_before.rlim_max;
+    setrlimit(RLIMIT_AS, &r);
+}
+
+static void unlimit_address_space() {
+    if (g_as_headroom_mib >= 0) setrlimit(RLIMIT_AS, &g_as_before);
+}
+
 static void reset_peak() {
     FILE* f = fopen("/proc/self/clear_refs", "w");
     if (f) { fputs("5", f); fclose(f); }
@@ -386,8 +406,10 @@ struct Session {
         tVariant ret; memset(&ret, 0, sizeof ret);
         conn.take_error();
         if (g_peak) { reset_peak(); rss_before_kib = status_kib("VmRSS:"); }
+        limit_address_space();
         bool ok = func ? obj->CallAsFunc(m, &ret, params.empty() ? nullptr : params.data(), (long)params.size())
                        : obj->CallAsProc(m, params.empty() ? nullptr : params.data(), (long)params.size());
+        unlimit_address_space();
         if (g_peak) peak_during_kib = status_kib("VmHWM:");
         Result r{ok, describe(ret), ret.vt, conn.take_error()};
         release(ret);
@@ -1376,6 +1398,7 @@ static int run_call(Library& lib, int argc, char** argv) {
         if (a == "--lang" && i + 1 < argc) { lang = argv[++i]; continue; }
         if (a == "--blob-out" && i + 1 < argc) { blob_out = argv[++i]; continue; }
         if (a == "--peak") { g_peak = true; continue; }
+        if (a == "--as-headroom" && i + 1 < argc) { g_as_headroom_mib = atol(argv[++i]); continue; }
         if (a == "--set" && i + 1 < argc) {
             std::string kv = argv[++i];
             size_t eq = kv.find('=');
