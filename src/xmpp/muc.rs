@@ -149,8 +149,9 @@ pub enum Refusal {
     /// 401 not-authorized: the password is missing or wrong.
     Password,
     /// 503 service-unavailable: the room is full (or the service does not exist); ejabberd
-    /// says 500 resource-constraint when the room's `max_users` is reached.
-    Full,
+    /// says 500 resource-constraint when the room's `max_users` is reached. `constraint`: it
+    /// said the latter (the item's `condition` repeats what the server said).
+    Full { constraint: bool },
     /// Any other error condition the room sent.
     Other { condition: String },
     /// No answer to the join within the Timeout.
@@ -167,7 +168,8 @@ impl Refusal {
             "registration-required" => Refusal::MembersOnly,
             "forbidden" => Refusal::Banned,
             "not-authorized" => Refusal::Password,
-            "service-unavailable" | "resource-constraint" => Refusal::Full,
+            "service-unavailable" => Refusal::Full { constraint: false },
+            "resource-constraint" => Refusal::Full { constraint: true },
             other => Refusal::Other {
                 condition: clip(other),
             },
@@ -181,7 +183,8 @@ impl Refusal {
             Refusal::MembersOnly => "registration-required",
             Refusal::Banned => "forbidden",
             Refusal::Password => "not-authorized",
-            Refusal::Full => "service-unavailable",
+            Refusal::Full { constraint: false } => "service-unavailable",
+            Refusal::Full { constraint: true } => "resource-constraint",
             Refusal::Other { condition } => condition,
             Refusal::NoAnswer => "no-answer",
             Refusal::Removed { .. } => "removed",
@@ -204,7 +207,7 @@ impl Localized for RoomError {
             Refusal::MembersOnly => "XMPP_ROOM_MEMBERS_ONLY",
             Refusal::Banned => "XMPP_ROOM_BANNED",
             Refusal::Password => "XMPP_ROOM_PASSWORD",
-            Refusal::Full => "XMPP_ROOM_FULL",
+            Refusal::Full { .. } => "XMPP_ROOM_FULL",
             Refusal::Other { .. } => "XMPP_ROOM_REFUSED",
             Refusal::NoAnswer => "XMPP_ROOM_NO_ANSWER",
             Refusal::Removed { .. } => "XMPP_ROOM_REMOVED",
@@ -223,8 +226,8 @@ impl Localized for RoomError {
             (Refusal::Banned, Lang::Ru) => format!("комната {room}: эта учётная запись заблокирована в комнате"),
             (Refusal::Password, Lang::En) => format!("room {room} needs a password, or the password given is wrong (option \"password\" of the room)"),
             (Refusal::Password, Lang::Ru) => format!("комната {room} требует пароль, или указан неверный (параметр \"password\" комнаты)"),
-            (Refusal::Full, Lang::En) => format!("room {room} is full or the room service is unavailable"),
-            (Refusal::Full, Lang::Ru) => format!("комната {room} заполнена, или сервис комнат недоступен"),
+            (Refusal::Full { .. }, Lang::En) => format!("room {room} is full or the room service is unavailable"),
+            (Refusal::Full { .. }, Lang::Ru) => format!("комната {room} заполнена, или сервис комнат недоступен"),
             (Refusal::Other { condition }, Lang::En) => format!("room {room} refused the join: {condition}"),
             (Refusal::Other { condition }, Lang::Ru) => format!("комната {room} отказала во входе: {condition}"),
             (Refusal::NoAnswer, Lang::En) => format!("room {room} did not answer the join within the timeout"),
@@ -548,6 +551,24 @@ mod tests {
         RoomOption {
             room: room.into(),
             ..RoomOption::default()
+        }
+    }
+
+    #[test]
+    fn a_full_room_keeps_the_condition_the_server_said() {
+        for (condition, code) in [
+            ("service-unavailable", "XMPP_ROOM_FULL"),
+            ("resource-constraint", "XMPP_ROOM_FULL"),
+            ("conflict", "XMPP_ROOM_NICK_CONFLICT"),
+        ] {
+            let refusal = Refusal::of(&StanzaError::new("wait", condition));
+            assert_eq!(refusal.condition(), condition);
+            let error = RoomError {
+                room: "r@conference.x".into(),
+                nick: "n".into(),
+                refusal,
+            };
+            assert_eq!(error.code(), code);
         }
     }
 
