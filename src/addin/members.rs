@@ -1,4 +1,4 @@
-//! The member table of API.md: every property and method with its English (alias 0) and
+//! The member table of docs/en/reference.md: every property and method with its English (alias 0) and
 //! Russian (alias 1) name, its parameters and their defaults. 1C discovers the object through
 //! this table alone.
 

@@ -16,7 +16,7 @@ use crate::net::NetSettings;
 use crate::xmpp::ledger::Fate;
 use crate::xmpp::{self, session};
 
-/// The source name of our external events, as API.md gives it.
+/// The source name of our external events, as docs/en/reference.md gives it.
 const EVENT_SOURCE: &str = "Messenger";
 
 /// Longest XmppReceive wait, seconds (as the Timeout property).
@@ -310,7 +310,7 @@ pub(super) fn disconnect(m: &mut Messenger, _args: &Args) -> Result<Value, Addin
     Ok(Value::Bool(was_live))
 }
 
-/// One row of XmppSendStatus's answer (API.md).
+/// One row of XmppSendStatus's answer (docs/en/reference.md).
 #[derive(serde::Serialize)]
 struct StatusRow {
     id: String,

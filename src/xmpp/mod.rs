@@ -41,7 +41,7 @@ pub const NS_STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
 pub const NS_PING: &str = "urn:xmpp:ping";
 pub const NS_MUC: &str = "http://jabber.org/protocol/muc";
 
-/// `Параметры` of SendXmpp (API.md, "XMPP"); every field optional.
+/// `Параметры` of SendXmpp (docs/en/reference.md, XMPP); every field optional.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SendOptions {
@@ -77,7 +77,7 @@ pub struct SendOptions {
     pub presence_updates: Option<bool>,
 }
 
-/// The JSON result of SendXmpp, exactly as API.md lists it.
+/// The JSON result of SendXmpp, exactly as docs/en/reference.md lists it.
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
 pub struct SendResult {
     /// The message's `id` attribute.

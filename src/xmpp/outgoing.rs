@@ -95,7 +95,7 @@ impl Outgoing {
     }
 }
 
-/// An incoming message as XmppReceive and the XmppMessage event give it (API.md); the same
+/// An incoming message as XmppReceive and the XmppMessage event give it (docs/en/reference.md); the same
 /// queue carries a few other items, marked with `kind` (see [`Incoming::notice`]), so that
 /// server code reads everything in arrival order with one call.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]

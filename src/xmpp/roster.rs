@@ -79,7 +79,7 @@ pub struct Available {
     pub status: Option<String>,
 }
 
-/// One contact as XmppRoster returns it (API.md).
+/// One contact as XmppRoster returns it (docs/en/reference.md).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Contact {
     pub jid: String,

@@ -100,7 +100,7 @@ pub enum Event<'a> {
 }
 
 impl Event<'_> {
-    /// The event's JSON as API.md gives it (XmppMessage: the message; XmppState: state, jid,
+    /// The event's JSON as docs/en/reference.md gives it (XmppMessage: the message; XmppState: state, jid,
     /// attempt, error in `lang`, failed_ids).
     pub fn json(&self, lang: Lang) -> String {
         match self {

@@ -67,7 +67,7 @@ pub struct FileSent {
     pub acked: bool,
 }
 
-/// What SendXmppFile returns (API.md).
+/// What SendXmppFile returns (docs/en/reference.md).
 #[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
 pub struct FileSendResult {
     pub id: String,

@@ -470,7 +470,7 @@ static int finish() {
     return g_failed == 0 ? 0 : 1;
 }
 
-// ---- the member table as API.md fixes it ---------------------------------------------------
+// ---- the member table as docs/en/reference.md fixes it ---------------------------------------------------
 
 struct PropSpec { const char* en; const char* ru; bool writable; };
 static const PropSpec kProps[] = {
