@@ -46,6 +46,23 @@ pub fn library() -> String {
         "{} is missing: build it first (scripts/test.sh does; by hand: cargo build --lib with the profile of the tests)",
         lib.display()
     );
+    // By hand, the profile's cdylib can be older than the code under test: cargo rebuilds the
+    // rlib the test binaries link, not always the cdylib the host loads. Testing old code
+    // passes or fails for the wrong reason, so say so instead.
+    if std::env::var_os("MESSENGER_TEST_LIBRARY").is_none() {
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let rlib = profile_dir().join("libmessenger.rlib");
+        if let (Some(so), Some(rlib_time)) = (modified(&lib), modified(&rlib)) {
+            // Both come out of one build a moment apart; a stale one is a build older.
+            assert!(
+                so + std::time::Duration::from_secs(10) >= rlib_time,
+                "{} is older than the code the tests were built from ({}): run cargo build --lib \
+                 with the profile of the tests first",
+                lib.display(),
+                rlib.display()
+            );
+        }
+    }
     lib.to_string_lossy().into_owned()
 }
 
