@@ -896,7 +896,9 @@ static int run_badinput(Library& lib) {
     cases.push_back({"XmppReceive(0) without XmppConnect", [](Session& s) { return s.call("XmppReceive", {A_i4(0)}); }, "[XMPP_NOT_CONNECTED]"});
     cases.push_back({"XmppReceive() without XmppConnect", [](Session& s) { return s.call("XmppReceive", {}); }, "[XMPP_NOT_CONNECTED]"});
     cases.push_back({"XmppDisconnect without XmppConnect", [](Session& s) { return s.call("XmppDisconnect", {}); }, "=false"});
-    cases.push_back({"XmppConnect over BOSH to a closed port", [](Session& s) { return s.call("XmppConnect", {A_str("alice@localhost"), A_str("pw"), A_str("{\"bosh_url\":\"http://127.0.0.1:9/http-bind\"}")}); }, "[XMPP_NETWORK]"});
+    // Refused at once natively ([XMPP_NETWORK]); under valgrind, ~50 times slower, setting up the
+    // HTTP client can outlast the 1 s Timeout ([XMPP_TIMEOUT]): either is a clean refusal.
+    cases.push_back({"XmppConnect over BOSH to a closed port", [](Session& s) { return s.call("XmppConnect", {A_str("alice@localhost"), A_str("pw"), A_str("{\"bosh_url\":\"http://127.0.0.1:9/http-bind\"}")}); }, "[XMPP_"});
     cases.push_back({"XmppConnect to a closed port", [](Session& s) { return s.call("XmppConnect", {A_str("alice@localhost"), A_str("pw"), A_str("{\"server\":\"127.0.0.1:9\"}")}); }, "[XMPP_"});
     cases.push_back({"XmppSend after a failed XmppConnect", [](Session& s) { return s.call("XmppSend", {A_str("bob@localhost"), A_str("x")}); }, "[XMPP_NOT_CONNECTED]"});
 
