@@ -445,7 +445,8 @@ impl Login {
             if Instant::now() >= deadline {
                 return Err(Error::Network {
                     kind: crate::net::http::FailureKind::Timeout,
-                    detail: "waiting for the server's confirmation".into(),
+                    step: super::NetworkStep::Answer,
+                    detail: String::new(),
                 });
             }
             let el = if let Some(queue) = leftover.as_mut() {

@@ -179,9 +179,14 @@ pub enum Error {
     ProxyNeedsBosh,
     /// The proxy could not be reached, refused the credentials or would not connect onwards.
     Proxy(crate::net::tunnel::ProxyError),
-    /// Connecting, reading or writing failed, or the timeout ran out. `detail` is the system's
-    /// (English) text, shown in the English rendering only.
-    Network { kind: FailureKind, detail: String },
+    /// Connecting, reading or writing failed, or the timeout ran out. `step` says what we were
+    /// doing (in both languages); `detail` is the system's or the HTTP client's (English) text,
+    /// shown in the English rendering only (empty when there is none).
+    Network {
+        kind: FailureKind,
+        step: NetworkStep,
+        detail: String,
+    },
     /// The TLS handshake failed: untrusted or mismatched certificate, protocol mismatch.
     /// `detail` is the TLS library's (English) text, shown in the English rendering only.
     Tls { detail: String },
@@ -303,6 +308,65 @@ impl Error {
                 | Error::ServerNotAuthenticated { .. }
                 | Error::RoomOption(_)
         )
+    }
+}
+
+/// What we were doing when the network failed ([`Error::Network`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NetworkStep {
+    /// Reading or writing on the connection (the system's text says more, in English).
+    Exchange,
+    /// Resolving the server's name (`host`, cut).
+    Resolve { host: String },
+    /// Reaching `target` (`host:port`, cut); `stage` says how far it got.
+    Connect {
+        stage: crate::net::tunnel::Stage,
+        target: String,
+    },
+    /// The TLS handshake.
+    TlsHandshake,
+    /// A BOSH request (HTTP).
+    Bosh,
+    /// The session's server has been silent `seconds` seconds, our ping included.
+    Silence { seconds: u64 },
+    /// Starting the session's thread or its BOSH runtime (`detail`: the system's words).
+    StartThread,
+    /// Waiting for the server's answer to a request of ours.
+    Answer,
+}
+
+impl NetworkStep {
+    /// The step in words, after the failure's kind; empty for [`NetworkStep::Exchange`].
+    pub fn text(&self, lang: Lang) -> String {
+        use crate::i18n::clip;
+        use NetworkStep::*;
+        match (self, lang) {
+            (Exchange, _) => String::new(),
+            (Resolve { host }, Lang::En) => format!(" while resolving {}", clip(host)),
+            (Resolve { host }, Lang::Ru) => format!(" при поиске имени {}", clip(host)),
+            (Connect { stage, target }, _) => {
+                let (when, to) = match lang {
+                    Lang::En => ("while", "for"),
+                    Lang::Ru => ("при", "к"),
+                };
+                format!(" {when} {} ({to} {})", stage.text(lang), clip(target))
+            }
+            (TlsHandshake, Lang::En) => " during the TLS handshake".into(),
+            (TlsHandshake, Lang::Ru) => " при установке TLS".into(),
+            (Bosh, Lang::En) => " in a BOSH request".into(),
+            (Bosh, Lang::Ru) => " в запросе BOSH".into(),
+            (Silence { seconds }, Lang::En) => {
+                format!(": the server has not answered for {seconds} s, a ping included")
+            }
+            (Silence { seconds }, Lang::Ru) => {
+                format!(": сервер не отвечает {seconds} с, в том числе на проверку связи")
+            }
+            (StartThread, Lang::En) => " while starting the session's thread".into(),
+            (StartThread, Lang::Ru) => " при запуске потока сеанса".into(),
+            (Answer, Lang::En) => " waiting for the server's answer".into(),
+            (Answer, Lang::Ru) => " в ожидании ответа сервера".into(),
+        }
     }
 }
 
@@ -688,12 +752,23 @@ impl Localized for Error {
                     .into()
             }
             (Error::Proxy(p), _) => p.message(lang),
-            (Error::Network { kind, detail }, Lang::En) => {
-                format!("network failure ({}): {detail}", failure_kind(*kind, lang))
-            }
-            // The detail is the system's or the TLS library's English: said in English only.
-            (Error::Network { kind, .. }, Lang::Ru) => {
-                format!("сбой сети ({})", failure_kind(*kind, lang))
+            (Error::Network { kind, step, detail }, Lang::En) => format!(
+                "network failure ({}){}{}",
+                failure_kind(*kind, lang),
+                step.text(lang),
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {detail}")
+                }
+            ),
+            // The detail is the system's or the HTTP client's English: said in English only.
+            (Error::Network { kind, step, .. }, Lang::Ru) => {
+                format!(
+                    "сбой сети ({}){}",
+                    failure_kind(*kind, lang),
+                    step.text(lang)
+                )
             }
             (Error::Tls { detail }, Lang::En) => format!(
                 "TLS failed: {detail}. If the server uses a self-signed certificate, add it to \
@@ -1040,15 +1115,42 @@ mod tests {
         );
         let timeout = Error::Network {
             kind: FailureKind::Timeout,
-            detail: "connect".into(),
+            step: NetworkStep::Connect {
+                stage: crate::net::tunnel::Stage::Connecting,
+                target: "xmpp.example:5222".into(),
+            },
+            detail: String::new(),
         };
         assert_eq!(
             timeout.message(Lang::En),
-            "network failure (timed out): connect"
+            "network failure (timed out) while connecting (for xmpp.example:5222)"
         );
         assert_eq!(
             timeout.message(Lang::Ru),
-            "сбой сети (истекло время ожидания)"
+            "сбой сети (истекло время ожидания) при подключении (к xmpp.example:5222)"
+        );
+        let silent = Error::Network {
+            kind: FailureKind::Timeout,
+            step: NetworkStep::Silence { seconds: 30 },
+            detail: String::new(),
+        };
+        assert_eq!(
+            silent.message(Lang::Ru),
+            "сбой сети (истекло время ожидания): сервер не отвечает 30 с, в том числе на \
+             проверку связи"
+        );
+        let refused = Error::Network {
+            kind: FailureKind::ConnectionRefused,
+            step: NetworkStep::Exchange,
+            detail: "Connection refused (os error 111)".into(),
+        };
+        assert_eq!(
+            refused.message(Lang::En),
+            "network failure (connection refused): Connection refused (os error 111)"
+        );
+        assert_eq!(
+            refused.message(Lang::Ru),
+            "сбой сети (в соединении отказано)"
         );
         let auth = Error::Auth {
             mechanism: "SCRAM-SHA-256".into(),

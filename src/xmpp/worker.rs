@@ -33,7 +33,7 @@ use super::session::{
 use super::stanza::{Iq, Message, Presence, Sm, StanzaError, StreamLimits, NS_SM};
 use super::transport::{ReadHalf, WriteHalf};
 use super::xml::Element;
-use super::{sasl, Error, ProtocolReason, SendFailure, NS_CLIENT};
+use super::{sasl, Error, NetworkStep, ProtocolReason, SendFailure, NS_CLIENT};
 use crate::net::http::FailureKind;
 
 /// The longest pause between reconnection attempts.
@@ -231,7 +231,8 @@ pub(super) fn spawn(
         })
         .map_err(|e| Error::Network {
             kind: FailureKind::Other,
-            detail: format!("cannot start the session thread: {e}"),
+            step: NetworkStep::StartThread,
+            detail: e.to_string(),
         })
 }
 
@@ -721,7 +722,8 @@ impl Worker {
             })
             .map_err(|e| Error::Network {
                 kind: FailureKind::Other,
-                detail: format!("cannot start the reading thread: {e}"),
+                step: NetworkStep::StartThread,
+                detail: e.to_string(),
             })
     }
 
@@ -917,10 +919,10 @@ impl Worker {
                 if let Some(since) = self.probe_since {
                     return End::Lost(Error::Network {
                         kind: FailureKind::Timeout,
-                        detail: format!(
-                            "the server has not answered for {} s",
-                            now.duration_since(since.min(self.last_heard)).as_secs()
-                        ),
+                        step: NetworkStep::Silence {
+                            seconds: now.duration_since(since.min(self.last_heard)).as_secs(),
+                        },
+                        detail: String::new(),
                     });
                 }
                 // Quiet for half the Timeout: ask; no answer in the other half means dead.

@@ -15,7 +15,7 @@ use crate::net::http::FailureKind;
 use crate::net::tls::Verification;
 use crate::net::NetSettings;
 use crate::xmpp::xml::Element;
-use crate::xmpp::{Error, ProtocolReason, NS_CLIENT, NS_STREAM};
+use crate::xmpp::{Error, NetworkStep, ProtocolReason, NS_CLIENT, NS_STREAM};
 
 const NS_XBOSH: &str = "urn:xmpp:xbosh";
 
@@ -161,7 +161,8 @@ impl BoshTransport {
         if left.is_zero() {
             return Err(Error::Network {
                 kind: FailureKind::Timeout,
-                detail: "BOSH".into(),
+                step: NetworkStep::Bosh,
+                detail: String::new(),
             });
         }
         let bytes = body.to_bytes("");
@@ -183,7 +184,8 @@ impl BoshTransport {
                     Err(Abandoned::Timeout) => {
                         return Err(Error::Network {
                             kind: FailureKind::Timeout,
-                            detail: "BOSH".into(),
+                            step: NetworkStep::Bosh,
+                            detail: String::new(),
                         })
                     }
                 }

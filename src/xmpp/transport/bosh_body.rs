@@ -18,6 +18,7 @@ pub(super) fn http_error(e: reqwest::Error) -> Error {
         FailureKind::Tls => Error::Tls { detail: f.detail },
         kind => Error::Network {
             kind,
+            step: crate::xmpp::NetworkStep::Bosh,
             detail: f.detail,
         },
     }

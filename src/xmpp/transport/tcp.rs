@@ -13,7 +13,7 @@ use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use super::{ReadHalf, Split, Transport, WriteHalf};
 use crate::xmpp::xml::{self, Element, StreamReader};
-use crate::xmpp::{Error, ProtocolReason, NS_STREAM, NS_TLS};
+use crate::xmpp::{Error, NetworkStep, ProtocolReason, NS_STREAM, NS_TLS};
 
 /// How TLS is used on the TCP connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,7 +274,8 @@ impl TcpTransport {
                 if left.is_zero() {
                     return Err(Error::Network {
                         kind: crate::net::http::FailureKind::Timeout,
-                        detail: "TLS handshake".into(),
+                        step: NetworkStep::TlsHandshake,
+                        detail: String::new(),
                     });
                 }
                 let _ = sock.0.set_read_timeout(Some(left));
@@ -658,11 +659,16 @@ fn connect_socket(
         ConnectError::Cancelled => Error::Closed,
         ConnectError::Dns { host, detail } => Error::Network {
             kind: K::Dns,
-            detail: format!("{host}: {detail}"),
+            step: NetworkStep::Resolve { host },
+            detail,
         },
         ConnectError::Timeout { stage } => Error::Network {
             kind: K::Timeout,
-            detail: format!("{stage} {host}:{port}"),
+            step: NetworkStep::Connect {
+                stage,
+                target: format!("{host}:{port}"),
+            },
+            detail: String::new(),
         },
         ConnectError::Proxy(p) => Error::Proxy(p),
         ConnectError::Io(e) => io_error(e),
@@ -694,6 +700,7 @@ pub(crate) fn io_error(e: io::Error) -> Error {
     };
     Error::Network {
         kind,
+        step: NetworkStep::Exchange,
         detail: e.to_string(),
     }
 }
