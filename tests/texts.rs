@@ -1,6 +1,9 @@
 //! The product's texts speak one voice: the protocol modules (cert, net, telegram, xmpp) name no
 //! 1C member, since the add-in and the command line name those at the edge.
 
+mod support;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use messenger::addin::{Kind, METHODS, PROPERTIES};
@@ -254,6 +257,29 @@ fn english_run(text: &str) -> Option<String> {
         .map(|w| w.join(" "))
 }
 
+/// The lowercase Latin words of a text outside quotes and `<element>` names, other than the
+/// protocol's own tokens (`base64`, `sid`, `h=`…): stricter than [`english_run`], for texts
+/// made wholly of our own words.
+fn latin_words(text: &str) -> Vec<String> {
+    let mut outside = String::new();
+    let mut closer = None;
+    for c in text.chars() {
+        match (closer, c) {
+            (None, '"') => closer = Some('"'),
+            (None, '<') => closer = Some('>'),
+            (Some(end), c) if c == end => closer = None,
+            (None, c) => outside.push(c),
+            _ => {}
+        }
+    }
+    outside
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '='))
+        .filter(|w| w.chars().any(|c| c.is_ascii_lowercase()))
+        .filter(|w| !["base64", "sid"].contains(w) && !w.contains('='))
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
 fn russian_texts_of_bad_input_and_failed_calls_carry_no_english() {
     use messenger::addin::{Messenger, Value};
@@ -329,6 +355,45 @@ fn russian_texts_of_bad_input_and_failed_calls_carry_no_english() {
             s("{\"server\": \"127.0.0.1:1\"}"),
         ],
     );
+    // Fake XMPP servers on loopback that break the protocol: each reaches one of our own
+    // reasons (ProtocolReason, SaslReason), which once were English strings in Russian texts.
+    const HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+        xmlns:stream='http://etherx.jabber.org/streams' id='fake' from='localhost' version='1.0'>";
+    const SCRAM: &str = "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
+        <mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>";
+    let answers: [(&str, String); 5] = [
+        // not well-formed XML (the parser's English)
+        ("malformed", "<stream:features><a></b></stream:features>".into()),
+        // something else where the stream's features belong
+        ("no features", "<message/>".into()),
+        // an element SASL does not have, during the login
+        ("in SASL", format!("{SCRAM}<iq xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")),
+        // a challenge that is not base64
+        ("not base64", format!("{SCRAM}<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>@@not base64@@</challenge>")),
+        // a SCRAM server-first without its nonce (r=): SaslReason::Missing
+        ("no nonce", format!("{SCRAM}<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>cz1zYWx0LGk9NDA5Ng==</challenge>")),
+    ];
+    for (what, answer) in answers {
+        let port = support::net::serve_one(move |mut s| {
+            support::net::read_until(&mut s, "version");
+            let _ = s.write_all(format!("{HEADER}{answer}").as_bytes());
+            support::net::read_until(&mut s, "never");
+        });
+        let options = format!(
+            r#"{{"server": "127.0.0.1:{port}", "tls": "none", "mechanisms": ["SCRAM-SHA-1"]}}"#
+        );
+        let index = m.find_method("ОтправитьXMPP").unwrap() as i64;
+        let args = [
+            s("a@localhost"),
+            s("password"),
+            s("b@localhost"),
+            s("text"),
+            s(&options),
+        ];
+        let text = m.call(index, &args).expect_err(what);
+        assert!(latin_words(&text).is_empty(), "{what}: {text}");
+        texts.push((format!("ОтправитьXMPP ({what})"), text));
+    }
     let mut bad = Vec::new();
     for (what, text) in &texts {
         assert!(text.starts_with('['), "{what}: {text}");
@@ -348,6 +413,8 @@ fn russian_texts_of_bad_input_and_failed_calls_carry_no_english() {
         "XMPP_NETWORK",
         "ARG_OPTIONS",
         "PROP_API_URL",
+        "XMPP_PROTOCOL",
+        "XMPP_SERVER_NOT_AUTHENTICATED",
     ] {
         assert!(codes.contains(&code), "{code} not among {codes:?}");
     }

@@ -29,7 +29,7 @@ pub enum ConnectError {
     /// The name did not resolve (`host` is the name, never a proxy's credentials).
     Dns { host: String, detail: String },
     /// The deadline passed; `stage` says during what.
-    Timeout { stage: &'static str },
+    Timeout { stage: Stage },
     /// Connecting or talking to the target failed.
     Io(io::Error),
     /// The proxy could not be reached or did not let us through.
@@ -44,6 +44,40 @@ pub struct ProxyError {
     /// The proxy as `scheme://user:***@host:port` (see [`Proxy`]'s `Display`).
     pub proxy: String,
     pub reason: ProxyFailure,
+}
+
+/// What a connection was doing when its deadline passed ([`ConnectError::Timeout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Resolving the target's name.
+    Resolving,
+    /// Connecting to the target.
+    Connecting,
+    /// Connecting to the proxy.
+    ConnectingToProxy,
+    /// Waiting for the proxy's answers (greeting, credentials, the onward connection).
+    TalkingToProxy,
+    /// Resolving the target's name for a SOCKS5 proxy.
+    ResolvingForProxy,
+}
+
+impl Stage {
+    /// The stage in words, to follow "while" / "при".
+    pub fn text(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Stage::Resolving, Lang::En) => "resolving the name",
+            (Stage::Resolving, Lang::Ru) => "поиске имени",
+            (Stage::Connecting, Lang::En) => "connecting",
+            (Stage::Connecting, Lang::Ru) => "подключении",
+            (Stage::ConnectingToProxy, Lang::En) => "connecting to the proxy",
+            (Stage::ConnectingToProxy, Lang::Ru) => "подключении к прокси",
+            (Stage::TalkingToProxy, Lang::En) => "talking to the proxy",
+            (Stage::TalkingToProxy, Lang::Ru) => "обмене с прокси",
+            (Stage::ResolvingForProxy, Lang::En) => "resolving the name for the proxy",
+            (Stage::ResolvingForProxy, Lang::Ru) => "поиске имени для прокси",
+        }
+    }
 }
 
 /// What exactly went wrong with the proxy.
@@ -125,7 +159,7 @@ pub fn connect(
         let addrs = resolve(host, port, deadline, cancel)?;
         return connect_any(&addrs, deadline, cancel).map_err(|e| match e {
             ConnectFailure::Timeout => ConnectError::Timeout {
-                stage: "connecting",
+                stage: Stage::Connecting,
             },
             ConnectFailure::Cancelled => ConnectError::Cancelled,
             ConnectFailure::Io(e) => ConnectError::Io(e),
@@ -150,11 +184,11 @@ pub fn connect(
     })?;
     let mut socket = connect_any(&proxy_addrs, deadline, cancel).map_err(|e| match e {
         ConnectFailure::Timeout => ConnectError::Timeout {
-            stage: "connecting to the proxy",
+            stage: Stage::ConnectingToProxy,
         },
         ConnectFailure::Cancelled => ConnectError::Cancelled,
         ConnectFailure::Io(e) if is_timeout(&e) => ConnectError::Timeout {
-            stage: "connecting to the proxy",
+            stage: Stage::ConnectingToProxy,
         },
         ConnectFailure::Io(e) => fail(ProxyFailure::Unreachable(e.to_string())),
     })?;
@@ -170,7 +204,7 @@ pub fn connect(
         Ok(()) => Ok(socket),
         Err(Step::Proxy(reason)) => Err(fail(reason)),
         Err(Step::Io(e)) if is_timeout(&e) => Err(ConnectError::Timeout {
-            stage: "talking to the proxy",
+            stage: Stage::TalkingToProxy,
         }),
         Err(Step::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Err(fail(
             ProxyFailure::Malformed("it closed the connection".into()),
@@ -178,7 +212,7 @@ pub fn connect(
         Err(Step::Io(e)) => Err(fail(ProxyFailure::Unreachable(e.to_string()))),
         Err(Step::Dns(host, detail)) => Err(ConnectError::Dns { host, detail }),
         Err(Step::Timeout) => Err(ConnectError::Timeout {
-            stage: "resolving the target for the proxy",
+            stage: Stage::ResolvingForProxy,
         }),
         Err(Step::Cancelled) => Err(ConnectError::Cancelled),
     }
@@ -196,10 +230,14 @@ pub fn resolve(
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
     if Instant::now() >= deadline {
-        return Err(ConnectError::Timeout { stage: "resolving" });
+        return Err(ConnectError::Timeout {
+            stage: Stage::Resolving,
+        });
     }
     dns::lookup(host, port, deadline, cancel).map_err(|e| match e {
-        dns::LookupError::Timeout => ConnectError::Timeout { stage: "resolving" },
+        dns::LookupError::Timeout => ConnectError::Timeout {
+            stage: Stage::Resolving,
+        },
         dns::LookupError::Cancelled => ConnectError::Cancelled,
         dns::LookupError::Failed(detail) => ConnectError::Dns {
             host: host.to_owned(),
@@ -625,7 +663,7 @@ mod tests {
                 matches!(
                     err,
                     ConnectError::Timeout {
-                        stage: "talking to the proxy"
+                        stage: Stage::TalkingToProxy
                     }
                 ),
                 "{scheme}: {err:?}"

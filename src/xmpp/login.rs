@@ -12,7 +12,9 @@ use super::transport::bosh::BoshTransport;
 use super::transport::tcp::{TcpTransport, TlsMode};
 use super::transport::Transport;
 use super::xml::Element;
-use super::{Error, Jid, OptionReason, SendOptions, NS_BIND, NS_CLIENT, NS_SASL, NS_SESSION};
+use super::{
+    Error, Jid, OptionReason, ProtocolReason, SendOptions, NS_BIND, NS_CLIENT, NS_SASL, NS_SESSION,
+};
 use crate::net::tls::{self, Verification};
 use crate::net::NetSettings;
 
@@ -236,7 +238,7 @@ fn unb64(text: &str) -> Result<Vec<u8>, Error> {
     base64::engine::general_purpose::STANDARD
         .decode(compact)
         .map_err(|_| Error::Protocol {
-            detail: "SASL data is not base64".into(),
+            reason: ProtocolReason::SaslNotBase64,
         })
 }
 
@@ -271,7 +273,7 @@ fn authenticate(
     let sasl_err = |e: SaslError| Error::ServerNotAuthenticated {
         mechanism: name.to_owned(),
         reason: match e {
-            SaslError::ServerNotAuthenticated(r) | SaslError::Malformed(r) => r.to_owned(),
+            SaslError::ServerNotAuthenticated(r) | SaslError::Malformed(r) => r,
         },
     };
     let mut auth = Element::new("auth", NS_SASL).attr("mechanism", name);
@@ -288,7 +290,7 @@ fn authenticate(
         let answer = transport.recv()?;
         if answer.ns != NS_SASL {
             return Err(Error::Protocol {
-                detail: format!("unexpected <{}> during SASL", answer.name),
+                reason: ProtocolReason::UnexpectedInSasl { got: answer.name },
             });
         }
         match answer.name.as_str() {
@@ -329,13 +331,15 @@ fn authenticate(
             }
             other => {
                 return Err(Error::Protocol {
-                    detail: format!("unexpected <{other}> during SASL"),
+                    reason: ProtocolReason::UnexpectedInSasl {
+                        got: other.to_owned(),
+                    },
                 })
             }
         }
     }
     Err(Error::Protocol {
-        detail: "too many SASL challenges".into(),
+        reason: ProtocolReason::TooManyChallenges,
     })
 }
 
@@ -441,7 +445,8 @@ impl Login {
             if Instant::now() >= deadline {
                 return Err(Error::Network {
                     kind: crate::net::http::FailureKind::Timeout,
-                    detail: "waiting for the server's confirmation".into(),
+                    step: super::NetworkStep::Answer,
+                    detail: String::new(),
                 });
             }
             let el = if let Some(queue) = leftover.as_mut() {

@@ -179,16 +179,21 @@ pub enum Error {
     ProxyNeedsBosh,
     /// The proxy could not be reached, refused the credentials or would not connect onwards.
     Proxy(crate::net::tunnel::ProxyError),
-    /// Connecting, reading or writing failed, or the timeout ran out. `detail` is the system's
-    /// (English) text, shown in the English rendering only.
-    Network { kind: FailureKind, detail: String },
+    /// Connecting, reading or writing failed, or the timeout ran out. `step` says what we were
+    /// doing (in both languages); `detail` is the system's or the HTTP client's (English) text,
+    /// shown in the English rendering only (empty when there is none).
+    Network {
+        kind: FailureKind,
+        step: NetworkStep,
+        detail: String,
+    },
     /// The TLS handshake failed: untrusted or mismatched certificate, protocol mismatch.
     /// `detail` is the TLS library's (English) text, shown in the English rendering only.
     Tls { detail: String },
     /// `tls` is `starttls` but the server does not offer STARTTLS.
     TlsNotOffered,
-    /// The server broke the protocol (unexpected or malformed XML).
-    Protocol { detail: String },
+    /// The server broke the protocol (unexpected or malformed XML): `reason` says how.
+    Protocol { reason: ProtocolReason },
     /// The server sent a stanza (or BOSH response) larger than we buffer.
     StanzaTooLarge { limit: usize },
     /// The server ended the stream with `<stream:error>`.
@@ -210,7 +215,10 @@ pub enum Error {
     },
     /// The server could not prove it knows the password (SCRAM signature / DIGEST-MD5 rspauth
     /// wrong or missing), or its SASL messages broke the mechanism's rules.
-    ServerNotAuthenticated { mechanism: String, reason: String },
+    ServerNotAuthenticated {
+        mechanism: String,
+        reason: SaslReason,
+    },
     /// The server refused a stanza (bind, session, presence, the message itself).
     StanzaError {
         stanza: StanzaKind,
@@ -300,6 +308,277 @@ impl Error {
                 | Error::ServerNotAuthenticated { .. }
                 | Error::RoomOption(_)
         )
+    }
+}
+
+/// What we were doing when the network failed ([`Error::Network`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NetworkStep {
+    /// Reading or writing on the connection (the system's text says more, in English).
+    Exchange,
+    /// Resolving the server's name (`host`, cut).
+    Resolve { host: String },
+    /// Reaching `target` (`host:port`, cut); `stage` says how far it got.
+    Connect {
+        stage: crate::net::tunnel::Stage,
+        target: String,
+    },
+    /// The TLS handshake.
+    TlsHandshake,
+    /// A BOSH request (HTTP).
+    Bosh,
+    /// The session's server has been silent `seconds` seconds, our ping included.
+    Silence { seconds: u64 },
+    /// Starting the session's thread or its BOSH runtime (`detail`: the system's words).
+    StartThread,
+    /// Waiting for the server's answer to a request of ours.
+    Answer,
+}
+
+impl NetworkStep {
+    /// The step in words, after the failure's kind; empty for [`NetworkStep::Exchange`].
+    pub fn text(&self, lang: Lang) -> String {
+        use crate::i18n::clip;
+        use NetworkStep::*;
+        match (self, lang) {
+            (Exchange, _) => String::new(),
+            (Resolve { host }, Lang::En) => format!(" while resolving {}", clip(host)),
+            (Resolve { host }, Lang::Ru) => format!(" при поиске имени {}", clip(host)),
+            (Connect { stage, target }, _) => {
+                let (when, to) = match lang {
+                    Lang::En => ("while", "for"),
+                    Lang::Ru => ("при", "к"),
+                };
+                format!(" {when} {} ({to} {})", stage.text(lang), clip(target))
+            }
+            (TlsHandshake, Lang::En) => " during the TLS handshake".into(),
+            (TlsHandshake, Lang::Ru) => " при установке TLS".into(),
+            (Bosh, Lang::En) => " in a BOSH request".into(),
+            (Bosh, Lang::Ru) => " в запросе BOSH".into(),
+            (Silence { seconds }, Lang::En) => {
+                format!(": the server has not answered for {seconds} s, a ping included")
+            }
+            (Silence { seconds }, Lang::Ru) => {
+                format!(": сервер не отвечает {seconds} с, в том числе на проверку связи")
+            }
+            (StartThread, Lang::En) => " while starting the session's thread".into(),
+            (StartThread, Lang::Ru) => " при запуске потока сеанса".into(),
+            (Answer, Lang::En) => " waiting for the server's answer".into(),
+            (Answer, Lang::Ru) => " в ожидании ответа сервера".into(),
+        }
+    }
+}
+
+/// How the server broke the protocol ([`Error::Protocol`]). Element names the server sent are
+/// cut ([`crate::i18n::clip`]); the XML parser's own (English) text is shown in English only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolReason {
+    /// The server answered `<starttls/>` with something other than `<proceed/>`.
+    StartTlsRefused { got: String },
+    /// A new stream began with something other than `<stream:features/>`.
+    NoFeatures { got: String },
+    /// During the SASL exchange the server sent an element SASL does not have.
+    UnexpectedInSasl { got: String },
+    /// The SASL data of a challenge or of success is not base64.
+    SaslNotBase64,
+    /// The server kept challenging past our bound of SASL rounds.
+    TooManyChallenges,
+    /// The server's bytes are not well-formed XML (`parser`: the parser's text, cut).
+    MalformedXml { parser: String },
+    /// The BOSH session creation response has no `sid`.
+    BoshNoSid,
+    /// The BOSH connection manager answered empty bodies, round after round.
+    BoshEmpty,
+    /// A BOSH response is not well-formed XML (`parser`: the parser's text, cut).
+    BoshMalformed { parser: String },
+    /// A BOSH response ended before its `<body/>` did.
+    BoshTruncated,
+    /// A BOSH response's root element is not `<body/>`.
+    BoshNotBody { got: String },
+    /// Stream management (XEP-0198): the server resumed counting `h` stanzas of ours, but we
+    /// sent only `sent`.
+    ResumedBeyondSent { h: u32, sent: u32 },
+    /// Stream management: the server acknowledged `h` stanzas, but we sent only `sent`.
+    AckedBeyondSent { h: u32, sent: u32 },
+    /// Stream management: an `<a/>` without a valid count `h`.
+    BadAck,
+    /// Our own state went wrong (TLS asked for twice, the connection still shared when split):
+    /// a defect on our side, reported rather than panicking.
+    Internal,
+}
+
+impl ProtocolReason {
+    pub fn text(&self, lang: Lang) -> String {
+        use ProtocolReason::*;
+        let el = |name: &str| format!("<{}>", crate::i18n::clip(name));
+        match (self, lang) {
+            (StartTlsRefused { got }, Lang::En) => {
+                format!("STARTTLS refused (the server answered {})", el(got))
+            }
+            (StartTlsRefused { got }, Lang::Ru) => {
+                format!("STARTTLS отклонён (сервер ответил {})", el(got))
+            }
+            (NoFeatures { got }, Lang::En) => {
+                format!("expected <stream:features>, got {}", el(got))
+            }
+            (NoFeatures { got }, Lang::Ru) => {
+                format!("ожидался элемент <stream:features>, пришёл {}", el(got))
+            }
+            (UnexpectedInSasl { got }, Lang::En) => {
+                format!("unexpected {} during the SASL login", el(got))
+            }
+            (UnexpectedInSasl { got }, Lang::Ru) => {
+                format!("неожиданный элемент {} во время входа по SASL", el(got))
+            }
+            (SaslNotBase64, Lang::En) => "the SASL data is not base64".into(),
+            (SaslNotBase64, Lang::Ru) => "данные SASL не в кодировке base64".into(),
+            (TooManyChallenges, Lang::En) => "too many SASL challenges".into(),
+            (TooManyChallenges, Lang::Ru) => "слишком много запросов SASL от сервера".into(),
+            (MalformedXml { parser }, Lang::En) => format!(
+                "malformed XML from the server: {}",
+                crate::i18n::clip(parser)
+            ),
+            // The parser's text is English: said in English only.
+            (MalformedXml { .. }, Lang::Ru) => "сервер прислал неправильный XML".into(),
+            (BoshNoSid, Lang::En) => "the BOSH session was created without a sid".into(),
+            (BoshNoSid, Lang::Ru) => "сервер BOSH создал сессию без идентификатора (sid)".into(),
+            (BoshEmpty, Lang::En) => "the BOSH server keeps answering empty".into(),
+            (BoshEmpty, Lang::Ru) => "сервер BOSH раз за разом отвечает пустым телом".into(),
+            (BoshMalformed { parser }, Lang::En) => {
+                format!("malformed BOSH response: {}", crate::i18n::clip(parser))
+            }
+            (BoshMalformed { .. }, Lang::Ru) => "ответ BOSH не является правильным XML".into(),
+            (BoshTruncated, Lang::En) => "truncated BOSH response".into(),
+            (BoshTruncated, Lang::Ru) => "ответ BOSH оборван".into(),
+            (BoshNotBody { got }, Lang::En) => {
+                format!("the BOSH response is {}, not <body>", el(got))
+            }
+            (BoshNotBody { got }, Lang::Ru) => {
+                format!("ответ BOSH — элемент {}, а не <body>", el(got))
+            }
+            (ResumedBeyondSent { h, sent }, Lang::En) => {
+                format!("the server resumed with h={h} but we sent only {sent} stanzas")
+            }
+            (ResumedBeyondSent { h, sent }, Lang::Ru) => format!(
+                "сервер восстановил сеанс со счётчиком h={h}, а отправлено только {sent} \
+                 станз"
+            ),
+            (AckedBeyondSent { h, sent }, Lang::En) => {
+                format!("the server acknowledged {h} stanzas but we sent only {sent}")
+            }
+            (AckedBeyondSent { h, sent }, Lang::Ru) => {
+                format!("сервер подтвердил {h} станз, а отправлено только {sent}")
+            }
+            (BadAck, Lang::En) => "a stream management <a> without a valid count \"h\"".into(),
+            (BadAck, Lang::Ru) => {
+                "подтверждение <a> управления потоком без правильного счётчика \"h\"".into()
+            }
+            (Internal, Lang::En) => "internal state error of the connection".into(),
+            (Internal, Lang::Ru) => "внутренняя ошибка состояния соединения".into(),
+        }
+    }
+}
+
+/// A SASL message of the server, as [`SaslReason::NotUtf8`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SaslMessage {
+    /// SCRAM's server-first message.
+    ServerFirst,
+    /// SCRAM's server-final message.
+    ServerFinal,
+    /// A DIGEST-MD5 challenge.
+    Challenge,
+}
+
+/// Why the server's SASL messages failed the mechanism ([`Error::ServerNotAuthenticated`]).
+/// `&'static str` fields are the mechanism's attribute names (`v`, `r`, `rspauth`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SaslReason {
+    /// A message of the server is not UTF-8.
+    NotUtf8(SaslMessage),
+    /// SCRAM server-final carries `e=`: an error instead of the server's proof.
+    ServerFinalError,
+    /// An attribute the mechanism requires is absent.
+    Missing(&'static str),
+    /// An attribute that must be base64 is not.
+    NotBase64(&'static str),
+    /// An attribute that must be a number is not.
+    NotANumber(&'static str),
+    /// SCRAM's iteration count is beyond what we compute (or zero).
+    IterationsOutOfRange,
+    /// SCRAM's `m=`: a mandatory extension we do not know.
+    MandatoryExtension,
+    /// SCRAM's server nonce does not begin with ours.
+    NonceNotExtended,
+    /// The server's proof (SCRAM signature, DIGEST-MD5 `rspauth`) is wrong.
+    WrongProof,
+    /// Success came without the server's proof.
+    NoProof,
+    /// The server challenged PLAIN, which has no challenges.
+    PlainChallenge,
+    /// A DIGEST-MD5 challenge has a key without a value.
+    KeyWithoutValue,
+    /// A DIGEST-MD5 challenge has a quoted value that never ends.
+    UnterminatedQuote,
+    /// DIGEST-MD5's `algorithm` is not `md5-sess`.
+    NotMd5Sess,
+    /// DIGEST-MD5's `qop` does not offer `auth`.
+    NoQopAuth,
+}
+
+impl SaslReason {
+    pub fn text(&self, lang: Lang) -> String {
+        use SaslReason::*;
+        let message = |m: &SaslMessage| match (m, lang) {
+            (SaslMessage::ServerFirst, Lang::En) => "the server's first message",
+            (SaslMessage::ServerFirst, Lang::Ru) => "первое сообщение сервера",
+            (SaslMessage::ServerFinal, Lang::En) => "the server's final message",
+            (SaslMessage::ServerFinal, Lang::Ru) => "последнее сообщение сервера",
+            (SaslMessage::Challenge, Lang::En) => "the challenge",
+            (SaslMessage::Challenge, Lang::Ru) => "запрос сервера",
+        };
+        match (self, lang) {
+            (NotUtf8(m), Lang::En) => format!("{} is not UTF-8", message(m)),
+            (NotUtf8(m), Lang::Ru) => format!("{} не в кодировке UTF-8", message(m)),
+            (ServerFinalError, Lang::En) => {
+                "the server's final message reports an error (e=)".into()
+            }
+            (ServerFinalError, Lang::Ru) => {
+                "последнее сообщение сервера сообщает об ошибке (e=)".into()
+            }
+            (Missing(a), Lang::En) => format!("no \"{a}\" in the server's message"),
+            (Missing(a), Lang::Ru) => format!("в сообщении сервера нет \"{a}\""),
+            (NotBase64(a), Lang::En) => format!("\"{a}\" is not base64"),
+            (NotBase64(a), Lang::Ru) => format!("\"{a}\" не в кодировке base64"),
+            (NotANumber(a), Lang::En) => format!("\"{a}\" is not a number"),
+            (NotANumber(a), Lang::Ru) => format!("\"{a}\" не число"),
+            (IterationsOutOfRange, Lang::En) => "the iteration count is out of range".into(),
+            (IterationsOutOfRange, Lang::Ru) => "число итераций вне допустимых пределов".into(),
+            (MandatoryExtension, Lang::En) => "an unsupported mandatory extension (m=)".into(),
+            (MandatoryExtension, Lang::Ru) => {
+                "неподдерживаемое обязательное расширение (m=)".into()
+            }
+            (NonceNotExtended, Lang::En) => "the server's nonce does not extend ours".into(),
+            (NonceNotExtended, Lang::Ru) => "одноразовое число сервера не продолжает наше".into(),
+            (WrongProof, Lang::En) => "its proof is wrong".into(),
+            (WrongProof, Lang::Ru) => "его подтверждение неверно".into(),
+            (NoProof, Lang::En) => "success came without its proof".into(),
+            (NoProof, Lang::Ru) => "успех пришёл без его подтверждения".into(),
+            (PlainChallenge, Lang::En) => "PLAIN has no challenges, yet one came".into(),
+            (PlainChallenge, Lang::Ru) => "у PLAIN не бывает запросов сервера, а он пришёл".into(),
+            (KeyWithoutValue, Lang::En) => "a key without a value in the challenge".into(),
+            (KeyWithoutValue, Lang::Ru) => "ключ без значения в запросе сервера".into(),
+            (UnterminatedQuote, Lang::En) => "an unterminated quoted value in the challenge".into(),
+            (UnterminatedQuote, Lang::Ru) => "незакрытая кавычка в запросе сервера".into(),
+            (NotMd5Sess, Lang::En) => "the algorithm is not \"md5-sess\"".into(),
+            (NotMd5Sess, Lang::Ru) => "алгоритм не \"md5-sess\"".into(),
+            (NoQopAuth, Lang::En) => "the server does not offer \"qop=auth\"".into(),
+            (NoQopAuth, Lang::Ru) => "сервер не предлагает \"qop=auth\"".into(),
+        }
     }
 }
 
@@ -473,12 +752,23 @@ impl Localized for Error {
                     .into()
             }
             (Error::Proxy(p), _) => p.message(lang),
-            (Error::Network { kind, detail }, Lang::En) => {
-                format!("network failure ({}): {detail}", failure_kind(*kind, lang))
-            }
-            // The detail is the system's or the TLS library's English: said in English only.
-            (Error::Network { kind, .. }, Lang::Ru) => {
-                format!("сбой сети ({})", failure_kind(*kind, lang))
+            (Error::Network { kind, step, detail }, Lang::En) => format!(
+                "network failure ({}){}{}",
+                failure_kind(*kind, lang),
+                step.text(lang),
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {detail}")
+                }
+            ),
+            // The detail is the system's or the HTTP client's English: said in English only.
+            (Error::Network { kind, step, .. }, Lang::Ru) => {
+                format!(
+                    "сбой сети ({}){}",
+                    failure_kind(*kind, lang),
+                    step.text(lang)
+                )
             }
             (Error::Tls { detail }, Lang::En) => format!(
                 "TLS failed: {detail}. If the server uses a self-signed certificate, add it to \
@@ -498,11 +788,11 @@ impl Localized for Error {
                  сети, \"none\""
                     .into()
             }
-            (Error::Protocol { detail }, Lang::En) => {
-                format!("the server broke the XMPP protocol: {detail}")
+            (Error::Protocol { reason }, Lang::En) => {
+                format!("the server broke the XMPP protocol: {}", reason.text(lang))
             }
-            (Error::Protocol { detail }, Lang::Ru) => {
-                format!("сервер нарушил протокол XMPP: {detail}")
+            (Error::Protocol { reason }, Lang::Ru) => {
+                format!("сервер нарушил протокол XMPP: {}", reason.text(lang))
             }
             (Error::StanzaTooLarge { limit }, Lang::En) => {
                 format!("the server sent more than {limit} bytes in one piece; refused")
@@ -587,12 +877,14 @@ impl Localized for Error {
                 }
             ),
             (Error::ServerNotAuthenticated { mechanism, reason }, Lang::En) => format!(
-                "the server failed to prove it knows the password ({mechanism}: {reason}); \
-                 connection refused"
+                "the server failed to prove it knows the password ({mechanism}: {}); \
+                 connection refused",
+                reason.text(lang)
             ),
             (Error::ServerNotAuthenticated { mechanism, reason }, Lang::Ru) => format!(
-                "сервер не доказал, что знает пароль ({mechanism}: {reason}); соединение \
-                 отклонено"
+                "сервер не доказал, что знает пароль ({mechanism}: {}); соединение \
+                 отклонено",
+                reason.text(lang)
             ),
             (
                 Error::StanzaError {
@@ -823,15 +1115,42 @@ mod tests {
         );
         let timeout = Error::Network {
             kind: FailureKind::Timeout,
-            detail: "connect".into(),
+            step: NetworkStep::Connect {
+                stage: crate::net::tunnel::Stage::Connecting,
+                target: "xmpp.example:5222".into(),
+            },
+            detail: String::new(),
         };
         assert_eq!(
             timeout.message(Lang::En),
-            "network failure (timed out): connect"
+            "network failure (timed out) while connecting (for xmpp.example:5222)"
         );
         assert_eq!(
             timeout.message(Lang::Ru),
-            "сбой сети (истекло время ожидания)"
+            "сбой сети (истекло время ожидания) при подключении (к xmpp.example:5222)"
+        );
+        let silent = Error::Network {
+            kind: FailureKind::Timeout,
+            step: NetworkStep::Silence { seconds: 30 },
+            detail: String::new(),
+        };
+        assert_eq!(
+            silent.message(Lang::Ru),
+            "сбой сети (истекло время ожидания): сервер не отвечает 30 с, в том числе на \
+             проверку связи"
+        );
+        let refused = Error::Network {
+            kind: FailureKind::ConnectionRefused,
+            step: NetworkStep::Exchange,
+            detail: "Connection refused (os error 111)".into(),
+        };
+        assert_eq!(
+            refused.message(Lang::En),
+            "network failure (connection refused): Connection refused (os error 111)"
+        );
+        assert_eq!(
+            refused.message(Lang::Ru),
+            "сбой сети (в соединении отказано)"
         );
         let auth = Error::Auth {
             mechanism: "SCRAM-SHA-256".into(),
@@ -843,6 +1162,171 @@ mod tests {
             "сервер отказал во входе (SCRAM-SHA-256): not-authorized — проверьте JID и пароль"
         );
         assert_eq!(auth.code(), "XMPP_AUTH_FAILED");
+    }
+
+    /// Every protocol and SASL reason, one value each; the match below breaks the build when a
+    /// variant is added and not listed here.
+    fn every_reason() -> (Vec<ProtocolReason>, Vec<SaslReason>) {
+        use ProtocolReason as P;
+        use SaslReason as S;
+        let protocol = vec![
+            P::StartTlsRefused {
+                got: "failure".into(),
+            },
+            P::NoFeatures {
+                got: "x".repeat(200),
+            },
+            P::UnexpectedInSasl { got: "iq".into() },
+            P::SaslNotBase64,
+            P::TooManyChallenges,
+            P::MalformedXml {
+                parser: "unexpected end of input at line 1".into(),
+            },
+            P::BoshNoSid,
+            P::BoshEmpty,
+            P::BoshMalformed {
+                parser: "expected '>' in the open tag".into(),
+            },
+            P::BoshTruncated,
+            P::BoshNotBody { got: "html".into() },
+            P::ResumedBeyondSent { h: 5, sent: 3 },
+            P::AckedBeyondSent { h: 7, sent: 2 },
+            P::BadAck,
+            P::Internal,
+        ];
+        for p in &protocol {
+            match p {
+                P::StartTlsRefused { .. }
+                | P::NoFeatures { .. }
+                | P::UnexpectedInSasl { .. }
+                | P::SaslNotBase64
+                | P::TooManyChallenges
+                | P::MalformedXml { .. }
+                | P::BoshNoSid
+                | P::BoshEmpty
+                | P::BoshMalformed { .. }
+                | P::BoshTruncated
+                | P::BoshNotBody { .. }
+                | P::ResumedBeyondSent { .. }
+                | P::AckedBeyondSent { .. }
+                | P::BadAck
+                | P::Internal => {}
+            }
+        }
+        let sasl = vec![
+            S::NotUtf8(SaslMessage::ServerFirst),
+            S::NotUtf8(SaslMessage::ServerFinal),
+            S::NotUtf8(SaslMessage::Challenge),
+            S::ServerFinalError,
+            S::Missing("rspauth"),
+            S::NotBase64("v"),
+            S::NotANumber("i"),
+            S::IterationsOutOfRange,
+            S::MandatoryExtension,
+            S::NonceNotExtended,
+            S::WrongProof,
+            S::NoProof,
+            S::PlainChallenge,
+            S::KeyWithoutValue,
+            S::UnterminatedQuote,
+            S::NotMd5Sess,
+            S::NoQopAuth,
+        ];
+        for s in &sasl {
+            match s {
+                S::NotUtf8(_)
+                | S::ServerFinalError
+                | S::Missing(_)
+                | S::NotBase64(_)
+                | S::NotANumber(_)
+                | S::IterationsOutOfRange
+                | S::MandatoryExtension
+                | S::NonceNotExtended
+                | S::WrongProof
+                | S::NoProof
+                | S::PlainChallenge
+                | S::KeyWithoutValue
+                | S::UnterminatedQuote
+                | S::NotMd5Sess
+                | S::NoQopAuth => {}
+            }
+        }
+        (protocol, sasl)
+    }
+
+    /// The Latin words of a Russian text outside quotes and `<element>` names, other than
+    /// protocol acronyms (XMPP, SASL, BOSH, …) and the protocol's own tokens (`base64`, `sid`,
+    /// `h=`, `e=`).
+    fn latin_words(text: &str) -> Vec<String> {
+        let mut outside = String::new();
+        let mut closer = None;
+        for c in text.chars() {
+            match (closer, c) {
+                (None, '"') => closer = Some('"'),
+                (None, '<') => closer = Some('>'),
+                (Some(end), c) if c == end => closer = None,
+                (None, c) => outside.push(c),
+                _ => {}
+            }
+        }
+        outside
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '='))
+            .filter(|w| w.chars().any(|c| c.is_ascii_lowercase()))
+            .filter(|w| !["base64", "sid"].contains(w) && !w.contains('='))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_protocol_and_sasl_reason_speaks_both_languages() {
+        let (protocol, sasl) = every_reason();
+        let errors = protocol
+            .into_iter()
+            .map(|reason| Error::Protocol { reason })
+            .chain(
+                sasl.into_iter()
+                    .map(|reason| Error::ServerNotAuthenticated {
+                        mechanism: "SCRAM-SHA-256".into(),
+                        reason,
+                    }),
+            );
+        for e in errors {
+            let (en, ru) = (e.message(Lang::En), e.message(Lang::Ru));
+            assert_ne!(en, ru);
+            assert_eq!(e.to_string(), en);
+            assert!(latin_words(&ru).is_empty(), "{ru}: {:?}", latin_words(&ru));
+            // A quoted server value is cut; the parser's English stays out of Russian.
+            assert!(ru.chars().count() < 220, "{ru}");
+            assert!(!ru.contains("line 1") && !ru.contains("open tag"), "{ru}");
+            assert!(
+                ["XMPP_PROTOCOL", "XMPP_SERVER_NOT_AUTHENTICATED"].contains(&e.code()),
+                "{}",
+                e.code()
+            );
+        }
+        let parser = Error::Protocol {
+            reason: ProtocolReason::MalformedXml {
+                parser: "unexpected end of input".into(),
+            },
+        };
+        assert_eq!(
+            parser.message(Lang::En),
+            "the server broke the XMPP protocol: malformed XML from the server: unexpected end \
+             of input"
+        );
+        assert_eq!(
+            parser.message(Lang::Ru),
+            "сервер нарушил протокол XMPP: сервер прислал неправильный XML"
+        );
+    }
+
+    #[test]
+    fn the_latin_word_check_sees_english() {
+        assert_eq!(
+            latin_words("сбой: connection refused"),
+            ["connection", "refused"]
+        );
+        assert!(latin_words("пришёл <stream:features>, \"qop=auth\", XMPP h=3 base64").is_empty());
     }
 
     #[test]

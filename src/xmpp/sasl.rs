@@ -5,6 +5,8 @@
 use hmac::{KeyInit, Mac};
 use md5::{Digest, Md5};
 
+use super::{SaslMessage, SaslReason as R};
+
 /// Mechanisms we implement, strongest first. `-PLUS` variants are deliberately absent: we do not
 /// do channel binding, so picking one would fail (or, worse, look like a downgrade).
 pub const SUPPORTED: [&str; 4] = ["SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", "PLAIN"];
@@ -14,9 +16,9 @@ pub const SUPPORTED: [&str; 4] = ["SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", 
 pub enum SaslError {
     /// The server's proof (SCRAM `v=`, DIGEST-MD5 `rspauth`) is wrong or missing: whoever
     /// answered does not know the password.
-    ServerNotAuthenticated(&'static str),
+    ServerNotAuthenticated(R),
     /// A server message we cannot parse or that breaks the mechanism's rules.
-    Malformed(&'static str),
+    Malformed(R),
 }
 
 /// One client side of a mechanism.
@@ -207,25 +209,24 @@ impl Scram {
 
     fn check_final(&mut self, data: &[u8]) -> Result<(), SaslError> {
         use base64::Engine;
-        let text = std::str::from_utf8(data).map_err(|_| SaslError::Malformed("server-final"))?;
+        let text = std::str::from_utf8(data)
+            .map_err(|_| SaslError::Malformed(R::NotUtf8(SaslMessage::ServerFinal)))?;
         if text.starts_with("e=") {
-            return Err(SaslError::ServerNotAuthenticated("server-final carries e="));
+            return Err(SaslError::ServerNotAuthenticated(R::ServerFinalError));
         }
         let v = text
             .split(',')
             .find_map(|p| p.strip_prefix("v="))
-            .ok_or(SaslError::ServerNotAuthenticated("no v= in server-final"))?;
+            .ok_or(SaslError::ServerNotAuthenticated(R::Missing("v")))?;
         let v = base64::engine::general_purpose::STANDARD
             .decode(v)
-            .map_err(|_| SaslError::Malformed("v= is not base64"))?;
+            .map_err(|_| SaslError::Malformed(R::NotBase64("v")))?;
         match &self.server_signature {
             Some(expected) if constant_eq(expected, &v) => {
                 self.verified = true;
                 Ok(())
             }
-            _ => Err(SaslError::ServerNotAuthenticated(
-                "wrong SCRAM server signature",
-            )),
+            _ => Err(SaslError::ServerNotAuthenticated(R::WrongProof)),
         }
     }
 }
@@ -247,8 +248,8 @@ impl Mechanism for Scram {
             self.check_final(challenge)?;
             return Ok(Vec::new());
         }
-        let server_first =
-            std::str::from_utf8(challenge).map_err(|_| SaslError::Malformed("server-first"))?;
+        let server_first = std::str::from_utf8(challenge)
+            .map_err(|_| SaslError::Malformed(R::NotUtf8(SaslMessage::ServerFirst)))?;
         let (mut nonce, mut salt, mut iterations) = (None, None, None);
         for part in server_first.split(',') {
             if let Some(v) = part.strip_prefix("r=") {
@@ -258,22 +259,22 @@ impl Mechanism for Scram {
             } else if let Some(v) = part.strip_prefix("i=") {
                 iterations = Some(v);
             } else if part.starts_with("m=") {
-                return Err(SaslError::Malformed("unsupported mandatory extension m="));
+                return Err(SaslError::Malformed(R::MandatoryExtension));
             }
         }
-        let nonce = nonce.ok_or(SaslError::Malformed("no r= in server-first"))?;
+        let nonce = nonce.ok_or(SaslError::Malformed(R::Missing("r")))?;
         if !nonce.starts_with(&self.client_nonce) || nonce.len() == self.client_nonce.len() {
-            return Err(SaslError::Malformed("server nonce does not extend ours"));
+            return Err(SaslError::Malformed(R::NonceNotExtended));
         }
         let salt = base64::engine::general_purpose::STANDARD
-            .decode(salt.ok_or(SaslError::Malformed("no s= in server-first"))?)
-            .map_err(|_| SaslError::Malformed("s= is not base64"))?;
+            .decode(salt.ok_or(SaslError::Malformed(R::Missing("s")))?)
+            .map_err(|_| SaslError::Malformed(R::NotBase64("s")))?;
         let iterations: u32 = iterations
-            .ok_or(SaslError::Malformed("no i= in server-first"))?
+            .ok_or(SaslError::Malformed(R::Missing("i")))?
             .parse()
-            .map_err(|_| SaslError::Malformed("i= is not a number"))?;
+            .map_err(|_| SaslError::Malformed(R::NotANumber("i")))?;
         if !(1..=SCRAM_MAX_ITERATIONS).contains(&iterations) {
-            return Err(SaslError::Malformed("iteration count out of range"));
+            return Err(SaslError::Malformed(R::IterationsOutOfRange));
         }
         let salted = self.hash.hi(self.password.as_bytes(), &salt, iterations);
         let client_key = self.hash.hmac(&salted, b"Client Key");
@@ -296,9 +297,7 @@ impl Mechanism for Scram {
         match data {
             Some(d) if !d.is_empty() => self.check_final(d),
             _ if self.verified => Ok(()),
-            _ => Err(SaslError::ServerNotAuthenticated(
-                "success without a server signature",
-            )),
+            _ => Err(SaslError::ServerNotAuthenticated(R::NoProof)),
         }
     }
 }
@@ -320,7 +319,7 @@ impl Mechanism for Plain {
         Some(format!("\0{}\0{}", saslprep(&self.user), saslprep(&self.password)).into_bytes())
     }
     fn respond(&mut self, _challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
-        Err(SaslError::Malformed("PLAIN has no challenges"))
+        Err(SaslError::Malformed(R::PlainChallenge))
     }
     fn finish(&mut self, _data: Option<&[u8]>) -> Result<(), SaslError> {
         Ok(())
@@ -355,15 +354,13 @@ impl DigestMd5 {
             .iter()
             .find(|(k, _)| k == "rspauth")
             .map(|(_, v)| v.as_str())
-            .ok_or(SaslError::Malformed("no rspauth"))?;
+            .ok_or(SaslError::Malformed(R::Missing("rspauth")))?;
         match &self.expected_rspauth {
             Some(e) if constant_eq(e.as_bytes(), got.as_bytes()) => {
                 self.verified = true;
                 Ok(())
             }
-            _ => Err(SaslError::ServerNotAuthenticated(
-                "wrong DIGEST-MD5 rspauth",
-            )),
+            _ => Err(SaslError::ServerNotAuthenticated(R::WrongProof)),
         }
     }
 }
@@ -403,8 +400,8 @@ fn digest_values(
 
 /// `key=value` pairs, values optionally quoted with `\` escapes; commas inside quotes allowed.
 fn parse_digest(data: &[u8]) -> Result<Vec<(String, String)>, SaslError> {
-    let text =
-        std::str::from_utf8(data).map_err(|_| SaslError::Malformed("challenge is not UTF-8"))?;
+    let text = std::str::from_utf8(data)
+        .map_err(|_| SaslError::Malformed(R::NotUtf8(SaslMessage::Challenge)))?;
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
     loop {
@@ -423,7 +420,7 @@ fn parse_digest(data: &[u8]) -> Result<Vec<(String, String)>, SaslError> {
             chars.next();
         }
         if chars.next() != Some('=') {
-            return Err(SaslError::Malformed("challenge key without value"));
+            return Err(SaslError::Malformed(R::KeyWithoutValue));
         }
         let mut value = String::new();
         if chars.peek() == Some(&'"') {
@@ -433,7 +430,7 @@ fn parse_digest(data: &[u8]) -> Result<Vec<(String, String)>, SaslError> {
                     Some('\\') => value.extend(chars.next()),
                     Some('"') => break,
                     Some(c) => value.push(c),
-                    None => return Err(SaslError::Malformed("unterminated quoted value")),
+                    None => return Err(SaslError::Malformed(R::UnterminatedQuote)),
                 }
             }
         } else {
@@ -472,13 +469,13 @@ impl Mechanism for DigestMd5 {
                 .find(|(key, _)| key == k)
                 .map(|(_, v)| v.as_str())
         };
-        let nonce = get("nonce").ok_or(SaslError::Malformed("no nonce in challenge"))?;
+        let nonce = get("nonce").ok_or(SaslError::Malformed(R::Missing("nonce")))?;
         if !get("algorithm").is_some_and(|a| a.eq_ignore_ascii_case("md5-sess")) {
-            return Err(SaslError::Malformed("algorithm is not md5-sess"));
+            return Err(SaslError::Malformed(R::NotMd5Sess));
         }
         if let Some(qop) = get("qop") {
             if !qop.split(',').any(|q| q.trim() == "auth") {
-                return Err(SaslError::Malformed("the server does not offer qop=auth"));
+                return Err(SaslError::Malformed(R::NoQopAuth));
             }
         }
         // Several realms may be offered; any of them will do, the first is the usual one.
@@ -512,7 +509,7 @@ impl Mechanism for DigestMd5 {
         match data {
             Some(d) if !d.is_empty() => self.check_rspauth(d),
             _ if self.verified => Ok(()),
-            _ => Err(SaslError::ServerNotAuthenticated("success without rspauth")),
+            _ => Err(SaslError::ServerNotAuthenticated(R::NoProof)),
         }
     }
 }

@@ -446,7 +446,8 @@ impl Client {
             .map_err(|_| Error::NotConnected)?;
         reply.wait(deadline).ok_or_else(|| Error::Network {
             kind: crate::net::http::FailureKind::Timeout,
-            detail: "waiting for the server's answer".into(),
+            step: super::NetworkStep::Answer,
+            detail: String::new(),
         })
     }
 

@@ -465,7 +465,7 @@ fn put(
     if left.is_zero() {
         return Err(UploadError::Network(Failure {
             kind: FailureKind::Timeout,
-            detail: "the time allowed was spent before the upload".into(),
+            detail: "the time limit was spent before the upload".into(),
         }));
     }
     let client = crate::net::http::client(settings, verification).map_err(UploadError::Settings)?;

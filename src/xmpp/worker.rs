@@ -33,7 +33,7 @@ use super::session::{
 use super::stanza::{Iq, Message, Presence, Sm, StanzaError, StreamLimits, NS_SM};
 use super::transport::{ReadHalf, WriteHalf};
 use super::xml::Element;
-use super::{sasl, Error, SendFailure, NS_CLIENT};
+use super::{sasl, Error, NetworkStep, ProtocolReason, SendFailure, NS_CLIENT};
 use crate::net::http::FailureKind;
 
 /// The longest pause between reconnection attempts.
@@ -231,7 +231,8 @@ pub(super) fn spawn(
         })
         .map_err(|e| Error::Network {
             kind: FailureKind::Other,
-            detail: format!("cannot start the session thread: {e}"),
+            step: NetworkStep::StartThread,
+            detail: e.to_string(),
         })
 }
 
@@ -566,10 +567,10 @@ impl Worker {
                 match Sm::try_from(&answer) {
                     Ok(Sm::Resumed { h, .. }) => {
                         let done = self.ledger.resumed(h).map_err(|e| Error::Protocol {
-                            detail: format!(
-                                "the server resumed with h={} but we sent only {}",
-                                e.h, e.sent
-                            ),
+                            reason: ProtocolReason::ResumedBeyondSent {
+                                h: e.h,
+                                sent: e.sent,
+                            },
                         })?;
                         self.settle_acked(done);
                         resumed = true;
@@ -721,7 +722,8 @@ impl Worker {
             })
             .map_err(|e| Error::Network {
                 kind: FailureKind::Other,
-                detail: format!("cannot start the reading thread: {e}"),
+                step: NetworkStep::StartThread,
+                detail: e.to_string(),
             })
     }
 
@@ -873,10 +875,10 @@ impl Worker {
 
     fn acked_up_to(&mut self, h: u32) -> Result<(), Error> {
         let done = self.ledger.acked(h).map_err(|e| Error::Protocol {
-            detail: format!(
-                "the server acknowledged {} stanzas but we sent only {}",
-                e.h, e.sent
-            ),
+            reason: ProtocolReason::AckedBeyondSent {
+                h: e.h,
+                sent: e.sent,
+            },
         })?;
         self.settle_acked(done);
         Ok(())
@@ -917,10 +919,10 @@ impl Worker {
                 if let Some(since) = self.probe_since {
                     return End::Lost(Error::Network {
                         kind: FailureKind::Timeout,
-                        detail: format!(
-                            "the server has not answered for {} s",
-                            now.duration_since(since.min(self.last_heard)).as_secs()
-                        ),
+                        step: NetworkStep::Silence {
+                            seconds: now.duration_since(since.min(self.last_heard)).as_secs(),
+                        },
+                        detail: String::new(),
                     });
                 }
                 // Quiet for half the Timeout: ask; no answer in the other half means dead.
@@ -1006,9 +1008,9 @@ impl Worker {
                 }
                 Ok(_) => {}
                 // A wrong count would settle the wrong stanzas: the stream cannot go on.
-                Err(e) if el.name == "a" => {
+                Err(_) if el.name == "a" => {
                     return Err(Error::Protocol {
-                        detail: e.to_string(),
+                        reason: ProtocolReason::BadAck,
                     })
                 }
                 Err(_) => {}

@@ -15,7 +15,7 @@ use crate::net::http::FailureKind;
 use crate::net::tls::Verification;
 use crate::net::NetSettings;
 use crate::xmpp::xml::Element;
-use crate::xmpp::{Error, NS_CLIENT, NS_STREAM};
+use crate::xmpp::{Error, NetworkStep, ProtocolReason, NS_CLIENT, NS_STREAM};
 
 const NS_XBOSH: &str = "urn:xmpp:xbosh";
 
@@ -102,7 +102,7 @@ impl BoshTransport {
         t.sid = response
             .get_attr("sid")
             .ok_or_else(|| Error::Protocol {
-                detail: "BOSH session creation answered without sid".into(),
+                reason: ProtocolReason::BoshNoSid,
             })?
             .to_owned();
         let number = |name: &str| response.get_attr(name).and_then(|v| v.parse::<u64>().ok());
@@ -138,7 +138,7 @@ impl BoshTransport {
         let features = self.recv()?;
         if !features.is("features", NS_STREAM) {
             return Err(Error::Protocol {
-                detail: format!("expected stream features, got <{}>", features.name),
+                reason: ProtocolReason::NoFeatures { got: features.name },
             });
         }
         self.features = features;
@@ -161,7 +161,8 @@ impl BoshTransport {
         if left.is_zero() {
             return Err(Error::Network {
                 kind: FailureKind::Timeout,
-                detail: "BOSH".into(),
+                step: NetworkStep::Bosh,
+                detail: String::new(),
             });
         }
         let bytes = body.to_bytes("");
@@ -183,7 +184,8 @@ impl BoshTransport {
                     Err(Abandoned::Timeout) => {
                         return Err(Error::Network {
                             kind: FailureKind::Timeout,
-                            detail: "BOSH".into(),
+                            step: NetworkStep::Bosh,
+                            detail: String::new(),
                         })
                     }
                 }
@@ -284,7 +286,7 @@ impl Transport for BoshTransport {
             self.take(response);
         }
         Err(Error::Protocol {
-            detail: "the BOSH server keeps answering empty".into(),
+            reason: ProtocolReason::BoshEmpty,
         })
     }
 

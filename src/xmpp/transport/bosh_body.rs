@@ -5,7 +5,7 @@
 
 use crate::net::http::FailureKind;
 use crate::xmpp::xml::{Element, ReadError, StreamReader};
-use crate::xmpp::{Error, NS_STREAM};
+use crate::xmpp::{Error, ProtocolReason, NS_STREAM};
 
 pub const NS_HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
 /// The longest a response may be; an endless body is refused, not buffered.
@@ -18,6 +18,7 @@ pub(super) fn http_error(e: reqwest::Error) -> Error {
         FailureKind::Tls => Error::Tls { detail: f.detail },
         kind => Error::Network {
             kind,
+            step: crate::xmpp::NetworkStep::Bosh,
             detail: f.detail,
         },
     }
@@ -61,14 +62,14 @@ pub(super) fn parse_body(data: &[u8]) -> Result<Element, Error> {
     // A response is one XML document; read it as a "stream" of one element.
     let mut reader = StreamReader::new(data);
     let body = reader.read_element().map_err(|e| Error::Protocol {
-        detail: match e {
-            ReadError::Malformed(m) => format!("malformed BOSH response: {m}"),
-            _ => "truncated BOSH response".into(),
+        reason: match e {
+            ReadError::Malformed(parser) => ProtocolReason::BoshMalformed { parser },
+            _ => ProtocolReason::BoshTruncated,
         },
     })?;
     if !body.is("body", NS_HTTPBIND) {
         return Err(Error::Protocol {
-            detail: format!("BOSH response is <{}>, not <body>", body.name),
+            reason: ProtocolReason::BoshNotBody { got: body.name },
         });
     }
     if body.get_attr("type") == Some("error") {

@@ -60,7 +60,8 @@ pub(super) fn split(start: Start) -> Result<Split, Error> {
         .build()
         .map_err(|e| Error::Network {
             kind: FailureKind::Other,
-            detail: format!("cannot start the BOSH runtime: {e}"),
+            step: crate::xmpp::NetworkStep::StartThread,
+            detail: e.to_string(),
         })?;
     let (tx, rx) = unbounded_channel();
     let engine = Engine {

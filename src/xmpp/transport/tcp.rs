@@ -13,7 +13,7 @@ use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use super::{ReadHalf, Split, Transport, WriteHalf};
 use crate::xmpp::xml::{self, Element, StreamReader};
-use crate::xmpp::{Error, NS_STREAM, NS_TLS};
+use crate::xmpp::{Error, NetworkStep, ProtocolReason, NS_STREAM, NS_TLS};
 
 /// How TLS is used on the TCP connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,7 +238,7 @@ impl TcpTransport {
             let answer = t.recv()?;
             if !answer.is("proceed", NS_TLS) {
                 return Err(Error::Protocol {
-                    detail: format!("STARTTLS refused (<{}>)", answer.name),
+                    reason: ProtocolReason::StartTlsRefused { got: answer.name },
                 });
             }
             t.upgrade(tls)?;
@@ -258,7 +258,7 @@ impl TcpTransport {
         let old = std::mem::replace(&mut *self.shared.conn.borrow_mut(), Conn::Gone);
         let Conn::Plain(socket) = old else {
             return Err(Error::Protocol {
-                detail: "TLS requested twice".into(),
+                reason: ProtocolReason::Internal,
             });
         };
         let mut stream = StreamOwned::new(conn, Sock(socket));
@@ -274,7 +274,8 @@ impl TcpTransport {
                 if left.is_zero() {
                     return Err(Error::Network {
                         kind: crate::net::http::FailureKind::Timeout,
-                        detail: "TLS handshake".into(),
+                        step: NetworkStep::TlsHandshake,
+                        detail: String::new(),
                     });
                 }
                 let _ = sock.0.set_read_timeout(Some(left));
@@ -296,7 +297,7 @@ impl TcpTransport {
         let features = self.recv()?;
         if !features.is("features", NS_STREAM) {
             return Err(Error::Protocol {
-                detail: format!("expected stream features, got <{}>", features.name),
+                reason: ProtocolReason::NoFeatures { got: features.name },
             });
         }
         self.features = features;
@@ -416,7 +417,7 @@ impl TcpTransport {
         };
         let conn = Rc::try_unwrap(self.shared.conn)
             .map_err(|_| Error::Protocol {
-                detail: "the connection is still shared".into(),
+                reason: ProtocolReason::Internal,
             })?
             .into_inner();
         let (tls, socket) = match conn {
@@ -658,11 +659,16 @@ fn connect_socket(
         ConnectError::Cancelled => Error::Closed,
         ConnectError::Dns { host, detail } => Error::Network {
             kind: K::Dns,
-            detail: format!("{host}: {detail}"),
+            step: NetworkStep::Resolve { host },
+            detail,
         },
         ConnectError::Timeout { stage } => Error::Network {
             kind: K::Timeout,
-            detail: format!("{stage} {host}:{port}"),
+            step: NetworkStep::Connect {
+                stage,
+                target: format!("{host}:{port}"),
+            },
+            detail: String::new(),
         },
         ConnectError::Proxy(p) => Error::Proxy(p),
         ConnectError::Io(e) => io_error(e),
@@ -694,6 +700,7 @@ pub(crate) fn io_error(e: io::Error) -> Error {
     };
     Error::Network {
         kind,
+        step: NetworkStep::Exchange,
         detail: e.to_string(),
     }
 }
@@ -702,7 +709,7 @@ fn read_error(e: xml::ReadError) -> Error {
     match e {
         xml::ReadError::Io(io) => io_error(io),
         xml::ReadError::Malformed(detail) => Error::Protocol {
-            detail: format!("malformed XML from the server: {detail}"),
+            reason: ProtocolReason::MalformedXml { parser: detail },
         },
         xml::ReadError::StreamEnd | xml::ReadError::Eof => Error::Closed,
     }
