@@ -75,8 +75,10 @@ for server in ejabberd prosody; do
       tag="arrival-$server-$who-$r"
       for i in $(seq 1 "$N"); do echo "$tag #$i"; done > "$B/arrival.txt"
       t0=$(date +%s.%N)
+      # Ours reports its session on stderr (kept in $B/ours-arrival.err): a run in which
+      # fewer arrive can be told apart from one that failed to send.
       if [ $who = ours ]; then
-        "${ours[@]}" --count "$N" --timeout 60 "$tag" > /dev/null 2>&1
+        "${ours[@]}" --count "$N" --timeout 60 "$tag" > /dev/null 2>>"$B/ours-arrival.err"
       else
         sh -c "$go < $B/arrival.txt" > /dev/null 2>&1 || true
       fi
