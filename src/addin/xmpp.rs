@@ -55,7 +55,12 @@ impl session::Observer for Bridge {
             session::Event::Notice(n) if n.is_state() => "XmppState",
             session::Event::Notice(_) => "XmppPresence",
         };
-        let data = self.secrets.scrub(&event.json(self.lang));
+        // A message's text is the sender's and stays as sent; states and notices carry
+        // errors, which may echo the session's secrets.
+        let data = match event {
+            session::Event::Message(_) => event.json(self.lang),
+            _ => self.secrets.scrub(&event.json(self.lang)),
+        };
         self.sink.external_event(EVENT_SOURCE, name, &data);
     }
 }
@@ -288,7 +293,21 @@ pub(super) fn receive(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
         return Err(xmpp_error(args, xmpp::Error::NotConnected));
     }
     let lang = m.lang();
-    let items: Vec<serde_json::Value> = messages.iter().map(|i| i.json(lang)).collect();
+    // Notices (a room refused, ...) carry errors and are scrubbed as the events are; messages
+    // stay as their senders wrote them.
+    let secrets = &m.xmpp_secrets;
+    let items: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|i| {
+            let item = i.json(lang);
+            match i.notice {
+                Some(_) if !secrets.is_empty() => {
+                    serde_json::from_str(&secrets.scrub(&item.to_string())).unwrap_or(item)
+                }
+                _ => item,
+            }
+        })
+        .collect();
     super::json(args.method, &items)
 }
 
