@@ -257,28 +257,7 @@ fn english_run(text: &str) -> Option<String> {
         .map(|w| w.join(" "))
 }
 
-/// The lowercase Latin words of a text outside quotes and `<element>` names, other than the
-/// protocol's own tokens (`base64`, `sid`, `h=`…): stricter than [`english_run`], for texts
-/// made wholly of our own words.
-fn latin_words(text: &str) -> Vec<String> {
-    let mut outside = String::new();
-    let mut closer = None;
-    for c in text.chars() {
-        match (closer, c) {
-            (None, '"') => closer = Some('"'),
-            (None, '<') => closer = Some('>'),
-            (Some(end), c) if c == end => closer = None,
-            (None, c) => outside.push(c),
-            _ => {}
-        }
-    }
-    outside
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '='))
-        .filter(|w| w.chars().any(|c| c.is_ascii_lowercase()))
-        .filter(|w| !["base64", "sid"].contains(w) && !w.contains('='))
-        .map(str::to_owned)
-        .collect()
-}
+use messenger::i18n::latin_words;
 
 #[test]
 fn russian_texts_of_bad_input_and_failed_calls_carry_no_english() {

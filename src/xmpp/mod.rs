@@ -1254,28 +1254,7 @@ mod tests {
         (protocol, sasl)
     }
 
-    /// The Latin words of a Russian text outside quotes and `<element>` names, other than
-    /// protocol acronyms (XMPP, SASL, BOSH, …) and the protocol's own tokens (`base64`, `sid`,
-    /// `h=`, `e=`).
-    fn latin_words(text: &str) -> Vec<String> {
-        let mut outside = String::new();
-        let mut closer = None;
-        for c in text.chars() {
-            match (closer, c) {
-                (None, '"') => closer = Some('"'),
-                (None, '<') => closer = Some('>'),
-                (Some(end), c) if c == end => closer = None,
-                (None, c) => outside.push(c),
-                _ => {}
-            }
-        }
-        outside
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '='))
-            .filter(|w| w.chars().any(|c| c.is_ascii_lowercase()))
-            .filter(|w| !["base64", "sid"].contains(w) && !w.contains('='))
-            .map(str::to_owned)
-            .collect()
-    }
+    use crate::i18n::latin_words;
 
     #[test]
     fn every_protocol_and_sasl_reason_speaks_both_languages() {
