@@ -16,17 +16,23 @@ pub const MIN_SECRET_CHARS: usize = 4;
 const HIDDEN: &str = "***";
 
 /// The forms of every secret of one call, longest first so that a longer form is replaced
-/// before a shorter one inside it.
+/// before a shorter one inside it, and the shapes of secrets the call cannot know by value.
 #[derive(Clone, Default)]
 pub struct Secrets {
     forms: Vec<String>,
+    shapes: Vec<fn(&str) -> String>,
 }
 
 /// Shows how many forms there are, never the forms: an error that carries the set (to scrub
 /// its own texts) may be printed with `{:?}`.
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Secrets({} forms)", self.forms.len())
+        write!(
+            f,
+            "Secrets({} forms, {} shapes)",
+            self.forms.len(),
+            self.shapes.len()
+        )
     }
 }
 
@@ -118,11 +124,19 @@ impl Secrets {
         }
     }
 
+    /// Secrets known by their shape rather than their value (another bot's token inside a URL a
+    /// proxy echoes): `mask` returns the text with every such piece hidden, and leaves a text
+    /// it has masked as it is. The protocol that knows the shape gives the mask.
+    pub fn add_shape(&mut self, mask: fn(&str) -> String) {
+        self.shapes.push(mask);
+    }
+
     fn sort(&mut self) {
         self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     }
 
-    /// `text` with every form of every secret replaced by `***`.
+    /// `text` with every form of every secret replaced by `***`, then every secret-shaped piece
+    /// masked.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for form in &self.forms {
@@ -130,11 +144,14 @@ impl Secrets {
                 out = out.replace(form.as_str(), HIDDEN);
             }
         }
+        for mask in &self.shapes {
+            out = mask(&out);
+        }
         out
     }
 
     pub fn is_empty(&self) -> bool {
-        self.forms.is_empty()
+        self.forms.is_empty() && self.shapes.is_empty()
     }
 }
 

@@ -18,7 +18,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Map, Value};
 
 use super::transfer_error::{clip, FileValueProblem, Limit, NotAFile, TransferError};
-use super::{bot_id, check_token, redact, Api, Body, ChatId, Error};
+use super::{bot_id, check_token, Api, Body, ChatId, Error};
 use crate::net::http::FailureKind;
 
 /// The send methods of SendTelegramFile and the field each one uploads its file in.
@@ -454,7 +454,7 @@ impl Api {
             .copied()
         else {
             return Err(TransferError::UnknownSendMethod {
-                method: clip(&redact(&method, token)),
+                method: clip(&self.token_secrets(token).scrub(&method)),
             }
             .into());
         };
@@ -636,7 +636,7 @@ impl Api {
             kind,
             url,
             proxy: self.proxy.clone(),
-            detail: self.proxy_secrets.scrub(&redact(detail, token)),
+            detail: self.token_secrets(token).scrub(detail),
         }
     }
 }

@@ -147,22 +147,25 @@ fn bot_id(token: &str) -> &str {
     token.split(':').next().unwrap_or_default()
 }
 
-/// Replaces every occurrence of the token's secret in `text`, and any other `bot<digits>:<secret>`
-/// as well, by `***`: the last line of defence for texts that come from outside.
-pub fn redact(text: &str, token: &str) -> String {
-    let mut out = if token.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(token, &format!("{}:***", bot_id(token)))
-    };
+/// The bot token among a call's secrets: its secret part in every form (so that the token
+/// reads `123456:***`, the bot id kept for diagnosis), the whole token in base64, and any other
+/// token-shaped text ([`mask_bot_tokens`]).
+fn add_token(secrets: &mut Secrets, token: &str) {
     if let Some((_, secret)) = token.split_once(':') {
-        if secret.len() >= 4 {
-            out = out.replace(secret, "***");
-        }
+        secrets.add(secret);
     }
-    // Any other token-shaped text (a proxy echoing a URL, say).
-    let mut result = String::with_capacity(out.len());
-    let mut rest = out.as_str();
+    if !token.is_empty() {
+        secrets.add_base64_of(token.as_bytes());
+    }
+    secrets.add_shape(mask_bot_tokens);
+}
+
+/// `text` with the secret of every `bot<digits>:<secret>` replaced by `***`: a token the call
+/// does not know by value (a proxy or a server quoting another bot's URL). A masked token stays
+/// as it is.
+fn mask_bot_tokens(text: &str) -> String {
+    let mut result = String::with_capacity(text.len());
+    let mut rest = text;
     while let Some(pos) = rest.find("bot") {
         let (head, tail) = rest.split_at(pos + 3);
         result.push_str(head);
@@ -473,7 +476,12 @@ impl Api {
             || !method.bytes().all(|b| b.is_ascii_alphanumeric())
         {
             return Err(Error::InvalidMethod {
-                method: redact(method, token).chars().take(64).collect(),
+                method: self
+                    .token_secrets(token)
+                    .scrub(method)
+                    .chars()
+                    .take(64)
+                    .collect(),
             });
         }
         // File values ({"file": …}, {"file_base64": …}) make it a multipart upload.
@@ -485,14 +493,17 @@ impl Api {
         format!("{}/bot{}:***/{}", self.shown_base, bot_id(token), method)
     }
 
+    /// The secrets every call with this token knows: the token and the proxy's credentials.
+    fn token_secrets(&self, token: &str) -> Secrets {
+        let mut secrets = self.proxy_secrets.clone();
+        add_token(&mut secrets, token);
+        secrets
+    }
+
     /// Every secret a request knows: the token, the proxy's credentials, and the request's own
     /// `secret_token` and webhook URL password.
     fn secrets(&self, token: &str, body: &Body<'_>) -> Secrets {
-        let mut secrets = self.proxy_secrets.clone();
-        secrets.add(token);
-        if let Some((_, secret)) = token.split_once(':') {
-            secrets.add(secret);
-        }
+        let mut secrets = self.token_secrets(token);
         let mut field = |name: &str, value: &str| match name {
             "secret_token" => secrets.add(value),
             "url" => secrets.add_url(value),
@@ -591,7 +602,7 @@ impl Api {
                     return Err(Error::BadResponse {
                         url: self.shown_url(token, method),
                         status,
-                        excerpt: redact(text.trim(), token),
+                        excerpt: text.trim().to_owned(),
                     });
                 }
             };
@@ -626,7 +637,7 @@ impl Api {
                 .collect();
             return Err(Error::Telegram {
                 code,
-                description: redact(&description, token),
+                description,
                 retry_after,
             });
         }
@@ -712,7 +723,7 @@ impl Api {
             kind,
             url: self.shown_url(token, method),
             proxy: self.proxy.clone(),
-            detail: redact(&detail, token),
+            detail,
         }
     }
 }
@@ -724,12 +735,19 @@ mod tests {
     #[test]
     fn tokens_are_redacted_everywhere() {
         let t = "123456:AAH-secret_X";
+        let mut secrets = Secrets::new();
+        add_token(&mut secrets, t);
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, t);
         assert_eq!(
-            redact(&format!("https://h/bot{t}/getMe and {t}"), t),
-            "https://h/bot123456:***/getMe and 123456:***"
+            secrets.scrub(&format!("https://h/bot{t}/getMe and {t}, {b64}")),
+            "https://h/bot123456:***/getMe and 123456:***, ***"
         );
-        assert_eq!(redact("x bot42:zzzz-y/", ""), "x bot42:***/");
-        assert_eq!(redact("robot and bot: fine", t), "robot and bot: fine");
+        // Another bot's token, which the call does not know by value, by its shape.
+        assert_eq!(secrets.scrub("x bot42:zzzz-y/"), "x bot42:***/");
+        assert_eq!(secrets.scrub("robot and bot: fine"), "robot and bot: fine");
+        let mut none = Secrets::new();
+        add_token(&mut none, "");
+        assert_eq!(none.scrub("x bot42:zzzz-y/"), "x bot42:***/");
     }
 
     #[test]
