@@ -192,8 +192,16 @@ impl crate::net::Names for AddinNames {
         use super::members::{Kind, MethodId, METHODS};
         use crate::net::Term;
         let set_webhook = METHODS.iter().find(|m| m.id == MethodId::SetWebhook);
+        let method = |id: MethodId| {
+            METHODS
+                .iter()
+                .find(|m| m.id == id)
+                .map_or("?", |m| m.name.get(lang))
+        };
         match term {
-            Term::SetWebhook => set_webhook.map_or("?", |m| m.name.get(lang)),
+            Term::SetWebhook => method(MethodId::SetWebhook),
+            Term::DeleteWebhook => method(MethodId::DeleteWebhook),
+            Term::XmppConnect => method(MethodId::XmppConnect),
             // SetWebhook's JSON parameter, which every method taking options names alike.
             Term::Options => set_webhook
                 .and_then(|m| m.params.iter().find(|p| p.kind == Kind::JsonObject))
@@ -207,38 +215,6 @@ impl crate::net::Names for AddinNames {
 /// named as the add-in names them.
 fn protocol_message(source: &dyn Localized, lang: Lang) -> String {
     crate::i18n::named_message(source, lang, &AddinNames)
-}
-
-/// The next step of an XMPP error, naming the member to call in the caller's language.
-fn xmpp_remedy_text(remedy: crate::xmpp::Remedy, lang: Lang) -> String {
-    use super::members::{MethodId, METHODS};
-    let connect = METHODS
-        .iter()
-        .find(|m| m.id == MethodId::XmppConnect)
-        .map_or("?", |m| m.name.get(lang));
-    match (remedy, lang) {
-        (crate::xmpp::Remedy::Connect, Lang::Ru) => format!("сначала вызовите {connect}"),
-        (crate::xmpp::Remedy::Connect, Lang::En) => format!("call {connect} first"),
-    }
-}
-
-/// The next step of a Telegram error, naming the member to call in the caller's language.
-fn remedy_text(remedy: crate::telegram::Remedy, lang: Lang) -> String {
-    use super::members::{MethodId, METHODS};
-    let member = |id: MethodId| {
-        METHODS
-            .iter()
-            .find(|m| m.id == id)
-            .map_or("?", |m| m.name.get(lang))
-    };
-    match (remedy, lang) {
-        (crate::telegram::Remedy::DeleteWebhook, Lang::Ru) => {
-            format!("вызовите {}", member(MethodId::DeleteWebhook))
-        }
-        (crate::telegram::Remedy::DeleteWebhook, Lang::En) => {
-            format!("call {}", member(MethodId::DeleteWebhook))
-        }
-    }
 }
 
 /// "параметр", "параметра" or "параметров", as Russian wants after the number `n`.
@@ -503,20 +479,8 @@ impl Localized for AddinError {
             (ApiUrl { source, .. }, _) => source.message(lang),
             (Net { source, .. }, _) => protocol_message(source, lang),
             (Cert { source, .. }, _) => source.message(lang),
-            (Telegram { source, .. }, _) => {
-                let message = protocol_message(source, lang);
-                match source.remedy() {
-                    Some(remedy) => format!("{message}: {}", remedy_text(remedy, lang)),
-                    None => message,
-                }
-            }
-            (Xmpp { source, .. }, _) => {
-                let message = protocol_message(source, lang);
-                match source.remedy() {
-                    Some(remedy) => format!("{message}: {}", xmpp_remedy_text(remedy, lang)),
-                    None => message,
-                }
-            }
+            (Telegram { source, .. }, _) => protocol_message(source, lang),
+            (Xmpp { source, .. }, _) => protocol_message(source, lang),
             (Scrubbed { error, secrets }, _) => secrets.scrub(&error.message(lang)),
             (Internal { detail, .. }, Lang::En) => {
                 format!("internal error, please report it: {detail}")
@@ -573,11 +537,12 @@ mod tests {
         };
         assert!(
             idle.message(Lang::Ru)
-                .ends_with(": сначала вызовите ПодключитьXMPP"),
+                .ends_with(": сначала подключитесь (ПодключитьXMPP)"),
             "{idle}"
         );
         assert!(
-            idle.message(Lang::En).ends_with(": call XmppConnect first"),
+            idle.message(Lang::En)
+                .ends_with(": connect first (XmppConnect)"),
             "{idle}"
         );
     }

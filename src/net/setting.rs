@@ -32,6 +32,10 @@ pub enum Setting {
 pub enum Term {
     /// The call that sets the Telegram webhook.
     SetWebhook,
+    /// The call that deletes the Telegram webhook (polling needs it gone).
+    DeleteWebhook,
+    /// The call that opens an XMPP session (the session calls need one).
+    XmppConnect,
     /// The JSON object of extra options a call takes besides its own arguments.
     Options,
 }
@@ -68,7 +72,8 @@ impl Names for Plain {
     fn term(&self, term: Term, _lang: Lang) -> String {
         match term {
             Term::SetWebhook => "setWebhook".to_owned(),
-            Term::Options => String::new(),
+            Term::DeleteWebhook => "deleteWebhook".to_owned(),
+            Term::Options | Term::XmppConnect => String::new(),
         }
     }
 }

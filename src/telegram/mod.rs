@@ -41,7 +41,7 @@ pub use certificate::WebhookCertificate;
 pub use diagnose::{Finding, Severity};
 pub use error::{ApiUrlReason, CertificateReason, ChatIdReason, Credential, Error};
 pub use files::FileSource;
-pub use transfer_error::{Limit, Remedy, TransferError};
+pub use transfer_error::{Limit, TransferError};
 pub use updates::UpdatesOptions;
 pub use webhook::WebhookOptions;
 

@@ -7,6 +7,7 @@ use std::fmt;
 use std::io;
 
 use crate::i18n::{Lang, Localized};
+use crate::net::{mention, Names, Plain, Term};
 
 /// A value as an error shows it: whole when short, cut after 64 characters.
 pub(crate) fn clip(value: &str) -> String {
@@ -106,34 +107,6 @@ pub enum TransferError {
     PollingConflict { webhook: bool, description: String },
 }
 
-/// A next step that names another member of the caller's interface (rendered by the add-in
-/// layer or the command line, which know the names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Remedy {
-    /// Delete the webhook first.
-    DeleteWebhook,
-}
-
-impl TransferError {
-    /// What to call next, when the fix is another member.
-    pub fn remedy(&self) -> Option<Remedy> {
-        match self {
-            TransferError::PollingConflict { webhook: true, .. } => Some(Remedy::DeleteWebhook),
-            _ => None,
-        }
-    }
-}
-
-impl super::Error {
-    /// What to call next when the fix is another member (the caller names it).
-    pub fn remedy(&self) -> Option<Remedy> {
-        match self {
-            super::Error::Transfer(e) => e.remedy(),
-            _ => None,
-        }
-    }
-}
-
 impl fmt::Display for TransferError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message(Lang::En))
@@ -196,6 +169,10 @@ impl Localized for TransferError {
     }
 
     fn message(&self, lang: Lang) -> String {
+        self.message_named(lang, &Plain)
+    }
+
+    fn message_named(&self, lang: Lang, names: &dyn Names) -> String {
         use TransferError::*;
         match (self, lang) {
             (Unreadable { path, source }, Lang::Ru) => format!(
@@ -353,7 +330,8 @@ impl Localized for TransferError {
                 Lang::Ru,
             ) => format!(
                 "Telegram не отдаёт обновления опросом, пока установлен webhook ({description}). \
-                 Удалите webhook, затем опрашивайте"
+                 Удалите webhook{}, затем опрашивайте",
+                mention(names, Term::DeleteWebhook, lang)
             ),
             (
                 PollingConflict {
@@ -363,7 +341,8 @@ impl Localized for TransferError {
                 Lang::En,
             ) => format!(
                 "Telegram does not give updates to polling while a webhook is set \
-                 ({description}). Delete the webhook, then poll"
+                 ({description}). Delete the webhook{}, then poll",
+                mention(names, Term::DeleteWebhook, lang)
             ),
             (
                 PollingConflict {

@@ -275,24 +275,7 @@ impl From<SendFailure> for Error {
     }
 }
 
-/// A next step that names a member of the caller's interface (rendered by the add-in layer or
-/// the command line, which know the names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Remedy {
-    /// Open a session first.
-    Connect,
-}
-
 impl Error {
-    /// What to call next, when the fix is another member.
-    pub fn remedy(&self) -> Option<Remedy> {
-        match self {
-            Error::NotConnected => Some(Remedy::Connect),
-            _ => None,
-        }
-    }
-
     /// Errors that another attempt with the same settings cannot cure (wrong password, no
     /// common mechanism, a server that failed to authenticate itself): the session stops
     /// reconnecting after them.
@@ -722,6 +705,24 @@ impl Localized for Error {
         }
     }
 
+    /// Only [`Error::NotConnected`] names a call (the one that opens a session).
+    fn message_named(&self, lang: Lang, names: &dyn crate::net::Names) -> String {
+        use crate::net::{mention, Term};
+        match (self, lang) {
+            (Error::NotConnected, Lang::En) => format!(
+                "no XMPP session, or it has ended (the session's state reports say why): \
+                 connect first{}",
+                mention(names, Term::XmppConnect, lang)
+            ),
+            (Error::NotConnected, Lang::Ru) => format!(
+                "нет сеанса XMPP, или он завершился (причину называют сообщения о состоянии \
+                 сеанса): сначала подключитесь{}",
+                mention(names, Term::XmppConnect, lang)
+            ),
+            _ => self.message(lang),
+        }
+    }
+
     fn message(&self, lang: Lang) -> String {
         match (self, lang) {
             (Error::InvalidJid { which }, Lang::En) => {
@@ -910,14 +911,7 @@ impl Localized for Error {
                 stanza_name(*stanza, lang),
                 tail(text)
             ),
-            (Error::NotConnected, Lang::En) => {
-                "no XMPP session, or it has ended (the session's state reports say why)".into()
-            }
-            (Error::NotConnected, Lang::Ru) => {
-                "нет сеанса XMPP, или он завершился (причину называют сообщения о состоянии \
-                 сеанса)"
-                    .into()
-            }
+            (Error::NotConnected, _) => self.message_named(lang, &crate::net::Plain),
             (Error::NotDelivered, Lang::En) => {
                 "the connection broke after the message was sent and the server could not \
                  resume the session: the message may not have arrived; send it again if needed"

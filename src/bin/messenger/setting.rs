@@ -28,6 +28,7 @@ impl Names for CliNames {
         match term {
             Term::SetWebhook => "messenger telegram set-webhook",
             Term::Options => "--options",
+            Term::DeleteWebhook => "messenger telegram delete-webhook",
             // A term added to the library without a name here: the plain words stand alone.
             _ => "",
         }
@@ -71,5 +72,18 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("Параметр"), "{text}");
+        let polling = messenger::telegram::Error::Transfer(
+            messenger::telegram::TransferError::PollingConflict {
+                webhook: true,
+                description: "Conflict".into(),
+            },
+        );
+        let text = render(&polling, Lang::Ru);
+        assert!(
+            text.contains("Удалите webhook (messenger telegram delete-webhook), затем"),
+            "{text}"
+        );
+        let idle = render(&messenger::xmpp::Error::NotConnected, Lang::En);
+        assert!(idle.ends_with(": connect first"), "{idle}");
     }
 }

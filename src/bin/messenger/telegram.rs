@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::setting::{render, CliNames};
 use clap::{Args, Subcommand};
 use messenger::i18n::{Lang, Localized};
-use messenger::telegram::{Api, FileSource, Remedy, UpdatesOptions, WebhookOptions};
+use messenger::telegram::{Api, FileSource, UpdatesOptions, WebhookOptions};
 use serde_json::{Map, Value};
 
 use crate::{out, Global, Stop};
@@ -127,18 +127,6 @@ enum Command {
     },
 }
 
-/// A Telegram error with its next step named as this command line names it.
-fn render_telegram(e: &messenger::telegram::Error, lang: Lang) -> String {
-    let text = render(e, lang);
-    match e.remedy() {
-        Some(Remedy::DeleteWebhook) => format!(
-            "{text}: {} `messenger telegram delete-webhook`",
-            lang.pick("выполните", "run")
-        ),
-        _ => text,
-    }
-}
-
 pub fn run(cli: &Cli, global: &Global) -> Result<(), Stop> {
     let lang = crate::lang();
     let Some(value) = execute(cli, global, lang)? else {
@@ -219,7 +207,7 @@ fn execute(cli: &Cli, global: &Global, lang: Lang) -> Result<Option<Value>, Stop
                     let mut stdout = out::Watched::new(std::io::stdout().lock());
                     return match api.download_file_to(&token, file_id, &mut stdout) {
                         Err(_) if stdout.closed => Err(Stop::Closed),
-                        Err(e) => Err(Stop::Failed(render_telegram(&e, lang))),
+                        Err(e) => Err(Stop::Failed(render(&e, lang))),
                         Ok(_) => std::io::Write::flush(&mut stdout)
                             .map(|()| None)
                             .map_err(out::stdout_failed),
@@ -229,7 +217,7 @@ fn execute(cli: &Cli, global: &Global, lang: Lang) -> Result<Option<Value>, Stop
                 let mut writer = std::io::BufWriter::new(file);
                 let n = api
                     .download_file_to(&token, file_id, &mut writer)
-                    .map_err(|e| Stop::Failed(render_telegram(&e, lang)))?;
+                    .map_err(|e| Stop::Failed(render(&e, lang)))?;
                 std::io::Write::flush(&mut writer).map_err(cannot)?;
                 Ok(serde_json::json!({ "bytes": n, "file": out }))
             }
@@ -254,9 +242,7 @@ fn execute(cli: &Cli, global: &Global, lang: Lang) -> Result<Option<Value>, Stop
                 api.get_updates(&token, *offset, *wait, &options)
             }
         };
-        result
-            .map(Some)
-            .map_err(|e| Stop::Failed(render_telegram(&e, lang)))
+        result.map(Some).map_err(|e| Stop::Failed(render(&e, lang)))
     };
     let started = Instant::now();
     let mut last = call_once()?;
