@@ -184,21 +184,54 @@ impl Localized for Error {
                 size_text(*size),
                 size_text(*limit)
             ),
-            (Error::Io { path, source }, Lang::Ru) => {
-                let reason = match source.kind() {
-                    io::ErrorKind::NotFound => "файл не найден".to_owned(),
-                    io::ErrorKind::PermissionDenied => "нет прав на чтение".to_owned(),
-                    _ => format!(
-                        "ошибка ввода-вывода, код {}",
-                        source.raw_os_error().unwrap_or(0)
-                    ),
-                };
-                format!("файл «{}» не прочитан: {reason}", shown(path))
-            }
-            (Error::Io { path, source }, Lang::En) => {
-                format!("the file '{}' was not read: {source}", shown(path))
-            }
+            (Error::Io { path, source }, Lang::Ru) => format!(
+                "файл «{}» не прочитан: {}",
+                shown(path),
+                io_reason(source, lang)
+            ),
+            (Error::Io { path, source }, Lang::En) => format!(
+                "the file '{}' was not read: {}",
+                shown(path),
+                io_reason(source, lang)
+            ),
         }
+    }
+}
+
+/// Why a file operation failed, in the caller's language: our words for the kinds a user can act
+/// on, the system's code otherwise. The system's own text is English on Linux, so the Russian
+/// never carries it; the English shows it for the kinds without words of ours. Every module that
+/// reads or writes files says it this one way.
+pub fn io_reason(err: &io::Error, lang: Lang) -> String {
+    use io::ErrorKind as K;
+    let words = match err.kind() {
+        K::NotFound => Some(("не найден", "not found")),
+        K::PermissionDenied => Some(("нет прав доступа", "permission denied")),
+        K::AlreadyExists => Some(("уже существует", "already exists")),
+        K::NotADirectory => Some((
+            "часть пути — файл, а не каталог",
+            "a part of the path is a file",
+        )),
+        K::IsADirectory => Some(("это каталог", "it is a directory")),
+        K::ReadOnlyFilesystem => Some((
+            "файловая система только для чтения",
+            "read-only file system",
+        )),
+        K::StorageFull => Some(("нет места на диске", "no space left on the disk")),
+        K::InvalidFilename => Some(("недопустимое имя", "invalid file name")),
+        K::WouldBlock => Some(("файл занят или заблокирован", "the file is busy or locked")),
+        K::UnexpectedEof => Some((
+            "файл кончился раньше, чем ожидалось",
+            "the file ended early",
+        )),
+        _ => None,
+    };
+    match (words, err.raw_os_error(), lang) {
+        (Some((ru, _)), _, Lang::Ru) => ru.to_owned(),
+        (Some((_, en)), _, Lang::En) => en.to_owned(),
+        (None, Some(code), Lang::Ru) => format!("ошибка ввода-вывода, код системы {code}"),
+        (None, None, Lang::Ru) => "ошибка ввода-вывода".to_owned(),
+        (None, _, Lang::En) => format!("an I/O error: {err}"),
     }
 }
 
@@ -289,6 +322,23 @@ mod tests {
     use super::*;
 
     const KB: u64 = 1024;
+
+    #[test]
+    fn an_io_reason_is_our_words_and_the_russian_never_the_system_text() {
+        use io::ErrorKind as K;
+        for kind in [K::NotFound, K::PermissionDenied, K::StorageFull, K::WouldBlock] {
+            let err = io::Error::from(kind);
+            let ru = io_reason(&err, Lang::Ru);
+            assert!(crate::i18n::latin_words(&ru).is_empty(), "{ru}");
+            assert_ne!(ru, io_reason(&err, Lang::En));
+        }
+        // A kind without words of ours: the code in Russian, the system's text in English.
+        let odd = io::Error::from_raw_os_error(71); // EPROTO on Linux
+        assert_eq!(io_reason(&odd, Lang::Ru), "ошибка ввода-вывода, код системы 71");
+        assert!(io_reason(&odd, Lang::En).contains("os error 71"));
+        let other = io::Error::other("boom");
+        assert_eq!(io_reason(&other, Lang::Ru), "ошибка ввода-вывода");
+    }
 
     #[test]
     fn a_small_regular_file_is_read() {

@@ -216,25 +216,6 @@ impl std::error::Error for Error {
     }
 }
 
-/// The OS error in words a Russian reader gets first, then the system's own text.
-fn io_reason(err: &io::Error, lang: Lang) -> String {
-    use io::ErrorKind as K;
-    let ru = match err.kind() {
-        K::NotFound => Some("путь не найден"),
-        K::PermissionDenied => Some("нет прав"),
-        K::AlreadyExists => Some("уже существует"),
-        K::NotADirectory => Some("часть пути — файл, а не каталог"),
-        K::ReadOnlyFilesystem => Some("файловая система только для чтения"),
-        K::StorageFull => Some("нет места на диске"),
-        K::InvalidFilename => Some("недопустимое имя"),
-        _ => None,
-    };
-    match (lang, ru) {
-        (Lang::Ru, Some(ru)) => format!("{ru} ({err})"),
-        _ => err.to_string(),
-    }
-}
-
 impl Localized for Error {
     fn code(&self) -> &'static str {
         match self {
@@ -466,12 +447,12 @@ impl Localized for Error {
                 "не удаётся создать или использовать каталог {}: {}. Укажите каталог, в \
                  который есть права записи",
                 clip(&path.to_string_lossy()),
-                io_reason(source, lang)
+                crate::fsio::io_reason(source, lang)
             ),
             (Error::CreateDirectory { path, source }, Lang::En) => format!(
                 "cannot create or use directory {}: {}. Give a directory you can write to",
                 clip(&path.to_string_lossy()),
-                io_reason(source, lang)
+                crate::fsio::io_reason(source, lang)
             ),
             (Error::DirectoryTooLong { length, limit }, Lang::Ru) => {
                 format!("путь к каталогу слишком длинный: {length} байт, предел {limit}")
@@ -483,12 +464,12 @@ impl Localized for Error {
                 "не удаётся записать файл {}: {}. Ничего не записано; проверьте права и \
                  место на диске",
                 clip(&path.to_string_lossy()),
-                io_reason(source, lang)
+                crate::fsio::io_reason(source, lang)
             ),
             (Error::WriteFile { path, source }, Lang::En) => format!(
                 "cannot write file {}: {}. Nothing was written; check permissions and disk space",
                 clip(&path.to_string_lossy()),
-                io_reason(source, lang)
+                crate::fsio::io_reason(source, lang)
             ),
             (Error::Random { reason }, Lang::Ru) => {
                 format!("генератор случайных чисел системы недоступен: {reason}")

@@ -123,17 +123,6 @@ impl std::error::Error for TransferError {
     }
 }
 
-fn io_reason(e: &io::Error, lang: Lang) -> &'static str {
-    match e.kind() {
-        io::ErrorKind::NotFound => lang.pick("файл не найден", "the file does not exist"),
-        io::ErrorKind::PermissionDenied => lang.pick("нет прав на чтение", "permission denied"),
-        io::ErrorKind::WouldBlock => {
-            lang.pick("файл занят или заблокирован", "the file is busy or locked")
-        }
-        _ => lang.pick("ошибка ввода-вывода", "an I/O error"),
-    }
-}
-
 impl Localized for TransferError {
     fn code(&self) -> &'static str {
         match self {
@@ -177,10 +166,13 @@ impl Localized for TransferError {
         match (self, lang) {
             (Unreadable { path, source }, Lang::Ru) => format!(
                 "не удалось прочитать файл «{path}»: {}",
-                io_reason(source, lang)
+                crate::fsio::io_reason(source, lang)
             ),
             (Unreadable { path, source }, Lang::En) => {
-                format!("cannot read the file '{path}': {}", io_reason(source, lang))
+                format!(
+                    "cannot read the file '{path}': {}",
+                    crate::fsio::io_reason(source, lang)
+                )
             }
             (Path(e), _) => e.message(lang),
             (NotRegularFile { path, what }, Lang::Ru) => {
