@@ -326,7 +326,12 @@ mod tests {
     #[test]
     fn an_io_reason_is_our_words_and_the_russian_never_the_system_text() {
         use io::ErrorKind as K;
-        for kind in [K::NotFound, K::PermissionDenied, K::StorageFull, K::WouldBlock] {
+        for kind in [
+            K::NotFound,
+            K::PermissionDenied,
+            K::StorageFull,
+            K::WouldBlock,
+        ] {
             let err = io::Error::from(kind);
             let ru = io_reason(&err, Lang::Ru);
             assert!(crate::i18n::latin_words(&ru).is_empty(), "{ru}");
@@ -334,7 +339,10 @@ mod tests {
         }
         // A kind without words of ours: the code in Russian, the system's text in English.
         let odd = io::Error::from_raw_os_error(71); // EPROTO on Linux
-        assert_eq!(io_reason(&odd, Lang::Ru), "ошибка ввода-вывода, код системы 71");
+        assert_eq!(
+            io_reason(&odd, Lang::Ru),
+            "ошибка ввода-вывода, код системы 71"
+        );
         assert!(io_reason(&odd, Lang::En).contains("os error 71"));
         let other = io::Error::other("boom");
         assert_eq!(io_reason(&other, Lang::Ru), "ошибка ввода-вывода");
