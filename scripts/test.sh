@@ -6,7 +6,7 @@
 # the Rust test binaries (a name filter).
 #   MESSENGER_TEST_WINDOWS=0  leave the Windows part out (a quick local run; CI never does)
 #
-# What is built where (docs/dev/README.md): each shipped library once, in target/<target>/release/
+# What is built where (docs/dev/building.md): each shipped library once, in target/<target>/release/
 # (release profile, LTO); the test binaries and the command-line tool once, in
 # target/release-tests/ (Cargo.toml's release-tests profile: the release optimization levels
 # without LTO, which cost 20-75 s per test binary). The tests load the shipped x86_64 library.

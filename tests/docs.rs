@@ -130,6 +130,115 @@ fn every_relative_link_reaches_a_file_and_every_anchor_exists() {
     assert!(checked >= 25, "too few links checked: {checked}");
 }
 
+/// The repository paths a developer page names in backticks (`src/…`, `scripts/…`, `tests/…`,
+/// …), `<…>` placeholders and globs left out.
+fn named_paths(text: &str) -> Vec<String> {
+    const ROOTS: [&str; 7] = [
+        "src/",
+        "scripts/",
+        "tests/",
+        "include/",
+        "manifest/",
+        "extension/",
+        "docs/",
+    ];
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|code| code.split([' ', ',', '(', ')']))
+        .filter(|w| ROOTS.iter().any(|r| w.starts_with(r)))
+        .filter(|w| !w.contains(['<', '*', '…']))
+        .map(|w| w.trim_end_matches(['.', ':', ';']).to_string())
+        .collect()
+}
+
+#[test]
+fn the_developer_pages_name_what_exists_and_all_of_src_and_the_benchmarks() {
+    let mut named = 0;
+    for file in markdown_files()
+        .iter()
+        .filter(|f| f.starts_with("docs/dev/"))
+    {
+        for path in named_paths(&read(file)) {
+            assert!(
+                root().join(&path).exists(),
+                "{file} names {path}, which does not exist"
+            );
+            named += 1;
+        }
+    }
+    assert!(named >= 40, "too few paths checked: {named}");
+
+    // Every file and folder of src/ (and every file of each folder) has its place on the
+    // architecture page, by its path or, inside its folder's row, by its name.
+    let architecture = read("docs/dev/architecture.md");
+    let mut entries: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(root().join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            for inner in std::fs::read_dir(&path).unwrap() {
+                entries.push(inner.unwrap().path());
+            }
+        }
+        entries.push(path);
+    }
+    for path in entries {
+        let relative = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // A folder is named by its path or by a path inside it.
+        let shown = if path.is_dir() {
+            format!("`{relative}/")
+        } else {
+            format!("`{relative}`")
+        };
+        let by_name = format!("`{name}`");
+        let inner_mod = name == "mod.rs";
+        assert!(
+            architecture.contains(&shown)
+                || (!path.parent().unwrap().ends_with("src")
+                    && (architecture.contains(&by_name) || inner_mod))
+                || (path.is_dir() && architecture.contains(&format!("`{name}/`"))),
+            "docs/dev/architecture.md does not say what {relative} holds"
+        );
+    }
+
+    // Every benchmark script is listed, and every figure has its date.
+    let benchmarks = read("docs/dev/benchmarks.md");
+    for entry in std::fs::read_dir(root().join("scripts/bench")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            benchmarks.contains(&format!("`scripts/bench/{name}")),
+            "docs/dev/benchmarks.md does not list scripts/bench/{name}"
+        );
+    }
+    let figures = benchmarks
+        .split("\n## Figures\n")
+        .nth(1)
+        .expect("benchmarks.md has a Figures section");
+    let headings: Vec<&str> = figures.lines().filter(|l| l.starts_with("### ")).collect();
+    assert!(!headings.is_empty(), "no dated figures");
+    for heading in headings {
+        let date = heading[4..].split(':').next().unwrap_or_default();
+        let shape = date.len() == 10
+            && date.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        assert!(
+            shape,
+            "a figure without its date (YYYY-MM-DD: …): {heading}"
+        );
+    }
+    assert!(
+        figures.lines().all(|l| !l.starts_with("## ")),
+        "a section after Figures would hold undated figures"
+    );
+}
+
 #[test]
 fn every_user_page_exists_in_both_languages() {
     let pages = |lang: &str| -> BTreeSet<String> {
