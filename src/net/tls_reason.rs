@@ -161,6 +161,10 @@ impl TlsReason {
                 C::UnsupportedSignatureAlgorithm => TlsReason::BadSignature,
                 C::InvalidPurpose | C::InvalidPurposeContext { .. } => TlsReason::NotForServer,
                 C::BadEncoding | C::UnhandledCriticalExtension => TlsReason::BadCertificate,
+                C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+                    Some(e) => TlsReason::of_webpki(e),
+                    None => TlsReason::Other,
+                },
                 _ => TlsReason::Other,
             },
             E::NoCertificatesPresented => TlsReason::NoCertificate,
@@ -170,6 +174,24 @@ impl TlsReason {
             | E::InappropriateMessage { .. }
             | E::InappropriateHandshakeMessage { .. }
             | E::PeerSentOversizedRecord => TlsReason::NotTls,
+            _ => TlsReason::Other,
+        }
+    }
+
+    /// The chain checker's reasons that rustls passes on as "other".
+    fn of_webpki(e: &webpki::Error) -> TlsReason {
+        use webpki::Error as W;
+        match e {
+            // `openssl req -x509` marks a self-signed certificate as an authority: served as
+            // the server's own and not among the trusted ones, it is an unknown issuer's.
+            W::CaUsedAsEndEntity => TlsReason::UnknownIssuer,
+            W::EndEntityUsedAsCa
+            | W::UnsupportedCertVersion
+            | W::ExtensionValueInvalid
+            | W::PathLenConstraintViolated
+            | W::NameConstraintViolation
+            | W::MalformedExtensions
+            | W::MalformedNameConstraint => TlsReason::BadCertificate,
             _ => TlsReason::Other,
         }
     }
@@ -531,6 +553,18 @@ mod tests {
             ),
             (E::PeerSentOversizedRecord, TlsReason::NotTls),
             (E::General("x".into()), TlsReason::Other),
+            (
+                E::InvalidCertificate(C::Other(rustls::OtherError(std::sync::Arc::new(
+                    webpki::Error::CaUsedAsEndEntity,
+                )))),
+                TlsReason::UnknownIssuer,
+            ),
+            (
+                E::InvalidCertificate(C::Other(rustls::OtherError(std::sync::Arc::new(
+                    webpki::Error::EndEntityUsedAsCa,
+                )))),
+                TlsReason::BadCertificate,
+            ),
         ];
         for (error, reason) in cases {
             assert_eq!(TlsReason::of(&error), reason, "{error:?}");

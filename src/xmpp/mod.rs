@@ -776,11 +776,15 @@ impl Localized for Error {
                     step.text(lang)
                 )
             }
+            // The library's text only where our reason says nothing more specific.
             (Error::Tls { reason, detail }, Lang::En) => format!(
                 "TLS failed: {}. What to do: {}{}",
                 reason.what(lang),
                 reason.remedy(lang),
-                tail(&crate::i18n::clip(detail))
+                match reason {
+                    crate::net::TlsReason::Other => tail(&crate::i18n::clip(detail)),
+                    _ => String::new(),
+                }
             ),
             (Error::Tls { reason, .. }, Lang::Ru) => format!(
                 "ошибка TLS: {}. Что делать: {}",
@@ -1325,7 +1329,15 @@ mod tests {
         );
         assert!(expired
             .message(Lang::En)
-            .ends_with("(invalid peer certificate: certificate expired)"));
+            .ends_with("if the date looks wrong, check this computer's clock"));
+        let other = Error::Tls {
+            reason: TlsReason::Other,
+            detail: "unexpected error: something new".into(),
+        };
+        assert!(other
+            .message(Lang::En)
+            .ends_with("(unexpected error: something new)"));
+        assert!(!other.message(Lang::Ru).contains("something"));
         assert_eq!(expired.code(), "XMPP_TLS");
         assert!(expired.settings().is_empty());
         let untrusted = Error::Tls {

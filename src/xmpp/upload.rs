@@ -223,10 +223,13 @@ impl Localized for UploadError {
             (UploadError::Network(f), Lang::En) if f.kind == FailureKind::Tls => {
                 let tls = f.tls_reason();
                 format!(
-                    "the file upload failed: {}. What to do: {} ({})",
+                    "the file upload failed: {}. What to do: {}{}",
                     tls.what(lang),
                     tls.remedy(lang),
-                    f.detail
+                    match tls {
+                        crate::net::TlsReason::Other => format!(" ({})", f.detail),
+                        _ => String::new(),
+                    }
                 )
             }
             // The detail is the system's or the HTTP client's English: English texts only.
