@@ -275,3 +275,35 @@ fn untrusted_expired_early_and_misnamed_certificates_each_say_their_reason() {
         assert!(!ru.contains("доверенные сертификаты"), "{ru}");
     }
 }
+
+#[test]
+fn a_server_refusing_our_handshake_says_which_refusal_in_our_words() {
+    let dir = support::temp_dir("net-tls-alerts");
+    let (key, cert) = ec_self_signed(&dir, "server", SUBJECT);
+    let pem = std::fs::read_to_string(&cert).unwrap();
+    // TLS 1.2 with CBC ciphers only, which we do not speak: "handshake_failure"; a client
+    // certificate required, which we never send: "certificate_required" after the handshake.
+    for (options, reason, ru) in [
+        (
+            &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"][..],
+            TlsReason::Refused(messenger::net::tls_reason::Alert::HandshakeFailure),
+            "сервер прервал установку связи: среди наших параметров он не нашёл подходящих",
+        ),
+        (
+            &["-Verify", "1"][..],
+            TlsReason::Refused(messenger::net::tls_reason::Alert::ClientCertificate),
+            "сервер прервал установку связи: он требует сертификат клиента",
+        ),
+    ] {
+        let server = SServer::start_with(&key, &cert, options);
+        for (how, said) in [
+            ("telegram", telegram(&pem, server.port)),
+            ("xmpp direct tls", xmpp(&pem, server.port, false)),
+        ] {
+            assert_eq!(said.reason, reason, "{how} {options:?}: {}", said.en);
+            assert!(said.ru.contains(ru), "{how}: {}", said.ru);
+            let ours = &said.ru[said.ru.find("ошибка TLS").expect(&said.ru)..];
+            assert!(latin_words(ours).is_empty(), "{how}: {ours}");
+        }
+    }
+}

@@ -53,6 +53,11 @@ pub struct SServer {
 
 impl SServer {
     pub fn start(key: &Path, cert: &Path) -> SServer {
+        SServer::start_with(key, cert, &[])
+    }
+
+    /// [`SServer::start`] with more `s_server` options (`-tls1_2`, `-cipher …`, `-Verify 1`).
+    pub fn start_with(key: &Path, cert: &Path, options: &[&str]) -> SServer {
         let port = super::net::free_port();
         let child = Command::new("openssl")
             .args(["s_server", "-quiet", "-www", "-accept"])
@@ -61,6 +66,7 @@ impl SServer {
             .arg(key)
             .arg("-cert")
             .arg(cert)
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
