@@ -373,6 +373,57 @@ fn russian_texts_of_bad_input_and_failed_calls_carry_no_english() {
         assert!(latin_words(&text).is_empty(), "{what}: {text}");
         texts.push((format!("ОтправитьXMPP ({what})"), text));
     }
+    // TLS to a port that answers in plain text: the TLS reason, in Russian (Telegram's text
+    // starts with its URL, the rest is ours).
+    let plain = || {
+        support::net::serve_one(|mut s| {
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+            support::net::read_until(&mut s, "never");
+        })
+    };
+    let index = m.find_method("ОтправитьXMPP").unwrap() as i64;
+    let options = format!(r#"{{"server": "127.0.0.1:{}", "tls": "direct"}}"#, plain());
+    let args = [
+        s("a@localhost"),
+        s("password"),
+        s("b@localhost"),
+        s("x"),
+        s(&options),
+    ];
+    let text = m.call(index, &args).expect_err("direct TLS to plain text");
+    assert!(text.starts_with("[XMPP_TLS]"), "{text}");
+    assert!(latin_words(&text).is_empty(), "{text}");
+    texts.push(("ОтправитьXMPP (plain text for TLS)".into(), text));
+    m.set_prop(api, s(&format!("https://127.0.0.1:{}", plain())))
+        .unwrap();
+    let telegram = m.find_method("ОтправитьTelegram").unwrap() as i64;
+    let args = [s("123:abc"), s("1"), s("x"), s("")];
+    let text = m.call(telegram, &args).expect_err("HTTPS to plain text");
+    let ours = &text[text.find("ошибка TLS").expect(&text)..];
+    assert!(latin_words(ours).is_empty(), "{text}");
+    texts.push(("ОтправитьTelegram (plain text for TLS)".into(), text));
+    // A proxy that refuses: its status in our words, its own phrase quoted as its words.
+    let proxy = support::net::serve_one(|mut s| {
+        support::net::read_until(&mut s, "\r\n\r\n");
+        let _ = s.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n");
+    });
+    let at = m.find_prop("Прокси").unwrap() as i64;
+    m.set_prop(at, s(&format!("http://127.0.0.1:{proxy}")))
+        .unwrap();
+    let options = r#"{"server": "127.0.0.1:5222"}"#;
+    let args = [
+        s("a@localhost"),
+        s("password"),
+        s("b@localhost"),
+        s("x"),
+        s(options),
+    ];
+    let text = m.call(index, &args).expect_err("a refusing proxy");
+    assert!(
+        text.ends_with("отказался соединять дальше: он ответил 403, по его словам \"Forbidden\""),
+        "{text}"
+    );
+    texts.push(("ОтправитьXMPP (a refusing proxy)".into(), text));
     let mut bad = Vec::new();
     for (what, text) in &texts {
         assert!(text.starts_with('['), "{what}: {text}");
@@ -394,6 +445,9 @@ fn russian_texts_of_bad_input_and_failed_calls_carry_no_english() {
         "PROP_API_URL",
         "XMPP_PROTOCOL",
         "XMPP_SERVER_NOT_AUTHENTICATED",
+        "XMPP_TLS",
+        "TELEGRAM_NET_TLS",
+        "XMPP_PROXY",
     ] {
         assert!(codes.contains(&code), "{code} not among {codes:?}");
     }

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use messenger::i18n::{Lang, Localized};
-use messenger::net::tunnel::ProxyFailure;
+use messenger::net::tunnel::{self, ProxyFailure};
 use messenger::net::{NetSettings, Proxy};
 use messenger::xmpp::{send_message, Error};
 use support::net::free_port;
@@ -61,10 +61,23 @@ fn an_http_proxy_refusing_the_port_is_a_clear_proxy_error() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, Error::Proxy(p) if matches!(p.reason, ProxyFailure::Refused(_))),
+        matches!(
+            &e,
+            Error::Proxy(p) if matches!(
+                &p.reason,
+                ProxyFailure::Refused(tunnel::Refusal::Http { status: 403, phrase })
+                    if !phrase.is_empty()
+            )
+        ),
         "{e:?}"
     );
     assert_eq!(e.code(), "XMPP_PROXY");
+    // The status in our words, the reason phrase quoted as tinyproxy's own.
+    let ru = e.message(Lang::Ru);
+    assert!(ru.contains("он ответил 403, по его словам \""), "{ru}");
+    assert!(e
+        .message(Lang::En)
+        .contains("it answered 403, in its words \""));
     for lang in [Lang::En, Lang::Ru] {
         let m = e.message(lang);
         assert!(
@@ -138,10 +151,50 @@ fn a_socks5_proxy_refusing_the_password_says_so_without_showing_it() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, Error::Proxy(p) if matches!(p.reason, ProxyFailure::Unreachable(_))),
+        matches!(
+            &e,
+            Error::Proxy(p) if p.reason == ProxyFailure::Unreachable {
+                address: format!("127.0.0.1:{port}"),
+                reason: tunnel::Unreachable::Refused,
+            }
+        ),
         "{e:?}"
     );
     assert!(!e.to_string().contains("SockPass3"), "{e}");
+}
+
+#[test]
+fn a_socks5_proxy_that_cannot_reach_the_server_says_so_in_our_words() {
+    let s = Server::get(Kind::Ejabberd);
+    let proxy = ProxyServer::microsocks("xuser", "SockPass3");
+    // Nobody listens at the server's address: the proxy answers with reply code 5.
+    let mut o = s.options("starttls", None);
+    o.server = Some(format!("127.0.0.1:{}", free_port()));
+    let e = send_message(
+        &via(
+            s,
+            &format!("socks5://xuser:SockPass3@127.0.0.1:{}", proxy.port),
+        ),
+        "alice@localhost",
+        "alicepw",
+        "bob@localhost",
+        "x",
+        &o,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::Proxy(p) if p.reason == ProxyFailure::Refused(tunnel::Refusal::Socks(5))),
+        "{e:?}"
+    );
+    let ru = e.message(Lang::Ru);
+    assert!(
+        ru.ends_with("отказался соединять дальше: сервер отказал ему в соединении"),
+        "{ru}"
+    );
+    let Error::Proxy(p) = &e else { unreachable!() };
+    let words = messenger::i18n::latin_words(&ru.replace(&p.proxy, ""));
+    assert!(words.is_empty(), "{ru}: {words:?}");
+    assert!(!ru.contains("SockPass3") && !e.to_string().contains("SockPass3"));
 }
 
 #[test]

@@ -520,6 +520,7 @@ mod tests {
         let tls = AddinError::Xmpp {
             method: method(MethodId::XmppConnect),
             source: crate::xmpp::Error::Tls {
+                reason: crate::net::TlsReason::UnknownIssuer,
                 detail: "unknown issuer".into(),
             },
         };
@@ -595,7 +596,10 @@ mod tests {
     #[test]
     fn protocol_messages_carry_no_1c_names() {
         let errors: Vec<Box<dyn Localized>> = vec![
-            Box::new(crate::xmpp::Error::Tls { detail: "x".into() }),
+            Box::new(crate::xmpp::Error::Tls {
+                reason: crate::net::TlsReason::UnknownIssuer,
+                detail: "x".into(),
+            }),
             Box::new(crate::xmpp::Error::NotConnected),
             Box::new(crate::telegram::Error::CertificateExpired {
                 not_after: "2020-01-01".into(),

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::tls::{self, Verification};
-use super::{Error, NetSettings};
+use super::{Error, NetSettings, TlsReason};
 
 /// Both kinds of client get exactly the same configuration. The blocking and the async
 /// builders have the same methods but no common trait, hence a macro rather than a function.
@@ -72,7 +72,7 @@ pub enum FailureKind {
     ConnectionRefused,
     /// The connection was dropped by the other side.
     ConnectionReset,
-    /// TLS handshake failed: certificate not trusted, wrong name, protocol mismatch.
+    /// TLS handshake failed: [`Failure::tls`] says why.
     Tls,
     /// The proxy refused, failed to connect onwards, or asked for credentials.
     Proxy,
@@ -84,8 +84,27 @@ pub enum FailureKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     pub kind: FailureKind,
-    /// The underlying causes joined, innermost last; never contains the URL.
+    /// Why the TLS handshake failed, when `kind` is [`FailureKind::Tls`] (`None` otherwise).
+    pub tls: Option<TlsReason>,
+    /// The underlying causes joined, innermost last; never contains the URL. The libraries'
+    /// English: for English texts only.
     pub detail: String,
+}
+
+impl Failure {
+    /// A failure of the given kind (a TLS one without a known reason is [`TlsReason::Other`]).
+    pub fn new(kind: FailureKind, detail: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            tls: (kind == FailureKind::Tls).then_some(TlsReason::Other),
+            detail: detail.into(),
+        }
+    }
+
+    /// The TLS reason of a TLS failure ([`TlsReason::Other`] when none was found).
+    pub fn tls_reason(&self) -> TlsReason {
+        self.tls.clone().unwrap_or(TlsReason::Other)
+    }
 }
 
 impl fmt::Display for Failure {
@@ -126,8 +145,14 @@ pub fn failure(err: reqwest::Error) -> Failure {
     };
     Failure {
         kind,
+        tls: tls_of(kind, &err),
         detail: detail.join(": "),
     }
+}
+
+/// The TLS reason of a failure of `kind`: only a TLS failure has one.
+fn tls_of(kind: FailureKind, e: &(dyn std::error::Error + 'static)) -> Option<TlsReason> {
+    (kind == FailureKind::Tls).then(|| TlsReason::find(e).unwrap_or(TlsReason::Other))
 }
 
 /// Why an answer's body was not read.
@@ -202,14 +227,15 @@ fn io_failure(e: std::io::Error) -> Failure {
                 return failure(*err);
             }
         }
-        return Failure {
-            kind: FailureKind::Other,
-            detail: "the answer could not be read".into(),
-        };
+        return Failure::new(FailureKind::Other, "the answer could not be read");
     }
     let text = e.to_string();
     let kind = classify_one(&e, &text).unwrap_or(FailureKind::Other);
-    Failure { kind, detail: text }
+    Failure {
+        kind,
+        tls: tls_of(kind, &e),
+        detail: text,
+    }
 }
 
 fn classify_one(e: &(dyn std::error::Error + 'static), text: &str) -> Option<FailureKind> {
@@ -344,6 +370,7 @@ mod tests {
             .unwrap_err();
         let f = failure(err);
         assert_eq!(f.kind, FailureKind::ConnectionRefused, "{f}");
+        assert_eq!(f.tls, None);
         assert!(!f.detail.contains("SECRET"), "{f}");
     }
 
@@ -382,6 +409,7 @@ mod tests {
                 .unwrap_err(),
         );
         assert_eq!(f.kind, FailureKind::Tls, "{f}");
+        assert_eq!(f.tls, Some(TlsReason::NotTls), "{f}");
         t.join().unwrap();
     }
 }

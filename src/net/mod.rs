@@ -9,6 +9,7 @@ mod proxy;
 pub mod secrets;
 mod setting;
 pub mod tls;
+pub mod tls_reason;
 mod trust;
 pub mod tunnel;
 
@@ -19,6 +20,7 @@ use crate::i18n::{Lang, Localized};
 
 pub use proxy::{Proxy, ProxyScheme};
 pub use setting::{mention, Names, Plain, Setting, Term};
+pub use tls_reason::TlsReason;
 pub use trust::TrustedCertificates;
 
 /// The settings a network call is made with; the add-in fills them from its properties.

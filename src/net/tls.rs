@@ -168,11 +168,7 @@ impl ServerCertVerifier for TrustedOrWebPki {
             .iter()
             .any(|p| p.as_ref() == end_entity.as_ref())
         {
-            if !within_validity(end_entity, now) {
-                return Err(rustls::Error::InvalidCertificate(
-                    rustls::CertificateError::Expired,
-                ));
-            }
+            validity(end_entity, now).map_err(rustls::Error::InvalidCertificate)?;
             // The name still has to match, except for a self-signed certificate: that one was
             // copied from the very server, often reached by an address its name does not cover
             // (an IP, a local name), and its exact bytes are the whole trust.
@@ -182,13 +178,30 @@ impl ServerCertVerifier for TrustedOrWebPki {
             }
             return Ok(ServerCertVerified::assertion());
         }
-        self.with_system()?.verify_server_cert(
+        let verdict = self.with_system()?.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
-        )
+        );
+        match verdict {
+            // A self-signed certificate that is not among the trusted ones has no trusted
+            // issuer. The chain checker says "bad signature" (or "wrong algorithm for the key")
+            // instead when a root of the system has the same name (Debian's snakeoil
+            // certificate is a root named localhost, like
+            // many a test server's own): said as what it is, so that the message points to the
+            // trusted certificates.
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::BadSignature
+                | rustls::CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                    ..
+                },
+            )) if is_self_signed(end_entity) => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            )),
+            verdict => verdict,
+        }
     }
 
     // Handshake signatures are checked exactly as webpki checks them (the same algorithms of
@@ -241,16 +254,32 @@ fn is_self_signed(cert: &CertificateDer<'_>) -> bool {
     }
 }
 
-/// Whether `now` lies within the certificate's notBefore..notAfter.
-fn within_validity(cert: &CertificateDer<'_>, now: UnixTime) -> bool {
+/// Whether `now` lies within the certificate's notBefore..notAfter; if not, the error says
+/// which end and when, as the chain checker would.
+fn validity(cert: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::CertificateError> {
+    use rustls::CertificateError as C;
     use x509_parser::prelude::{FromDer, X509Certificate};
-    match X509Certificate::from_der(cert.as_ref()) {
-        Ok((_, parsed)) => {
-            let now = now.as_secs() as i64;
-            let validity = parsed.validity();
-            validity.not_before.timestamp() <= now && now <= validity.not_after.timestamp()
-        }
-        Err(_) => false,
+    let Ok((_, parsed)) = X509Certificate::from_der(cert.as_ref()) else {
+        return Err(C::BadEncoding);
+    };
+    let at = |t: i64| UnixTime::since_unix_epoch(std::time::Duration::from_secs(t.max(0) as u64));
+    let (not_before, not_after) = (
+        parsed.validity().not_before.timestamp(),
+        parsed.validity().not_after.timestamp(),
+    );
+    let secs = now.as_secs() as i64;
+    if secs < not_before {
+        Err(C::NotValidYetContext {
+            time: now,
+            not_before: at(not_before),
+        })
+    } else if secs > not_after {
+        Err(C::ExpiredContext {
+            time: now,
+            not_after: at(not_after),
+        })
+    } else {
+        Ok(())
     }
 }
 

@@ -84,18 +84,177 @@ impl Stage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProxyFailure {
-    /// Connecting to the proxy itself failed (`detail`: the system's words).
-    Unreachable(String),
-    /// The proxy answered that it will not connect onwards (`detail`: its status or reply).
-    Refused(String),
+    /// Connecting to the proxy itself failed: `address` is what we tried (the proxy's host
+    /// name when it did not resolve, else its address and port), `reason` why.
+    Unreachable {
+        address: String,
+        reason: Unreachable,
+    },
+    /// The proxy answered that it will not connect onwards: see [`Refusal`].
+    Refused(Refusal),
     /// The proxy wants credentials and none are in the Proxy setting.
     AuthRequired,
     /// The proxy refused the user name and password.
     AuthFailed,
-    /// The proxy does not speak the protocol its scheme says.
-    Malformed(String),
+    /// The proxy does not speak the protocol its scheme says: see [`Malformed`].
+    Malformed(Malformed),
+    /// A value does not fit into SOCKS5 (user names, passwords and host names are 1 to 255
+    /// bytes there).
+    TooLongForSocks(SocksField),
     /// The proxy scheme cannot carry a raw TCP connection.
     Unsupported,
+}
+
+/// Why the proxy could not be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unreachable {
+    /// Nobody listens at the proxy's address and port.
+    Refused,
+    /// The connection was dropped (by the proxy or on the way).
+    Reset,
+    /// The proxy did not answer in time.
+    TimedOut,
+    /// The proxy's host name did not resolve.
+    NotResolved,
+    /// No route to the proxy's network or host.
+    NoRoute,
+    /// Another failure of the system's network calls (its kind, shown in English only).
+    Other(io::ErrorKind),
+}
+
+impl Unreachable {
+    fn of(e: &io::Error) -> Unreachable {
+        use io::ErrorKind as K;
+        match e.kind() {
+            K::ConnectionRefused => Unreachable::Refused,
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                Unreachable::Reset
+            }
+            K::TimedOut | K::WouldBlock => Unreachable::TimedOut,
+            K::NetworkUnreachable | K::HostUnreachable => Unreachable::NoRoute,
+            other => Unreachable::Other(other),
+        }
+    }
+
+    fn text(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Unreachable::Refused, Lang::En) => "the connection was refused".into(),
+            (Unreachable::Refused, Lang::Ru) => "в соединении отказано".into(),
+            (Unreachable::Reset, Lang::En) => "the connection was dropped".into(),
+            (Unreachable::Reset, Lang::Ru) => "соединение разорвано".into(),
+            (Unreachable::TimedOut, Lang::En) => "it did not answer in time".into(),
+            (Unreachable::TimedOut, Lang::Ru) => "он не ответил вовремя".into(),
+            (Unreachable::NotResolved, Lang::En) => "the name does not resolve".into(),
+            (Unreachable::NotResolved, Lang::Ru) => "имя не найдено".into(),
+            (Unreachable::NoRoute, Lang::En) => "no route to it".into(),
+            (Unreachable::NoRoute, Lang::Ru) => "к нему нет маршрута".into(),
+            (Unreachable::Other(kind), Lang::En) => format!("a network failure ({kind})"),
+            (Unreachable::Other(_), Lang::Ru) => "сбой сети".into(),
+        }
+    }
+}
+
+/// How a proxy said no to the onward connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// An HTTP proxy answered CONNECT with this status; `phrase` is its reason phrase (the
+    /// proxy's own words, cleaned of control characters and cut).
+    Http { status: u16, phrase: String },
+    /// A SOCKS5 proxy answered with this reply code (RFC 1928 §6).
+    Socks(u8),
+    /// A SOCKS5 proxy accepts none of the ways to log in we offer.
+    NoAcceptableAuth,
+}
+
+impl Refusal {
+    fn text(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Refusal::Http { status, phrase }, Lang::En) if phrase.is_empty() => {
+                format!("it answered {status}")
+            }
+            (Refusal::Http { status, phrase }, Lang::Ru) if phrase.is_empty() => {
+                format!("он ответил {status}")
+            }
+            (Refusal::Http { status, phrase }, Lang::En) => {
+                format!("it answered {status}, in its words \"{phrase}\"")
+            }
+            (Refusal::Http { status, phrase }, Lang::Ru) => {
+                format!("он ответил {status}, по его словам \"{phrase}\"")
+            }
+            (Refusal::Socks(code), lang) => socks_reply(*code, lang),
+            (Refusal::NoAcceptableAuth, Lang::En) => {
+                "it accepts none of the ways to log in we offer".into()
+            }
+            (Refusal::NoAcceptableAuth, Lang::Ru) => {
+                "он не принимает ни один из предложенных способов входа".into()
+            }
+        }
+    }
+}
+
+/// What a proxy's answer had wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// It closed the connection instead of answering.
+    Closed,
+    /// An `http://` proxy's answer is not HTTP.
+    NotHttp,
+    /// An HTTP answer without a status code.
+    NoStatus,
+    /// The answer's header went on past [`MAX_PROXY_HEADER`] bytes.
+    HeaderTooLong,
+    /// A `socks5://` proxy's answer is not SOCKS5.
+    NotSocks5,
+    /// It chose a way to log in we did not offer (the method's number).
+    UnofferedAuth(u8),
+    /// Its reply names an address of an unknown type (the type's number).
+    AddressType(u8),
+}
+
+impl Malformed {
+    fn text(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Malformed::Closed, Lang::En) => "it closed the connection without an answer".into(),
+            (Malformed::Closed, Lang::Ru) => "он закрыл соединение, не ответив".into(),
+            (Malformed::NotHttp, Lang::En) => "its answer is not HTTP".into(),
+            (Malformed::NotHttp, Lang::Ru) => "его ответ — не HTTP".into(),
+            (Malformed::NoStatus, Lang::En) => "its HTTP answer has no status code".into(),
+            (Malformed::NoStatus, Lang::Ru) => "в его ответе HTTP нет кода состояния".into(),
+            (Malformed::HeaderTooLong, Lang::En) => {
+                format!("its answer's header goes on past {MAX_PROXY_HEADER} bytes")
+            }
+            (Malformed::HeaderTooLong, Lang::Ru) => {
+                format!("заголовок его ответа длиннее {MAX_PROXY_HEADER} байт")
+            }
+            (Malformed::NotSocks5, Lang::En) => "its answer is not SOCKS5".into(),
+            (Malformed::NotSocks5, Lang::Ru) => "его ответ — не SOCKS5".into(),
+            (Malformed::UnofferedAuth(m), Lang::En) => {
+                format!("it chose login method {m}, which we did not offer")
+            }
+            (Malformed::UnofferedAuth(m), Lang::Ru) => {
+                format!("он выбрал способ входа {m}, которого мы не предлагали")
+            }
+            (Malformed::AddressType(t), Lang::En) => {
+                format!("its reply names an address of unknown type {t}")
+            }
+            (Malformed::AddressType(t), Lang::Ru) => {
+                format!("в его ответе адрес неизвестного типа {t}")
+            }
+        }
+    }
+}
+
+/// What does not fit into SOCKS5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SocksField {
+    /// The user name or the password in the Proxy setting.
+    Credentials,
+    /// The name of the host to connect to.
+    HostName,
 }
 
 impl ProxyError {
@@ -103,14 +262,22 @@ impl ProxyError {
     pub fn message(&self, lang: Lang) -> String {
         let p = &self.proxy;
         match (&self.reason, lang) {
-            (ProxyFailure::Unreachable(d), Lang::En) => format!("cannot reach the proxy {p}: {d}"),
-            (ProxyFailure::Unreachable(d), Lang::Ru) => format!("прокси {p} недоступен: {d}"),
-            (ProxyFailure::Refused(d), Lang::En) => {
-                format!("the proxy {p} refused to connect onwards: {d}")
-            }
-            (ProxyFailure::Refused(d), Lang::Ru) => {
-                format!("прокси {p} отказался соединять дальше: {d}")
-            }
+            (ProxyFailure::Unreachable { address, reason }, Lang::En) => format!(
+                "cannot reach the proxy {p} at {address}: {}",
+                reason.text(lang)
+            ),
+            (ProxyFailure::Unreachable { address, reason }, Lang::Ru) => format!(
+                "прокси {p} недоступен по адресу {address}: {}",
+                reason.text(lang)
+            ),
+            (ProxyFailure::Refused(refusal), Lang::En) => format!(
+                "the proxy {p} refused to connect onwards: {}",
+                refusal.text(lang)
+            ),
+            (ProxyFailure::Refused(refusal), Lang::Ru) => format!(
+                "прокси {p} отказался соединять дальше: {}",
+                refusal.text(lang)
+            ),
             (ProxyFailure::AuthRequired, Lang::En) => format!(
                 "the proxy {p} requires a user name and password: put them into the proxy address as scheme://user:password@host:port"
             ),
@@ -123,12 +290,24 @@ impl ProxyError {
             (ProxyFailure::AuthFailed, Lang::Ru) => {
                 format!("прокси {p} не принял имя пользователя или пароль")
             }
-            (ProxyFailure::Malformed(d), Lang::En) => {
-                format!("the proxy {p} answered something unexpected: {d}")
+            (ProxyFailure::Malformed(m), Lang::En) => {
+                format!("the proxy {p} answered something unexpected: {}", m.text(lang))
             }
-            (ProxyFailure::Malformed(d), Lang::Ru) => {
-                format!("прокси {p} ответил непонятно: {d}")
+            (ProxyFailure::Malformed(m), Lang::Ru) => {
+                format!("прокси {p} ответил непонятно: {}", m.text(lang))
             }
+            (ProxyFailure::TooLongForSocks(SocksField::Credentials), Lang::En) => format!(
+                "the user name and password for the proxy {p} must be 1 to 255 bytes each (SOCKS5 allows no more)"
+            ),
+            (ProxyFailure::TooLongForSocks(SocksField::Credentials), Lang::Ru) => format!(
+                "имя пользователя и пароль для прокси {p} должны занимать от 1 до 255 байт (больше SOCKS5 не позволяет)"
+            ),
+            (ProxyFailure::TooLongForSocks(SocksField::HostName), Lang::En) => format!(
+                "the server's name is longer than the 255 bytes the proxy {p} (SOCKS5) can take"
+            ),
+            (ProxyFailure::TooLongForSocks(SocksField::HostName), Lang::Ru) => format!(
+                "имя сервера длиннее 255 байт, которые может принять прокси {p} (SOCKS5)"
+            ),
             (ProxyFailure::Unsupported, Lang::En) => format!(
                 "the proxy {p} cannot carry this TCP connection (only http:// with CONNECT, socks5:// and socks5h:// can)"
             ),
@@ -162,7 +341,7 @@ pub fn connect(
                 stage: Stage::Connecting,
             },
             ConnectFailure::Cancelled => ConnectError::Cancelled,
-            ConnectFailure::Io(e) => ConnectError::Io(e),
+            ConnectFailure::Io(_, e) => ConnectError::Io(e),
         });
     };
     let named = proxy.to_string();
@@ -176,10 +355,10 @@ pub fn connect(
         return Err(fail(ProxyFailure::Unsupported));
     }
     let proxy_addrs = resolve(&proxy.host, proxy.port, deadline, cancel).map_err(|e| match e {
-        ConnectError::Dns { detail, .. } => fail(ProxyFailure::Unreachable(format!(
-            "{}: {detail}",
-            proxy.host
-        ))),
+        ConnectError::Dns { .. } => fail(ProxyFailure::Unreachable {
+            address: crate::i18n::clip(&proxy.host),
+            reason: Unreachable::NotResolved,
+        }),
         other => other,
     })?;
     let mut socket = connect_any(&proxy_addrs, deadline, cancel).map_err(|e| match e {
@@ -187,11 +366,18 @@ pub fn connect(
             stage: Stage::ConnectingToProxy,
         },
         ConnectFailure::Cancelled => ConnectError::Cancelled,
-        ConnectFailure::Io(e) if is_timeout(&e) => ConnectError::Timeout {
+        ConnectFailure::Io(_, e) if is_timeout(&e) => ConnectError::Timeout {
             stage: Stage::ConnectingToProxy,
         },
-        ConnectFailure::Io(e) => fail(ProxyFailure::Unreachable(e.to_string())),
+        ConnectFailure::Io(addr, e) => fail(ProxyFailure::Unreachable {
+            address: addr.to_string(),
+            reason: Unreachable::of(&e),
+        }),
     })?;
+    let proxy_addr = socket
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| crate::i18n::clip(&proxy.host));
     let _ = socket.set_nodelay(true);
     let talk = match proxy.scheme {
         ProxyScheme::Http => http_connect(&mut socket, proxy, host, port, deadline, cancel),
@@ -206,10 +392,13 @@ pub fn connect(
         Err(Step::Io(e)) if is_timeout(&e) => Err(ConnectError::Timeout {
             stage: Stage::TalkingToProxy,
         }),
-        Err(Step::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Err(fail(
-            ProxyFailure::Malformed("it closed the connection".into()),
-        )),
-        Err(Step::Io(e)) => Err(fail(ProxyFailure::Unreachable(e.to_string()))),
+        Err(Step::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            Err(fail(ProxyFailure::Malformed(Malformed::Closed)))
+        }
+        Err(Step::Io(e)) => Err(fail(ProxyFailure::Unreachable {
+            address: proxy_addr,
+            reason: Unreachable::of(&e),
+        })),
         Err(Step::Dns(host, detail)) => Err(ConnectError::Dns { host, detail }),
         Err(Step::Timeout) => Err(ConnectError::Timeout {
             stage: Stage::ResolvingForProxy,
@@ -263,13 +452,13 @@ fn connect_any(
         let work = move || TcpStream::connect_timeout(&addr, left);
         match detached::run("messenger-connect", deadline, cancel, work) {
             Ok(Ok(s)) => return Ok(s),
-            Ok(Err(e)) => last = Some(e),
+            Ok(Err(e)) => last = Some((addr, e)),
             Err(Abandoned::Timeout) => break,
             Err(Abandoned::Cancelled) => return Err(ConnectFailure::Cancelled),
         }
     }
     Err(match last {
-        Some(e) => ConnectFailure::Io(e),
+        Some((addr, e)) => ConnectFailure::Io(addr, e),
         None => ConnectFailure::Timeout,
     })
 }
@@ -278,8 +467,8 @@ fn connect_any(
 enum ConnectFailure {
     Timeout,
     Cancelled,
-    /// The last address's error.
-    Io(io::Error),
+    /// The last address tried and its error.
+    Io(SocketAddr, io::Error),
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -385,7 +574,7 @@ fn http_connect(
     while !header.ends_with(b"\r\n\r\n") && !header.ends_with(b"\n\n") {
         if header.len() >= MAX_PROXY_HEADER {
             return Err(Step::Proxy(ProxyFailure::Malformed(
-                "an endless answer header".into(),
+                Malformed::HeaderTooLong,
             )));
         }
         read_exact(socket, &mut byte, deadline, cancel)?;
@@ -396,20 +585,25 @@ fn http_connect(
     let mut parts = status_line.splitn(3, ' ');
     let version = parts.next().unwrap_or("");
     let code = parts.next().and_then(|c| c.parse::<u16>().ok());
-    let shown: String = status_line
+    // The reason phrase is the proxy's own words: shown as such, cleaned and cut.
+    let phrase: String = parts
+        .next()
+        .unwrap_or("")
         .chars()
-        .filter(|c| !c.is_control())
-        .take(120)
+        .filter(|c| !c.is_control() && *c != '"')
         .collect();
     match code {
-        _ if !version.starts_with("HTTP/") => Err(Step::Proxy(ProxyFailure::Malformed(
-            "not an HTTP answer".into(),
-        ))),
+        _ if !version.starts_with("HTTP/") => {
+            Err(Step::Proxy(ProxyFailure::Malformed(Malformed::NotHttp)))
+        }
         Some(200..=299) => Ok(()),
         Some(407) if proxy.username.is_some() => Err(Step::Proxy(ProxyFailure::AuthFailed)),
         Some(407) => Err(Step::Proxy(ProxyFailure::AuthRequired)),
-        Some(_) => Err(Step::Proxy(ProxyFailure::Refused(shown))),
-        None => Err(Step::Proxy(ProxyFailure::Malformed(shown))),
+        Some(status) => Err(Step::Proxy(ProxyFailure::Refused(Refusal::Http {
+            status,
+            phrase: crate::i18n::clip(phrase.trim()),
+        }))),
+        None => Err(Step::Proxy(ProxyFailure::Malformed(Malformed::NoStatus))),
     }
 }
 
@@ -428,8 +622,8 @@ fn socks5_connect(
         .map(|u| (u, proxy.password.as_deref().unwrap_or("")));
     if let Some((u, p)) = credentials {
         if u.is_empty() || u.len() > 255 || p.len() > 255 {
-            return Err(Step::Proxy(ProxyFailure::Malformed(
-                "SOCKS5 user names and passwords are 1 to 255 bytes".into(),
+            return Err(Step::Proxy(ProxyFailure::TooLongForSocks(
+                SocksField::Credentials,
             )));
         }
     }
@@ -441,9 +635,7 @@ fn socks5_connect(
     let mut choice = [0u8; 2];
     read_exact(socket, &mut choice, deadline, cancel)?;
     if choice[0] != 5 {
-        return Err(Step::Proxy(ProxyFailure::Malformed(
-            "not a SOCKS5 answer".into(),
-        )));
+        return Err(Step::Proxy(ProxyFailure::Malformed(Malformed::NotSocks5)));
     }
     match (choice[1], credentials) {
         (0x00, _) => {}
@@ -462,13 +654,13 @@ fn socks5_connect(
         (0x02, None) | (0xFF, None) => return Err(Step::Proxy(ProxyFailure::AuthRequired)),
         (0xFF, Some(_)) => {
             return Err(Step::Proxy(ProxyFailure::Refused(
-                "no acceptable authentication method".into(),
+                Refusal::NoAcceptableAuth,
             )))
         }
         (other, _) => {
-            return Err(Step::Proxy(ProxyFailure::Malformed(format!(
-                "it chose authentication method {other}"
-            ))))
+            return Err(Step::Proxy(ProxyFailure::Malformed(
+                Malformed::UnofferedAuth(other),
+            )))
         }
     }
     let mut request = vec![5, 1, 0];
@@ -496,8 +688,8 @@ fn socks5_connect(
         }
         None => {
             if bare.len() > 255 {
-                return Err(Step::Proxy(ProxyFailure::Malformed(
-                    "the host name is longer than SOCKS5 allows".into(),
+                return Err(Step::Proxy(ProxyFailure::TooLongForSocks(
+                    SocksField::HostName,
                 )));
             }
             request.push(3);
@@ -510,14 +702,10 @@ fn socks5_connect(
     let mut head = [0u8; 4];
     read_exact(socket, &mut head, deadline, cancel)?;
     if head[0] != 5 {
-        return Err(Step::Proxy(ProxyFailure::Malformed(
-            "not a SOCKS5 reply".into(),
-        )));
+        return Err(Step::Proxy(ProxyFailure::Malformed(Malformed::NotSocks5)));
     }
     if head[1] != 0 {
-        return Err(Step::Proxy(ProxyFailure::Refused(
-            socks_reply(head[1]).into(),
-        )));
+        return Err(Step::Proxy(ProxyFailure::Refused(Refusal::Socks(head[1]))));
     }
     // The bound address that follows is of no use to us, but it must be read off the stream.
     let rest = match head[3] {
@@ -529,9 +717,9 @@ fn socks5_connect(
             len[0] as usize + 2
         }
         other => {
-            return Err(Step::Proxy(ProxyFailure::Malformed(format!(
-                "address type {other}"
-            ))))
+            return Err(Step::Proxy(ProxyFailure::Malformed(
+                Malformed::AddressType(other),
+            )))
         }
     };
     let mut skip = vec![0u8; rest];
@@ -539,18 +727,29 @@ fn socks5_connect(
     Ok(())
 }
 
-fn socks_reply(code: u8) -> &'static str {
-    match code {
-        1 => "general SOCKS server failure",
-        2 => "connection not allowed by ruleset",
-        3 => "network unreachable",
-        4 => "host unreachable",
-        5 => "connection refused",
-        6 => "TTL expired",
-        7 => "command not supported",
-        8 => "address type not supported",
-        _ => "unknown SOCKS5 error",
-    }
+/// A SOCKS5 reply code (RFC 1928 §6) in words.
+fn socks_reply(code: u8, lang: Lang) -> String {
+    let known = match (code, lang) {
+        (1, Lang::En) => "a general failure of the proxy",
+        (1, Lang::Ru) => "общий сбой прокси",
+        (2, Lang::En) => "its rules do not allow this connection",
+        (2, Lang::Ru) => "его правила не разрешают это соединение",
+        (3, Lang::En) => "it cannot reach the server's network",
+        (3, Lang::Ru) => "сеть сервера ему недоступна",
+        (4, Lang::En) => "it cannot reach the server",
+        (4, Lang::Ru) => "сервер ему недоступен",
+        (5, Lang::En) => "the server refused its connection",
+        (5, Lang::Ru) => "сервер отказал ему в соединении",
+        (6, Lang::En) => "its connection to the server timed out",
+        (6, Lang::Ru) => "его соединение с сервером не успело установиться",
+        (7, Lang::En) => "it does not support CONNECT",
+        (7, Lang::Ru) => "он не поддерживает команду CONNECT",
+        (8, Lang::En) => "it does not support this kind of address",
+        (8, Lang::Ru) => "он не поддерживает такой вид адреса",
+        (_, Lang::En) => return format!("it answered with SOCKS5 code {code}"),
+        (_, Lang::Ru) => return format!("он ответил кодом SOCKS5 {code}"),
+    };
+    known.to_owned()
 }
 
 #[cfg(test)]
@@ -621,10 +820,138 @@ mod tests {
             .unwrap()
             .unwrap();
         match connect("::1", 5222, Some(&proxy), soon(), None) {
-            Err(ConnectError::Proxy(ProxyError {
-                reason: ProxyFailure::Refused(s),
-                ..
-            })) => assert_eq!(s, "HTTP/1.0 403 Access violation"),
+            Err(ConnectError::Proxy(e)) => {
+                assert_eq!(
+                    e.reason,
+                    ProxyFailure::Refused(Refusal::Http {
+                        status: 403,
+                        phrase: "Access violation".into()
+                    })
+                );
+                assert!(e
+                    .message(Lang::En)
+                    .ends_with("refused to connect onwards: it answered 403, in its words \"Access violation\""));
+                assert!(e
+                    .message(Lang::Ru)
+                    .ends_with("отказался соединять дальше: он ответил 403, по его словам \"Access violation\""));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The failure `connect` meets through a fake proxy of `scheme` answering `answer`, with
+    /// its Russian text checked for English (the proxy's own address aside).
+    fn failure_of(scheme: &str, answer: &'static [u8]) -> ProxyFailure {
+        let (port, _t) = fake(answer);
+        let proxy = Proxy::parse(&format!("{scheme}://127.0.0.1:{port}"))
+            .unwrap()
+            .unwrap();
+        match connect("127.0.0.1", 5222, Some(&proxy), soon(), None) {
+            Err(ConnectError::Proxy(e)) => {
+                let ru = e.message(Lang::Ru).replace(&e.proxy, "");
+                assert!(crate::i18n::latin_words(&ru).is_empty(), "{ru}");
+                assert_ne!(e.message(Lang::En), e.message(Lang::Ru));
+                e.reason
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_way_a_proxy_answers_wrongly_has_its_reason() {
+        let endless: &'static [u8] = Box::leak(
+            [
+                &b"HTTP/1.1 200 OK\r\n"[..],
+                &[b'x'; MAX_PROXY_HEADER + 10][..],
+            ]
+            .concat()
+            .into_boxed_slice(),
+        );
+        for (scheme, answer, reason) in [
+            ("http", &b""[..], ProxyFailure::Malformed(Malformed::Closed)),
+            (
+                "http",
+                b"SSH-2.0-OpenSSH_9.2\r\n\r\n",
+                ProxyFailure::Malformed(Malformed::NotHttp),
+            ),
+            (
+                "http",
+                b"HTTP/1.1 OK\r\n\r\n",
+                ProxyFailure::Malformed(Malformed::NoStatus),
+            ),
+            (
+                "http",
+                endless,
+                ProxyFailure::Malformed(Malformed::HeaderTooLong),
+            ),
+            (
+                "http",
+                b"HTTP/1.1 502 \x1b[31mBad\" Gateway\r\n\r\n",
+                ProxyFailure::Refused(Refusal::Http {
+                    status: 502,
+                    phrase: "[31mBad Gateway".into(),
+                }),
+            ),
+            (
+                "socks5",
+                &[4, 0],
+                ProxyFailure::Malformed(Malformed::NotSocks5),
+            ),
+            (
+                "socks5",
+                &[5, 9],
+                ProxyFailure::Malformed(Malformed::UnofferedAuth(9)),
+            ),
+            (
+                "socks5",
+                &[5, 0, 5, 2, 0, 1, 0, 0, 0, 0, 0, 0],
+                ProxyFailure::Refused(Refusal::Socks(2)),
+            ),
+            (
+                "socks5",
+                &[5, 0, 5, 0, 0, 7],
+                ProxyFailure::Malformed(Malformed::AddressType(7)),
+            ),
+        ] {
+            assert_eq!(failure_of(scheme, answer), reason, "{scheme} {answer:?}");
+        }
+    }
+
+    #[test]
+    fn every_socks_reply_code_is_said_in_both_languages() {
+        for code in 1..=9 {
+            let (en, ru) = (socks_reply(code, Lang::En), socks_reply(code, Lang::Ru));
+            assert_ne!(en, ru);
+            assert!(crate::i18n::latin_words(&ru).is_empty(), "{ru}");
+        }
+    }
+
+    #[test]
+    fn a_proxy_nobody_listens_at_is_unreachable_at_its_address() {
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let proxy = Proxy::parse(&format!("socks5://u:Pw9@127.0.0.1:{port}"))
+            .unwrap()
+            .unwrap();
+        match connect("example.org", 5222, Some(&proxy), soon(), None) {
+            Err(ConnectError::Proxy(e)) => {
+                assert_eq!(
+                    e.reason,
+                    ProxyFailure::Unreachable {
+                        address: format!("127.0.0.1:{port}"),
+                        reason: Unreachable::Refused,
+                    }
+                );
+                assert_eq!(
+                    e.message(Lang::Ru),
+                    format!(
+                        "прокси socks5://u:***@127.0.0.1:{port} недоступен по адресу \
+                         127.0.0.1:{port}: в соединении отказано"
+                    )
+                );
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -230,10 +230,12 @@ pub enum Error {
     /// The answer is longer than a Bot API answer can be ([`super::MAX_ANSWER`]); not read
     /// past the limit.
     AnswerTooLarge { url: String, limit: u64 },
-    /// The request did not complete: refused, TLS, timeout, proxy, DNS, reset. `detail` is the
-    /// HTTP client's (English) text, shown in the English rendering only.
+    /// The request did not complete: refused, TLS, timeout, proxy, DNS, reset. `tls` says why
+    /// a TLS handshake failed (with `kind` TLS only). `detail` is the HTTP client's (English)
+    /// text, shown in the English rendering only.
     Network {
         kind: FailureKind,
+        tls: Option<crate::net::TlsReason>,
         url: String,
         proxy: Option<String>,
         detail: String,
@@ -327,7 +329,7 @@ impl Localized for Error {
         match self {
             Error::InvalidApiUrl { .. } => &[TelegramApiUrl],
             Error::BadResponse { .. } | Error::AnswerTooLarge { .. } => &[TelegramApiUrl, Proxy],
-            Error::Network { kind, .. } => match kind {
+            Error::Network { kind, tls, .. } => match kind {
                 FailureKind::Timeout => &[Proxy, Timeout],
                 // A name that does not resolve: a typo in the address, or a resolver that hides
                 // it (then a proxy resolving names itself, socks5h).
@@ -335,7 +337,13 @@ impl Localized for Error {
                 FailureKind::ConnectionRefused => &[TelegramApiUrl, Proxy],
                 // Dropped by the other side: where Telegram is blocked, the way round is a proxy.
                 FailureKind::ConnectionReset | FailureKind::Proxy => &[Proxy],
-                FailureKind::Tls => &[TrustedCertificates],
+                FailureKind::Tls => match tls {
+                    Some(reason) if !reason.trust_helps() => match reason {
+                        crate::net::TlsReason::WrongName { .. } => &[TelegramApiUrl],
+                        _ => &[],
+                    },
+                    _ => &[TrustedCertificates],
+                },
                 FailureKind::Other => &[],
             },
             Error::Settings(e) => e.settings(),
@@ -685,12 +693,13 @@ impl Localized for Error {
             (
                 Error::Network {
                     kind,
+                    tls,
                     url,
                     proxy,
                     detail,
                 },
                 _,
-            ) => network_message(*kind, url, proxy.as_deref(), detail, lang),
+            ) => network_message(*kind, tls.as_ref(), url, proxy.as_deref(), detail, lang),
             (Error::Settings(e), _) => e.message_named(lang, names),
             (Error::Transfer(e), _) => e.message_named(lang, names),
         }
@@ -744,6 +753,7 @@ fn telegram_hint(code: i64, lang: Lang) -> &'static str {
 
 fn network_message(
     kind: FailureKind,
+    tls: Option<&crate::net::TlsReason>,
     url: &str,
     proxy: Option<&str>,
     detail: &str,
@@ -754,6 +764,14 @@ fn network_message(
         (Some(p), Lang::En) => format!(" through proxy {p}"),
         (None, _) => String::new(),
     };
+    if kind == FailureKind::Tls {
+        let reason = tls.cloned().unwrap_or(crate::net::TlsReason::Other);
+        let (what, todo) = (reason.what(lang), reason.remedy(lang));
+        return match lang {
+            Lang::En => format!("{url}{via}: TLS failed: {what} ({detail}); {todo}"),
+            Lang::Ru => format!("{url}{via}: ошибка TLS: {what}; {todo}"),
+        };
+    }
     let (what, todo) = failure_words(kind, lang);
     match lang {
         Lang::En => format!("{url}{via}: {what} ({detail}); {todo}"),
@@ -799,17 +817,9 @@ fn failure_words(kind: FailureKind, lang: Lang) -> (&'static str, &'static str) 
             "the connection was dropped",
             "the server, a firewall or the proxy cut it; try a proxy or try again later",
         ),
-        (FailureKind::Tls, Lang::Ru) => (
-            "ошибка TLS",
-            "сертификату сервера нет доверия или он выдан на другое имя; для своего Bot API \
-             сервера или прокси с подменой сертификата добавьте его сертификат в \
-             доверенные сертификаты",
-        ),
-        (FailureKind::Tls, Lang::En) => (
-            "TLS failed",
-            "the server's certificate is not trusted or is for another name; for your own Bot \
-             API server or an intercepting proxy add its certificate to the trusted certificates",
-        ),
+        // Said by the TLS reason (see network_message); never reached.
+        (FailureKind::Tls, Lang::Ru) => ("ошибка TLS", "проверьте доверенные сертификаты"),
+        (FailureKind::Tls, Lang::En) => ("TLS failed", "check the trusted certificates"),
         (FailureKind::Proxy, Lang::Ru) => (
             "прокси не пропустил запрос",
             "проверьте адрес, порт, схему, имя и пароль прокси",
@@ -863,6 +873,7 @@ mod tests {
         );
         let e = Error::Network {
             kind: FailureKind::Timeout,
+            tls: None,
             url: "https://api.telegram.org".into(),
             proxy: Some("http://proxy:3128".into()),
             detail: "30 s".into(),

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::transfer_error::{clip, FileValueProblem, Limit, NotAFile, TransferError};
 use super::{bot_id, check_token, Api, Body, ChatId, Error};
-use crate::net::http::FailureKind;
+use crate::net::http::{Failure, FailureKind};
 
 /// The send methods of SendTelegramFile and the field each one uploads its file in.
 const SEND_METHODS: &[(&str, &str)] = &[
@@ -593,12 +593,15 @@ impl Api {
         let shown = || format!("{}/file/bot{}:***/…", self.shown_base, bot_id(token));
         let left = self.timeout.saturating_sub(started.elapsed());
         if left.is_zero() {
-            return Err(self.file_network(token, shown(), FailureKind::Timeout, "no time left"));
+            let f = Failure::new(FailureKind::Timeout, "no time left");
+            return Err(self.file_network(token, shown(), f));
         }
-        let mut response = self.client.get(&url).timeout(left).send().map_err(|e| {
-            let f = crate::net::http::failure(e);
-            self.file_network(token, shown(), f.kind, &f.detail)
-        })?;
+        let mut response = self
+            .client
+            .get(&url)
+            .timeout(left)
+            .send()
+            .map_err(|e| self.file_network(token, shown(), crate::net::http::failure(e)))?;
         let status = response.status().as_u16();
         if status != 200 {
             return Err(TransferError::DownloadStatus { status }.into());
@@ -620,7 +623,7 @@ impl Api {
                 } else {
                     FailureKind::ConnectionReset
                 };
-                self.file_network(token, shown(), kind, &source.to_string())
+                self.file_network(token, shown(), Failure::new(kind, source.to_string()))
             }
             CopyError::Write(source) => TransferError::Unreadable {
                 path: "-".into(),
@@ -631,12 +634,13 @@ impl Api {
         })
     }
 
-    fn file_network(&self, token: &str, url: String, kind: FailureKind, detail: &str) -> Error {
+    fn file_network(&self, token: &str, url: String, f: Failure) -> Error {
         Error::Network {
-            kind,
+            kind: f.kind,
+            tls: f.tls,
             url,
             proxy: self.proxy.clone(),
-            detail: self.token_secrets(token).scrub(detail),
+            detail: self.token_secrets(token).scrub(&f.detail),
         }
     }
 }

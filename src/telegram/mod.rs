@@ -210,11 +210,13 @@ fn scrub(err: Error, secrets: &Secrets) -> Error {
         },
         Error::Network {
             kind,
+            tls,
             url,
             proxy,
             detail,
         } => Error::Network {
             kind,
+            tls,
             url,
             proxy,
             detail: secrets.scrub(&detail),
@@ -550,12 +552,8 @@ impl Api {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(self.network(
-                    token,
-                    method,
-                    FailureKind::Timeout,
-                    "no time left".into(),
-                ));
+                let f = http::Failure::new(FailureKind::Timeout, "no time left");
+                return Err(self.network(token, method, f));
             }
             let (status, read) = match &body {
                 Body::Upload(form) => self.upload(token, method, &url, left, form)?,
@@ -572,12 +570,11 @@ impl Api {
                 // The proxy's own answer (an http:// API URL goes through it as a plain
                 // request): a proxy problem, and its page, which may quote our
                 // Proxy-Authorization, is not shown.
-                return Err(self.network(
-                    token,
-                    method,
+                let f = http::Failure::new(
                     FailureKind::Proxy,
-                    "HTTP 407 Proxy Authentication Required".into(),
-                ));
+                    "HTTP 407 Proxy Authentication Required",
+                );
+                return Err(self.network(token, method, f));
             }
             let bytes = match read {
                 Ok(bytes) => bytes,
@@ -587,9 +584,7 @@ impl Api {
                         limit,
                     })
                 }
-                Err(BodyError::Failed(f)) => {
-                    return Err(self.network(token, method, f.kind, f.detail))
-                }
+                Err(BodyError::Failed(f)) => return Err(self.network(token, method, f)),
             };
             let envelope: Envelope = match serde_json::from_slice(&bytes) {
                 Ok(e) => e,
@@ -666,7 +661,8 @@ impl Api {
                         .file_name(*file_name)
                         .mime_str("application/octet-stream")
                         .map_err(|e| {
-                            self.network(token, method, FailureKind::Other, e.to_string())
+                            let f = http::Failure::new(FailureKind::Other, e.to_string());
+                            self.network(token, method, f)
                         })?;
                     form = form.part(*name, part);
                 }
@@ -693,12 +689,11 @@ impl Api {
             .enable_all()
             .build()
             .map_err(|e| {
-                self.network(
-                    token,
-                    method,
+                let f = http::Failure::new(
                     FailureKind::Other,
                     format!("cannot start the upload runtime: {e}"),
-                )
+                );
+                self.network(token, method, f)
             })?;
         runtime.block_on(async {
             let response = client
@@ -714,16 +709,16 @@ impl Api {
     }
 
     fn failure(&self, token: &str, method: &str, err: reqwest::Error) -> Error {
-        let f = http::failure(err);
-        self.network(token, method, f.kind, f.detail)
+        self.network(token, method, http::failure(err))
     }
 
-    fn network(&self, token: &str, method: &str, kind: FailureKind, detail: String) -> Error {
+    fn network(&self, token: &str, method: &str, f: http::Failure) -> Error {
         Error::Network {
-            kind,
+            kind: f.kind,
+            tls: f.tls,
             url: self.shown_url(token, method),
             proxy: self.proxy.clone(),
-            detail,
+            detail: f.detail,
         }
     }
 }

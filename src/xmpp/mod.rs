@@ -187,9 +187,13 @@ pub enum Error {
         step: NetworkStep,
         detail: String,
     },
-    /// The TLS handshake failed: untrusted or mismatched certificate, protocol mismatch.
-    /// `detail` is the TLS library's (English) text, shown in the English rendering only.
-    Tls { detail: String },
+    /// The TLS handshake failed: `reason` says why (an untrusted, expired or mismatched
+    /// certificate, a refused handshake, a port that does not speak TLS…). `detail` is the TLS
+    /// library's (English) text, shown in the English rendering only.
+    Tls {
+        reason: crate::net::TlsReason,
+        detail: String,
+    },
     /// `tls` is `starttls` but the server does not offer STARTTLS.
     TlsNotOffered,
     /// The server broke the protocol (unexpected or malformed XML): `reason` says how.
@@ -698,7 +702,9 @@ impl Localized for Error {
 
     fn settings(&self) -> &'static [crate::net::Setting] {
         match self {
-            Error::Tls { .. } => &[crate::net::Setting::TrustedCertificates],
+            Error::Tls { reason, .. } if reason.trust_helps() => {
+                &[crate::net::Setting::TrustedCertificates]
+            }
             Error::Settings(e) => e.settings(),
             Error::Upload(e) => e.settings(),
             _ => &[],
@@ -771,14 +777,21 @@ impl Localized for Error {
                     step.text(lang)
                 )
             }
-            (Error::Tls { detail }, Lang::En) => format!(
-                "TLS failed: {detail}. If the server uses a self-signed certificate, add it to \
-                 the trusted certificates"
+            // The library's text only where our reason says nothing more specific.
+            (Error::Tls { reason, detail }, Lang::En) => format!(
+                "TLS failed: {}. What to do: {}{}",
+                reason.what(lang),
+                reason.remedy(lang),
+                match reason {
+                    crate::net::TlsReason::Other => tail(&crate::i18n::clip(detail)),
+                    _ => String::new(),
+                }
             ),
-            (Error::Tls { .. }, Lang::Ru) => "ошибка TLS: сертификату сервера нет доверия, он \
-                 выдан на другое имя или стороны не договорились о протоколе. Если у сервера \
-                 самоподписанный сертификат, добавьте его в доверенные сертификаты"
-                .into(),
+            (Error::Tls { reason, .. }, Lang::Ru) => format!(
+                "ошибка TLS: {}. Что делать: {}",
+                reason.what(lang),
+                reason.remedy(lang)
+            ),
             (Error::TlsNotOffered, Lang::En) => {
                 "the server does not offer STARTTLS; use tls \"direct\" or, only in a trusted \
                  network, \"none\""
@@ -1291,6 +1304,48 @@ mod tests {
             parser.message(Lang::Ru),
             "сервер нарушил протокол XMPP: сервер прислал неправильный XML"
         );
+    }
+
+    #[test]
+    fn a_tls_failure_says_its_reason_and_russian_keeps_the_library_out() {
+        use crate::net::TlsReason;
+        let expired = Error::Tls {
+            reason: TlsReason::Expired {
+                not_after: Some(1_764_633_600),
+            },
+            detail: "invalid peer certificate: certificate expired".into(),
+        };
+        assert_eq!(
+            expired.message(Lang::Ru),
+            "ошибка TLS: срок действия сертификата сервера истёк 2025-12-02 00:00 UTC. Что \
+             делать: его должен обновить администратор сервера; если дата кажется неверной, \
+             проверьте часы этого компьютера"
+        );
+        assert!(expired
+            .message(Lang::En)
+            .ends_with("if the date looks wrong, check this computer's clock"));
+        let other = Error::Tls {
+            reason: TlsReason::Other,
+            detail: "unexpected error: something new".into(),
+        };
+        assert!(other
+            .message(Lang::En)
+            .ends_with("(unexpected error: something new)"));
+        assert!(!other.message(Lang::Ru).contains("something"));
+        assert_eq!(expired.code(), "XMPP_TLS");
+        assert!(expired.settings().is_empty());
+        let untrusted = Error::Tls {
+            reason: TlsReason::UnknownIssuer,
+            detail: String::new(),
+        };
+        assert_eq!(
+            untrusted.settings(),
+            &[crate::net::Setting::TrustedCertificates]
+        );
+        for e in [expired, untrusted] {
+            let ru = e.message(Lang::Ru);
+            assert!(latin_words(&ru).is_empty(), "{ru}");
+        }
     }
 
     #[test]

@@ -150,7 +150,8 @@ impl Localized for UploadError {
         use crate::net::Setting;
         match self {
             UploadError::Network(f) => match f.kind {
-                FailureKind::Tls => &[Setting::TrustedCertificates],
+                FailureKind::Tls if f.tls_reason().trust_helps() => &[Setting::TrustedCertificates],
+                FailureKind::Tls => &[],
                 FailureKind::Timeout => &[Setting::Timeout],
                 FailureKind::Proxy => &[Setting::Proxy],
                 _ => &[],
@@ -211,25 +212,34 @@ impl Localized for UploadError {
             (UploadError::HttpStatus { status }, Lang::En) => format!(
                 "the upload server answered HTTP {status} instead of 201: the file was not uploaded"
             ),
-            (UploadError::Network(f), Lang::Ru) => format!(
-                "загрузка файла не удалась ({}): {}{}",
-                kind_ru(f.kind),
-                f.detail,
-                if f.kind == FailureKind::Tls {
-                    ". Если у сервера загрузки самоподписанный сертификат, добавьте его в доверенные сертификаты"
-                } else {
-                    ""
-                }
-            ),
+            (UploadError::Network(f), Lang::Ru) if f.kind == FailureKind::Tls => {
+                let tls = f.tls_reason();
+                format!(
+                    "загрузка файла не удалась: {}. Что делать: {}",
+                    tls.what(lang),
+                    tls.remedy(lang)
+                )
+            }
+            (UploadError::Network(f), Lang::En) if f.kind == FailureKind::Tls => {
+                let tls = f.tls_reason();
+                format!(
+                    "the file upload failed: {}. What to do: {}{}",
+                    tls.what(lang),
+                    tls.remedy(lang),
+                    match tls {
+                        crate::net::TlsReason::Other => format!(" ({})", f.detail),
+                        _ => String::new(),
+                    }
+                )
+            }
+            // The detail is the system's or the HTTP client's English: English texts only.
+            (UploadError::Network(f), Lang::Ru) => {
+                format!("загрузка файла не удалась ({})", kind_ru(f.kind))
+            }
             (UploadError::Network(f), Lang::En) => format!(
-                "the file upload failed ({}): {}{}",
+                "the file upload failed ({}): {}",
                 kind_en(f.kind),
-                f.detail,
-                if f.kind == FailureKind::Tls {
-                    ". If the upload server uses a self-signed certificate, add it to the trusted certificates"
-                } else {
-                    ""
-                }
+                f.detail
             ),
             (UploadError::Settings(e), lang) => e.message(lang),
         }
@@ -463,10 +473,10 @@ fn put(
 ) -> Result<(), UploadError> {
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
-        return Err(UploadError::Network(Failure {
-            kind: FailureKind::Timeout,
-            detail: "the time limit was spent before the upload".into(),
-        }));
+        return Err(UploadError::Network(Failure::new(
+            FailureKind::Timeout,
+            "the time limit was spent before the upload",
+        )));
     }
     let client = crate::net::http::client(settings, verification).map_err(UploadError::Settings)?;
     let size = body.size();

@@ -53,6 +53,11 @@ pub struct SServer {
 
 impl SServer {
     pub fn start(key: &Path, cert: &Path) -> SServer {
+        SServer::start_with(key, cert, &[])
+    }
+
+    /// [`SServer::start`] with more `s_server` options (`-tls1_2`, `-cipher …`, `-Verify 1`).
+    pub fn start_with(key: &Path, cert: &Path, options: &[&str]) -> SServer {
         let port = super::net::free_port();
         let child = Command::new("openssl")
             .args(["s_server", "-quiet", "-www", "-accept"])
@@ -61,6 +66,7 @@ impl SServer {
             .arg(key)
             .arg("-cert")
             .arg(cert)
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -91,4 +97,84 @@ impl Drop for SServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// An EC P-256 certificate for `names` (a subjectAltName value: `DNS:a.example,IP:127.0.0.1`)
+/// signed by the authority `ca` (its key and certificate paths, e.g. from [`ec_self_signed`]),
+/// valid from `start` to `end` (`YYYYMMDDHHMMSSZ`: `openssl ca` sets both, so that a test can
+/// make one that expired or is not valid yet). `dir/NAME.key` and `dir/NAME.pem`; returns
+/// (key path, cert path).
+pub fn ec_signed(
+    dir: &Path,
+    name: &str,
+    names: &str,
+    ca: &(PathBuf, PathBuf),
+    start: &str,
+    end: &str,
+) -> (PathBuf, PathBuf) {
+    let key = format!("{name}.key");
+    let csr = format!("{name}.csr");
+    let cert = format!("{name}.pem");
+    let ext = format!("{name}.ext");
+    let config = format!("{name}.cnf");
+    let index = format!("{name}.index");
+    std::fs::write(
+        dir.join(&ext),
+        format!("basicConstraints=CA:FALSE\nsubjectAltName={names}\n"),
+    )
+    .unwrap();
+    // The least `openssl ca` works with: its own database, random serials, any subject.
+    std::fs::write(
+        dir.join(&config),
+        format!(
+            "[ca]\ndefault_ca=d\n[d]\ndatabase={index}\nnew_certs_dir=.\nrand_serial=yes\n\
+             policy=p\ndefault_md=sha256\nunique_subject=no\n[p]\ncommonName=supplied\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join(&index), "").unwrap();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            &format!("/CN={name}"),
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+        ],
+    );
+    let (ca_key, ca_cert) = (ca.0.to_str().unwrap(), ca.1.to_str().unwrap());
+    openssl(
+        dir,
+        &[
+            "ca",
+            "-batch",
+            "-notext",
+            "-config",
+            &config,
+            "-cert",
+            ca_cert,
+            "-keyfile",
+            ca_key,
+            "-in",
+            &csr,
+            "-out",
+            &cert,
+            "-startdate",
+            start,
+            "-enddate",
+            end,
+            "-extfile",
+            &ext,
+        ],
+    );
+    (dir.join(key), dir.join(cert))
 }

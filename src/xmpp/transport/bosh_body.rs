@@ -15,7 +15,10 @@ pub(super) const MAX_RESPONSE_BYTES: u64 = 1 << 20;
 pub(super) fn http_error(e: reqwest::Error) -> Error {
     let f = crate::net::http::failure(e);
     match f.kind {
-        FailureKind::Tls => Error::Tls { detail: f.detail },
+        FailureKind::Tls => Error::Tls {
+            reason: f.tls_reason(),
+            detail: f.detail,
+        },
         kind => Error::Network {
             kind,
             step: crate::xmpp::NetworkStep::Bosh,

@@ -253,6 +253,7 @@ impl TcpTransport {
             which: crate::xmpp::JidRole::Account,
         })?;
         let conn = ClientConnection::new(config, name).map_err(|e| Error::Tls {
+            reason: crate::net::TlsReason::of(&e),
             detail: e.to_string(),
         })?;
         let old = std::mem::replace(&mut *self.shared.conn.borrow_mut(), Conn::Gone);
@@ -685,6 +686,7 @@ pub(crate) fn io_error(e: io::Error) -> Error {
         }
         if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
             return Error::Tls {
+                reason: crate::net::TlsReason::of(tls),
                 detail: tls.to_string(),
             };
         }
