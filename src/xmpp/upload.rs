@@ -21,6 +21,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use super::conditions::server_said;
 use super::outgoing::Outgoing;
 use super::session::Client;
 use super::stanza::StanzaError;
@@ -184,12 +185,14 @@ impl Localized for UploadError {
             }
             (UploadError::File(e), lang) => e.message(lang),
             (UploadError::SlotRefused { condition, text }, Lang::Ru) => format!(
-                "служба загрузки отказала в месте для файла: {condition}{}",
-                tail(text)
+                "служба загрузки отказала в месте для файла: \"{}\"{}",
+                clip(condition),
+                server_said(text, Lang::Ru)
             ),
             (UploadError::SlotRefused { condition, text }, Lang::En) => format!(
-                "the upload service refused a slot for the file: {condition}{}",
-                tail(text)
+                "the upload service refused a slot for the file: \"{}\"{}",
+                clip(condition),
+                server_said(text, Lang::En)
             ),
             (UploadError::BadSlot { problem }, Lang::Ru) => format!(
                 "служба загрузки выдала негодное место для файла: {}",
@@ -233,13 +236,6 @@ impl Localized for UploadError {
             ),
             (UploadError::Settings(e), lang) => e.message(lang),
         }
-    }
-}
-
-fn tail(text: &str) -> String {
-    match text.is_empty() {
-        true => String::new(),
-        false => format!(" ({})", clip(text)),
     }
 }
 

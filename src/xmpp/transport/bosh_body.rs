@@ -5,7 +5,7 @@
 
 use crate::net::http::FailureKind;
 use crate::xmpp::xml::{Element, ReadError, StreamReader};
-use crate::xmpp::{Error, ProtocolReason, NS_STREAM};
+use crate::xmpp::{BoshCondition, Error, ProtocolReason, NS_STREAM};
 
 pub const NS_HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
 /// The longest a response may be; an endless body is refused, not buffered.
@@ -31,27 +31,19 @@ pub(super) fn terminated(body: &Element) -> Error {
         return super::tcp::stream_error(e);
     }
     Error::BoshTerminated {
-        condition: body
-            .get_attr("condition")
-            .unwrap_or("undefined-condition")
-            .to_owned(),
+        condition: BoshCondition::of(body.get_attr("condition").unwrap_or("undefined-condition")),
     }
 }
 
 /// Anything but 200 ends the session: legacy connection managers report errors as HTTP codes
-/// (XEP-0124 §17.1).
+/// (XEP-0124 §17.1: 400 bad-request, 403 policy-violation, 404 item-not-found), which
+/// [`BoshCondition::HttpStatus`] explains.
 pub(super) fn http_status(status: u16) -> Result<(), Error> {
     if status == 200 {
         return Ok(());
     }
-    let condition = match status {
-        400 => "bad-request",
-        403 => "policy-violation",
-        404 => "item-not-found",
-        _ => "undefined-condition",
-    };
     Err(Error::BoshTerminated {
-        condition: format!("{condition} (HTTP {status})"),
+        condition: BoshCondition::HttpStatus(status),
     })
 }
 
@@ -74,7 +66,7 @@ pub(super) fn parse_body(data: &[u8]) -> Result<Element, Error> {
     }
     if body.get_attr("type") == Some("error") {
         return Err(Error::BoshTerminated {
-            condition: "recoverable error (type='error')".into(),
+            condition: BoshCondition::Recoverable,
         });
     }
     Ok(body)
