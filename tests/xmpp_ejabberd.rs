@@ -138,7 +138,13 @@ fn wrong_password_is_a_clear_not_authorized() {
                 )
                 .unwrap_err();
             match &e {
-                Error::Auth { condition, .. } => assert_eq!(condition, "not-authorized", "{e}"),
+                Error::Auth { condition, .. } => {
+                    assert_eq!(
+                        condition,
+                        &messenger::xmpp::SaslCondition::NotAuthorized,
+                        "{e}"
+                    )
+                }
                 other => panic!("{transport} {mech}: {other}"),
             }
             assert_eq!(e.code(), "XMPP_AUTH_FAILED");

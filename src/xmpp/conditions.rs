@@ -1,5 +1,6 @@
 //! The conditions with which a server ends a stream ([`StreamCondition`], RFC 6120 §4.9.3) or a
-//! BOSH session ([`BoshCondition`], XEP-0124 §17), said in our words in both languages with the
+//! BOSH session ([`BoshCondition`], XEP-0124 §17) or refuses a login ([`SaslCondition`], RFC
+//! 6120 §6.5), said in our words in both languages with the
 //! protocol's token kept in quotes, and the server's own `<text>` shown as its words: quoted,
 //! cut, labelled ([`server_said`]).
 
@@ -356,6 +357,118 @@ impl BoshCondition {
     }
 }
 
+/// Why the server refused the login (a SASL `<failure>`, RFC 6120 §6.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SaslCondition {
+    Aborted,
+    AccountDisabled,
+    CredentialsExpired,
+    EncryptionRequired,
+    IncorrectEncoding,
+    InvalidAuthzid,
+    InvalidMechanism,
+    MalformedRequest,
+    MechanismTooWeak,
+    /// The JID or the password is wrong (servers say no more, on purpose).
+    NotAuthorized,
+    TemporaryAuthFailure,
+    /// A condition RFC 6120 does not define, as the server named it (cut).
+    Other(String),
+}
+
+impl SaslCondition {
+    /// The condition of a `<failure>` child named `name`.
+    pub fn of(name: &str) -> SaslCondition {
+        use SaslCondition::*;
+        match name {
+            "aborted" => Aborted,
+            "account-disabled" => AccountDisabled,
+            "credentials-expired" => CredentialsExpired,
+            "encryption-required" => EncryptionRequired,
+            "incorrect-encoding" => IncorrectEncoding,
+            "invalid-authzid" => InvalidAuthzid,
+            "invalid-mechanism" => InvalidMechanism,
+            "malformed-request" => MalformedRequest,
+            "mechanism-too-weak" => MechanismTooWeak,
+            "not-authorized" => NotAuthorized,
+            "temporary-auth-failure" => TemporaryAuthFailure,
+            other => Other(clip(other)),
+        }
+    }
+
+    /// The protocol's name of the condition.
+    pub fn token(&self) -> &str {
+        use SaslCondition::*;
+        match self {
+            Aborted => "aborted",
+            AccountDisabled => "account-disabled",
+            CredentialsExpired => "credentials-expired",
+            EncryptionRequired => "encryption-required",
+            IncorrectEncoding => "incorrect-encoding",
+            InvalidAuthzid => "invalid-authzid",
+            InvalidMechanism => "invalid-mechanism",
+            MalformedRequest => "malformed-request",
+            MechanismTooWeak => "mechanism-too-weak",
+            NotAuthorized => "not-authorized",
+            TemporaryAuthFailure => "temporary-auth-failure",
+            Other(name) => name,
+        }
+    }
+
+    fn meaning(&self, lang: Lang) -> &'static str {
+        use SaslCondition::*;
+        let (en, ru) = match self {
+            NotAuthorized => (
+                "check the JID and the password",
+                "проверьте JID и пароль",
+            ),
+            AccountDisabled => (
+                "the account is disabled on the server",
+                "учётная запись отключена на сервере",
+            ),
+            CredentialsExpired => (
+                "the password has expired; change it on the server",
+                "срок действия пароля истёк; смените его на сервере",
+            ),
+            EncryptionRequired => (
+                "the server accepts this mechanism only over TLS",
+                "сервер принимает этот механизм только через TLS",
+            ),
+            MechanismTooWeak => (
+                "the server finds this mechanism too weak; allow a stronger one in \"mechanisms\"",
+                "сервер считает этот механизм слишком слабым; разрешите более стойкий в \"mechanisms\"",
+            ),
+            InvalidMechanism => (
+                "the server does not accept this mechanism",
+                "сервер не принимает этот механизм",
+            ),
+            TemporaryAuthFailure => (
+                "a temporary failure of the server; try again later",
+                "временный сбой сервера; повторите попытку позже",
+            ),
+            Aborted | IncorrectEncoding | InvalidAuthzid | MalformedRequest => (
+                "the server did not accept the login exchange (a fault of the client or of the \
+                 server)",
+                "сервер не принял обмен при входе (ошибка клиента или сервера)",
+            ),
+            Other(_) => (
+                "a condition the server does not explain",
+                "причина, которую сервер не поясняет",
+            ),
+        };
+        match lang {
+            Lang::En => en,
+            Lang::Ru => ru,
+        }
+    }
+
+    /// `"token": meaning`, as our messages show it.
+    pub fn text(&self, lang: Lang) -> String {
+        format!("\"{}\": {}", self.token(), self.meaning(lang))
+    }
+}
+
 /// The server's own words (a `<text>` of a stream, SASL or stanza error) as our messages add
 /// them: `; the server said: «…»`, quoted and cut, so that they read as the server's and not
 /// as ours; nothing when it said nothing.
@@ -463,6 +576,31 @@ mod tests {
                 .text(Lang::En)
                 .replace("\"item-not-found\"", "HTTP 404")
         );
+    }
+
+    #[test]
+    fn every_sasl_condition_is_known_and_said_in_both_languages() {
+        for name in [
+            "aborted",
+            "account-disabled",
+            "credentials-expired",
+            "encryption-required",
+            "incorrect-encoding",
+            "invalid-authzid",
+            "invalid-mechanism",
+            "malformed-request",
+            "mechanism-too-weak",
+            "not-authorized",
+            "temporary-auth-failure",
+        ] {
+            let c = SaslCondition::of(name);
+            assert!(!matches!(c, SaslCondition::Other(_)), "{name}");
+            assert_eq!(c.token(), name);
+            let ru = c.text(Lang::Ru);
+            assert!(ru.starts_with(&format!("\"{name}\": ")), "{ru}");
+            assert!(latin_words(&ru).is_empty(), "{ru}");
+        }
+        assert_eq!(SaslCondition::of("x-odd").token(), "x-odd");
     }
 
     #[test]

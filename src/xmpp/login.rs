@@ -317,8 +317,8 @@ fn authenticate(
                 let condition = answer
                     .elements()
                     .find(|e| e.name != "text")
-                    .map(|e| e.name.clone())
-                    .unwrap_or_else(|| "not-authorized".into());
+                    .map(|e| crate::xmpp::SaslCondition::of(&e.name))
+                    .unwrap_or(crate::xmpp::SaslCondition::NotAuthorized);
                 let text = answer
                     .find("text", NS_SASL)
                     .map(Element::text_content)

@@ -28,7 +28,7 @@ use crate::net::http::FailureKind;
 use crate::net::NetSettings;
 use conditions::server_said;
 
-pub use conditions::{BoshCondition, StreamCondition};
+pub use conditions::{BoshCondition, SaslCondition, StreamCondition};
 pub use jid::Jid;
 pub use login::{Login, LoginOptions};
 pub use transport::tcp::TlsMode;
@@ -219,7 +219,7 @@ pub enum Error {
     /// `text`: the server's own words, as sent, quoted and cut when shown).
     Auth {
         mechanism: String,
-        condition: String,
+        condition: SaslCondition,
         text: String,
     },
     /// The server could not prove it knows the password (SCRAM signature / DIGEST-MD5 rspauth
@@ -860,13 +860,8 @@ impl Localized for Error {
                 },
                 Lang::En,
             ) => format!(
-                "login refused by the server ({mechanism}): \"{}\"{}{}",
-                clip(condition),
-                if condition == "not-authorized" {
-                    " — check the JID and the password"
-                } else {
-                    ""
-                },
+                "login refused by the server ({mechanism}): {}{}",
+                condition.text(lang),
                 server_said(text, lang)
             ),
             (
@@ -877,13 +872,8 @@ impl Localized for Error {
                 },
                 Lang::Ru,
             ) => format!(
-                "сервер отказал во входе ({mechanism}): \"{}\"{}{}",
-                clip(condition),
-                if condition == "not-authorized" {
-                    " — проверьте JID и пароль"
-                } else {
-                    ""
-                },
+                "сервер отказал во входе ({mechanism}): {}{}",
+                condition.text(lang),
                 server_said(text, lang)
             ),
             (Error::ServerNotAuthenticated { mechanism, reason }, Lang::En) => format!(
@@ -1166,12 +1156,12 @@ mod tests {
         );
         let auth = Error::Auth {
             mechanism: "SCRAM-SHA-256".into(),
-            condition: "not-authorized".into(),
+            condition: SaslCondition::NotAuthorized,
             text: String::new(),
         };
         assert_eq!(
             auth.message(Lang::Ru),
-            "сервер отказал во входе (SCRAM-SHA-256): \"not-authorized\" — проверьте JID и пароль"
+            "сервер отказал во входе (SCRAM-SHA-256): \"not-authorized\": проверьте JID и пароль"
         );
         assert_eq!(auth.code(), "XMPP_AUTH_FAILED");
     }
