@@ -1,6 +1,6 @@
 //! The conditions with which a server ends a stream ([`StreamCondition`], RFC 6120 §4.9.3) or a
-//! BOSH session ([`BoshCondition`], XEP-0124 §17) or refuses a login ([`SaslCondition`], RFC
-//! 6120 §6.5), said in our words in both languages with the
+//! BOSH session ([`BoshCondition`], XEP-0124 §17), refuses a login ([`SaslCondition`], RFC
+//! 6120 §6.5) or a stanza ([`StanzaCondition`], RFC 6120 §8.3.3), said in our words in both languages with the
 //! protocol's token kept in quotes, and the server's own `<text>` shown as its words: quoted,
 //! cut, labelled ([`server_said`]).
 
@@ -469,6 +469,201 @@ impl SaslCondition {
     }
 }
 
+/// Why the server (or the recipient) refused a stanza (an `<error/>`, RFC 6120 §8.3.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StanzaCondition {
+    BadRequest,
+    Conflict,
+    FeatureNotImplemented,
+    Forbidden,
+    Gone,
+    InternalServerError,
+    ItemNotFound,
+    JidMalformed,
+    NotAcceptable,
+    NotAllowed,
+    NotAuthorized,
+    PolicyViolation,
+    RecipientUnavailable,
+    Redirect,
+    RegistrationRequired,
+    RemoteServerNotFound,
+    RemoteServerTimeout,
+    ResourceConstraint,
+    ServiceUnavailable,
+    SubscriptionRequired,
+    UnexpectedRequest,
+    UndefinedCondition,
+    /// A condition RFC 6120 does not define, as the server named it (cut).
+    Other(String),
+}
+
+impl StanzaCondition {
+    /// The condition of an `<error/>` child named `name` (none: `undefined-condition`).
+    pub fn of(name: &str) -> StanzaCondition {
+        use StanzaCondition::*;
+        match name {
+            "bad-request" => BadRequest,
+            "conflict" => Conflict,
+            "feature-not-implemented" => FeatureNotImplemented,
+            "forbidden" => Forbidden,
+            "gone" => Gone,
+            "internal-server-error" => InternalServerError,
+            "item-not-found" => ItemNotFound,
+            "jid-malformed" => JidMalformed,
+            "not-acceptable" => NotAcceptable,
+            "not-allowed" => NotAllowed,
+            "not-authorized" => NotAuthorized,
+            "policy-violation" => PolicyViolation,
+            "recipient-unavailable" => RecipientUnavailable,
+            "redirect" => Redirect,
+            "registration-required" => RegistrationRequired,
+            "remote-server-not-found" => RemoteServerNotFound,
+            "remote-server-timeout" => RemoteServerTimeout,
+            "resource-constraint" => ResourceConstraint,
+            "service-unavailable" => ServiceUnavailable,
+            "subscription-required" => SubscriptionRequired,
+            "unexpected-request" => UnexpectedRequest,
+            "undefined-condition" | "" => UndefinedCondition,
+            other => Other(clip(other)),
+        }
+    }
+
+    /// The protocol's name of the condition.
+    pub fn token(&self) -> &str {
+        use StanzaCondition::*;
+        match self {
+            BadRequest => "bad-request",
+            Conflict => "conflict",
+            FeatureNotImplemented => "feature-not-implemented",
+            Forbidden => "forbidden",
+            Gone => "gone",
+            InternalServerError => "internal-server-error",
+            ItemNotFound => "item-not-found",
+            JidMalformed => "jid-malformed",
+            NotAcceptable => "not-acceptable",
+            NotAllowed => "not-allowed",
+            NotAuthorized => "not-authorized",
+            PolicyViolation => "policy-violation",
+            RecipientUnavailable => "recipient-unavailable",
+            Redirect => "redirect",
+            RegistrationRequired => "registration-required",
+            RemoteServerNotFound => "remote-server-not-found",
+            RemoteServerTimeout => "remote-server-timeout",
+            ResourceConstraint => "resource-constraint",
+            ServiceUnavailable => "service-unavailable",
+            SubscriptionRequired => "subscription-required",
+            UnexpectedRequest => "unexpected-request",
+            UndefinedCondition => "undefined-condition",
+            Other(name) => name,
+        }
+    }
+
+    fn meaning(&self, lang: Lang) -> &'static str {
+        use StanzaCondition::*;
+        let (en, ru) = match self {
+            BadRequest => (
+                "the server found the request malformed (a fault of the client or of the server)",
+                "сервер счёл запрос неправильным (ошибка клиента или сервера)",
+            ),
+            Conflict => (
+                "it conflicts with what exists already (a resource or a nick in use)",
+                "конфликт с уже существующим (ресурс или ник заняты)",
+            ),
+            FeatureNotImplemented => (
+                "the server or the recipient does not support this",
+                "сервер или получатель этого не поддерживает",
+            ),
+            Forbidden => (
+                "this account is not permitted to do this",
+                "этой учётной записи это не разрешено",
+            ),
+            Gone => (
+                "the recipient is no longer at this address",
+                "получателя больше нет по этому адресу",
+            ),
+            InternalServerError => (
+                "an internal error of the server; try again later",
+                "внутренняя ошибка сервера; повторите попытку позже",
+            ),
+            ItemNotFound => (
+                "no such recipient, room or item; check the address",
+                "нет такого получателя, комнаты или объекта; проверьте адрес",
+            ),
+            JidMalformed => (
+                "the address is not a valid JID",
+                "адрес не является правильным JID",
+            ),
+            NotAcceptable => (
+                "the server does not accept it as it is (too large, or content it refuses)",
+                "сервер не принимает это в таком виде (слишком большое или недопустимое содержимое)",
+            ),
+            NotAllowed => (
+                "this is not allowed here (in the room, for this recipient)",
+                "здесь это не разрешено (в комнате, для этого получателя)",
+            ),
+            NotAuthorized => (
+                "authorization is needed first (a password, a membership)",
+                "сначала нужна авторизация (пароль, членство)",
+            ),
+            PolicyViolation => (
+                "the server's rules were broken",
+                "нарушены правила сервера",
+            ),
+            RecipientUnavailable => (
+                "the recipient is unavailable for now; try again later",
+                "получатель сейчас недоступен; повторите попытку позже",
+            ),
+            Redirect => (
+                "the recipient has moved to another address",
+                "получатель перешёл на другой адрес",
+            ),
+            RegistrationRequired => (
+                "registration is needed first (with the room or the service)",
+                "сначала нужна регистрация (в комнате или службе)",
+            ),
+            RemoteServerNotFound => (
+                "the recipient's server was not found; check the domain",
+                "сервер получателя не найден; проверьте домен",
+            ),
+            RemoteServerTimeout => (
+                "the recipient's server does not answer; try again later",
+                "сервер получателя не отвечает; повторите попытку позже",
+            ),
+            ResourceConstraint => (
+                "the server is overloaded or a quota is used up; try again later",
+                "сервер перегружен или исчерпана квота; повторите попытку позже",
+            ),
+            ServiceUnavailable => (
+                "the recipient or the service does not accept this",
+                "получатель или служба это не принимает",
+            ),
+            SubscriptionRequired => (
+                "a subscription to the contact is needed first",
+                "сначала нужна подписка на контакт",
+            ),
+            UnexpectedRequest => (
+                "the server did not expect this request now",
+                "сервер не ожидал этого запроса сейчас",
+            ),
+            UndefinedCondition | Other(_) => (
+                "a condition the server does not explain",
+                "причина, которую сервер не поясняет",
+            ),
+        };
+        match lang {
+            Lang::En => en,
+            Lang::Ru => ru,
+        }
+    }
+
+    /// `"token": meaning`, as our messages show it.
+    pub fn text(&self, lang: Lang) -> String {
+        format!("\"{}\": {}", self.token(), self.meaning(lang))
+    }
+}
+
 /// The server's own words (a `<text>` of a stream, SASL or stanza error) as our messages add
 /// them: `; the server said: «…»`, quoted and cut, so that they read as the server's and not
 /// as ours; nothing when it said nothing.
@@ -601,6 +796,42 @@ mod tests {
             assert!(latin_words(&ru).is_empty(), "{ru}");
         }
         assert_eq!(SaslCondition::of("x-odd").token(), "x-odd");
+    }
+
+    #[test]
+    fn every_stanza_condition_is_known_and_said_in_both_languages() {
+        for name in [
+            "bad-request",
+            "conflict",
+            "feature-not-implemented",
+            "forbidden",
+            "gone",
+            "internal-server-error",
+            "item-not-found",
+            "jid-malformed",
+            "not-acceptable",
+            "not-allowed",
+            "not-authorized",
+            "policy-violation",
+            "recipient-unavailable",
+            "redirect",
+            "registration-required",
+            "remote-server-not-found",
+            "remote-server-timeout",
+            "resource-constraint",
+            "service-unavailable",
+            "subscription-required",
+            "unexpected-request",
+            "undefined-condition",
+        ] {
+            let c = StanzaCondition::of(name);
+            assert!(!matches!(c, StanzaCondition::Other(_)), "{name}");
+            assert_eq!(c.token(), name);
+            let ru = c.text(Lang::Ru);
+            assert!(ru.starts_with(&format!("\"{name}\": ")), "{ru}");
+            assert!(latin_words(&ru).is_empty(), "{ru}");
+        }
+        assert_eq!(StanzaCondition::of(""), StanzaCondition::UndefinedCondition);
     }
 
     #[test]

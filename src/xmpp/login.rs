@@ -344,10 +344,13 @@ fn authenticate(
 }
 
 /// The condition and text of a stanza's `<error/>`.
-fn stanza_error(el: &Element) -> (String, String) {
+fn stanza_error(el: &Element) -> (crate::xmpp::StanzaCondition, String) {
     let e =
         StanzaError::of(el).unwrap_or_else(|| StanzaError::new("cancel", "undefined-condition"));
-    (e.condition, e.text.unwrap_or_default())
+    (
+        crate::xmpp::StanzaCondition::of(&e.condition),
+        e.text.unwrap_or_default(),
+    )
 }
 
 impl Login {

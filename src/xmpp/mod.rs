@@ -28,7 +28,7 @@ use crate::net::http::FailureKind;
 use crate::net::NetSettings;
 use conditions::server_said;
 
-pub use conditions::{BoshCondition, SaslCondition, StreamCondition};
+pub use conditions::{BoshCondition, SaslCondition, StanzaCondition, StreamCondition};
 pub use jid::Jid;
 pub use login::{Login, LoginOptions};
 pub use transport::tcp::TlsMode;
@@ -232,7 +232,7 @@ pub enum Error {
     /// the server's own words, as sent, quoted and cut when shown.
     StanzaError {
         stanza: StanzaKind,
-        condition: String,
+        condition: StanzaCondition,
         text: String,
     },
     /// XmppSend / XmppReceive without a live session.
@@ -265,7 +265,10 @@ pub enum SendFailure {
     /// The session ended (a disconnect, a permanent failure) before the message was written.
     NotConnected,
     /// The server refused it with a stanza error.
-    Refused { condition: String, text: String },
+    Refused {
+        condition: StanzaCondition,
+        text: String,
+    },
     /// Larger than the server accepts (see [`Error::MessageTooLarge`]).
     TooLarge { size: usize, limit: Option<usize> },
 }
@@ -894,9 +897,9 @@ impl Localized for Error {
                 },
                 Lang::En,
             ) => format!(
-                "the server refused the {}: \"{}\"{}",
+                "the server refused the {}: {}{}",
                 stanza_name(*stanza, lang),
-                clip(condition),
+                condition.text(lang),
                 server_said(text, lang)
             ),
             (
@@ -907,9 +910,9 @@ impl Localized for Error {
                 },
                 Lang::Ru,
             ) => format!(
-                "сервер отклонил {}: \"{}\"{}",
+                "сервер отклонил {}: {}{}",
                 stanza_name(*stanza, lang),
-                clip(condition),
+                condition.text(lang),
                 server_said(text, lang)
             ),
             (Error::NotConnected, Lang::En) => {
@@ -1104,16 +1107,18 @@ mod tests {
         );
         let refused = Error::StanzaError {
             stanza: StanzaKind::Bind,
-            condition: "conflict".into(),
+            condition: StanzaCondition::Conflict,
             text: String::new(),
         };
         assert_eq!(
             refused.message(Lang::En),
-            "the server refused the bind: \"conflict\""
+            "the server refused the bind: \"conflict\": it conflicts with what exists already \
+             (a resource or a nick in use)"
         );
         assert_eq!(
             refused.message(Lang::Ru),
-            "сервер отклонил привязку ресурса: \"conflict\""
+            "сервер отклонил привязку ресурса: \"conflict\": конфликт с уже существующим \
+             (ресурс или ник заняты)"
         );
         let timeout = Error::Network {
             kind: FailureKind::Timeout,
