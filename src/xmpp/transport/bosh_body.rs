@@ -82,4 +82,60 @@ mod tests {
         assert_eq!(b.get_attr("condition"), Some("item-not-found"));
         assert!(parse_body(b"not xml").is_err());
     }
+
+    #[test]
+    fn what_ends_a_session_is_a_condition_of_ours() {
+        use crate::i18n::{Lang, Localized};
+        let ended = |data: &[u8]| match parse_body(data).map(|b| terminated(&b)) {
+            Ok(e) | Err(e) => e,
+        };
+        let expired = ended(b"<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='item-not-found'/>");
+        assert!(
+            matches!(
+                &expired,
+                Error::BoshTerminated {
+                    condition: BoshCondition::ItemNotFound
+                }
+            ),
+            "{expired:?}"
+        );
+        assert_eq!(expired.code(), "XMPP_BOSH_TERMINATED");
+        assert!(expired
+            .message(Lang::Ru)
+            .contains("\"item-not-found\": сервер не знает этот сеанс"));
+        let lost = ended(b"<body xmlns='http://jabber.org/protocol/httpbind' type='error'/>");
+        assert!(
+            matches!(
+                &lost,
+                Error::BoshTerminated {
+                    condition: BoshCondition::Recoverable
+                }
+            ),
+            "{lost:?}"
+        );
+        assert!(
+            !lost.message(Lang::En).contains("recoverable error"),
+            "{lost}"
+        );
+        let status = http_status(404).unwrap_err();
+        assert!(
+            status
+                .message(Lang::Ru)
+                .contains("HTTP 404: сервер не знает этот сеанс"),
+            "{status}"
+        );
+        assert!(http_status(200).is_ok());
+        // A stream error inside the terminate body is the stream's.
+        let wrapped = ended(b"<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='remote-stream-error'><stream:error xmlns:stream='http://etherx.jabber.org/streams'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></body>");
+        assert!(
+            matches!(
+                &wrapped,
+                Error::StreamError {
+                    condition: crate::xmpp::StreamCondition::Conflict,
+                    ..
+                }
+            ),
+            "{wrapped:?}"
+        );
+    }
 }
