@@ -105,7 +105,7 @@ pub fn clip(value: &str) -> String {
     }
 }
 
-/// The lowercase Latin words of a Russian text outside quotes and `<element>` names, other than
+/// The lowercase Latin words of a Russian text outside quotes (`"…"`, `«…»`) and `<element>` names, other than
 /// the protocol's own tokens (`base64`, `sid`, `h=`…): what the tests of our texts hold against
 /// English left in Russian (the xmpp unit tests and tests/texts.rs share this one copy).
 #[doc(hidden)]
@@ -116,6 +116,8 @@ pub fn latin_words(text: &str) -> Vec<String> {
         match (closer, c) {
             (None, '"') => closer = Some('"'),
             (None, '<') => closer = Some('>'),
+            // A server's own words, quoted as such.
+            (None, '«') => closer = Some('»'),
             (Some(end), c) if c == end => closer = None,
             (None, c) => outside.push(c),
             _ => {}

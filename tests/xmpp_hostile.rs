@@ -185,8 +185,13 @@ fn stream_error_gives_its_condition() {
     let e = send(port, "SCRAM-SHA-1", 10);
     match &e {
         Error::StreamError { condition, text } => {
-            assert_eq!(condition, "host-unknown");
+            assert_eq!(condition, &messenger::xmpp::StreamCondition::HostUnknown);
             assert_eq!(text, "no such host");
+            let ru = e.message(messenger::i18n::Lang::Ru);
+            assert!(
+                ru.ends_with("; сервер пояснил: «no such host»") && ru.contains("\"host-unknown\""),
+                "{ru}"
+            );
         }
         other => panic!("{other}"),
     }
@@ -278,7 +283,12 @@ fn bosh_terminate_is_reported_with_its_condition() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, Error::BoshTerminated { condition } if condition == "host-unknown"),
+        matches!(
+            &e,
+            Error::BoshTerminated {
+                condition: messenger::xmpp::BoshCondition::HostUnknown
+            }
+        ),
         "{e}"
     );
 }
@@ -400,11 +410,17 @@ fn iq_id_around(text: &str, marker: &str) -> String {
 }
 
 /// Takes a client through PLAIN and the stream restart, offering resource binding and, with
-/// `sm`, XEP-0198 (without it the session confirms with pings).
-fn log_in(s: &mut TcpStream, sm: bool) {
+/// `sm`, XEP-0198 (without it the session confirms with pings); returns the password the
+/// client logged in with.
+fn log_in(s: &mut TcpStream, sm: bool) -> String {
     read_until(s, "version");
     let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
-    read_until(s, "</auth>");
+    let auth = read_until(s, "</auth>");
+    let password = unb64(between(&auth, "<auth", "</auth>"))
+        .rsplit('\0')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let _ = s.write_all(b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
     read_until(s, "version");
     let sm = if sm {
@@ -419,6 +435,7 @@ fn log_in(s: &mut TcpStream, sm: bool) {
         )
         .as_bytes(),
     );
+    password
 }
 
 /// Reads the session's presence and the ping after it (without XEP-0198) and answers the ping:
@@ -739,6 +756,9 @@ fn echoing_server(reply: fn(&str, &str) -> String) -> u16 {
 fn assert_scrubbed(error: &str, secrets: &[String]) {
     for form in secrets {
         assert!(!error.contains(form.as_str()), "{form:?} in {error}");
+        // Nor its start, left where a quoted text was cut inside it.
+        let start: String = form.chars().take(5).collect();
+        assert!(!error.contains(&start), "{start:?} of {form:?} in {error}");
     }
     // The echo did reach the text: the test would see a leak.
     assert!(error.contains("***"), "{error}");
@@ -802,4 +822,132 @@ fn a_proxy_quoting_proxy_authorization_reaches_1c_without_the_credentials() {
     let mut secrets = forms_of(PROXY_PASSWORD);
     secrets.push(b64(&format!("puser:{PROXY_PASSWORD}")));
     assert_scrubbed(&error, &secrets);
+}
+
+/// The host's call mode with `--events`: every line it printed (the calls', then the events').
+fn host_lines(args: &[String]) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new(support::host())
+        .arg(support::library())
+        .arg("call")
+        .args(args)
+        .output()
+        .expect("run the host");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect()
+}
+
+/// A password with `"` and `\` is escaped in an event's JSON (`\"`, `\\`), where a scrubber
+/// looking for it as written would miss it. A server that quotes it in a stream error (the
+/// session reconnects) and then in its SASL failure (the session gives up) gets it into no
+/// XmppState event, in no form, nor into XmppConnect's or XmppReceive's answers.
+#[test]
+fn a_password_with_quotes_and_backslashes_stays_out_of_the_events_json() {
+    const PASSWORD: &str = "pa\"ss\\wörd";
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        // 1: a session comes up; the server then ends the stream quoting the password.
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let password = log_in(&mut s, false);
+        let batch = read_until(&mut s, "urn:xmpp:ping");
+        let bind = iq_id_around(&batch, "urn:ietf:params:xml:ns:xmpp-bind");
+        let ping = iq_id_around(&batch, "urn:xmpp:ping");
+        let _ = s.write_all(
+            format!(
+                "{}<iq type='result' id='{ping}' from='localhost'/>",
+                bound(&bind)
+            )
+            .as_bytes(),
+        );
+        confirm_presence_by_ping(&mut s);
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = s.write_all(
+            format!(
+                "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+                 <text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>{password} is no password\
+                 </text></stream:error></stream:stream>"
+            )
+            .as_bytes(),
+        );
+        drop(s);
+        // 2: the reconnection is refused, quoting the password again.
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        read_until(&mut s, "version");
+        let _ = s.write_all(format!("{HEADER}{}", features(&["PLAIN"])).as_bytes());
+        let auth = read_until(&mut s, "</auth>");
+        let sent = between(&auth, "<auth", "</auth>").to_owned();
+        let password = unb64(&sent)
+            .rsplit('\0')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let _ = s.write_all(
+            format!(
+                "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><account-disabled/><text>\
+                 {password} ({sent})</text></failure></stream:stream>"
+            )
+            .as_bytes(),
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        drop(listener);
+    });
+    let options = format!(
+        r#"{{"server":"127.0.0.1:{port}","tls":"none","mechanisms":["PLAIN"],"allow_plain_without_tls":true,"resource":"r"}}"#
+    );
+    let lines = host_lines(&[
+        "--events".into(),
+        "--lang".into(),
+        "ru".into(),
+        "--set".into(),
+        "Timeout=n:5".into(),
+        "XmppConnect".into(),
+        "s:alice@localhost".into(),
+        format!("s:{PASSWORD}"),
+        format!("s:{options}"),
+        "--then".into(),
+        "XmppReceive".into(),
+        "n:4".into(),
+    ]);
+    server.join().unwrap();
+    let mut forms = forms_of(PASSWORD);
+    forms.push(b64(&format!("\0alice\0{PASSWORD}")));
+    // As JSON writes it, and as a JSON writer would write that again.
+    let escaped = serde_json::to_string(PASSWORD).unwrap();
+    forms.push(escaped.trim_matches('"').to_owned());
+    forms.push(serde_json::to_string(&escaped).unwrap());
+    assert!(lines[0]["ok"] == true, "XmppConnect: {}", lines[0]);
+    let states: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["event"] == "XmppState")
+        .filter_map(|l| l["data"].as_str())
+        .collect();
+    let errors: Vec<String> = states
+        .iter()
+        .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .filter_map(|v| v["error"].as_str().map(str::to_owned))
+        .collect();
+    // Both quotes reached the events: the test would see a leak.
+    assert!(
+        errors.iter().any(|e| e.starts_with("[XMPP_STREAM_ERROR]"))
+            && errors.iter().any(|e| e.starts_with("[XMPP_AUTH_FAILED]")),
+        "{lines:?}"
+    );
+    for line in &lines {
+        for text in [&line["data"], &line["value"], &line["error"]] {
+            let text = text.as_str().unwrap_or_default();
+            for form in &forms {
+                assert!(!text.contains(form.as_str()), "{form:?} in {text}");
+            }
+            for start in ["pa\"ss", "pa\\\"ss", "ss\\wörd", "ss\\\\wörd"] {
+                assert!(!text.contains(start), "{start:?} in {text}");
+            }
+        }
+    }
+    for e in &errors {
+        assert!(e.contains("«*** ") || e.contains("«***»"), "{e}");
+    }
 }

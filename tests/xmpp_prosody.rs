@@ -70,7 +70,13 @@ fn wrong_password_is_not_authorized() {
             .send("alice@localhost", "nope", "x", &s.options(transport, None))
             .unwrap_err();
         assert!(
-            matches!(&e, Error::Auth { condition, .. } if condition == "not-authorized"),
+            matches!(
+                &e,
+                Error::Auth {
+                    condition: messenger::xmpp::SaslCondition::NotAuthorized,
+                    ..
+                }
+            ),
             "{e}"
         );
     }

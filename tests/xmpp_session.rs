@@ -27,7 +27,7 @@ use support::xmpp::{pw, Kind, Pair, Server};
 
 /// Accounts of this binary; each test uses its own, so that no message of one test (a late
 /// duplicate, an offline message) can reach another. Password: "pw-" + name.
-const USERS: [&str; 21] = [
+const USERS: [&str; 23] = [
     "hosta1",
     "hostb1",
     "hosta2",
@@ -49,6 +49,8 @@ const USERS: [&str; 21] = [
     "hangconn",
     "hangbosh",
     "hangproxy",
+    "maska",
+    "maskb",
 ];
 
 fn server(kind: Kind) -> &'static Server {
@@ -433,6 +435,73 @@ fn host_session_members_without_a_session_and_with_a_wrong_password() {
         assert!(out.passed >= 10, "too few checks ran: {}", out.passed);
     }
 }
+
+/// The split of commit 92178e7: a received message is its sender's data and reaches 1C as sent
+/// (event and XmppReceive), even when its text happens to hold the session's password; a state
+/// is the session's own report and is masked. Through the host on Prosody: bob sends alice a
+/// message holding alice's password, and alice's session binds that same string as its
+/// resource, so that the XmppState event's `jid` holds it too.
+#[test]
+fn a_message_holding_the_password_reaches_1c_as_sent_and_a_state_holding_it_is_masked() {
+    let s = server(Kind::Prosody);
+    let (a, b) = ("maska", "maskb");
+    let secret = pw(a);
+    let body = format!("пароль Алисы: {secret} — как набрано");
+    let c2s = format!("127.0.0.1:{}", s.c2s);
+    // The status makes the session available, so that a message to the bare JID reaches it.
+    let connect = serde_json::json!({"server": c2s, "status": "here", "resource": secret});
+    let send = serde_json::json!({ "server": c2s });
+    let out = Command::new(support::host())
+        .arg(support::library())
+        .arg("call")
+        .args(["--events", "--set"])
+        .arg(format!(
+            "TrustedCertificates=S:@{}",
+            s.cert_path().display()
+        ))
+        .args(["XmppConnect", &format!("s:{a}@localhost")])
+        .arg(format!("s:{secret}"))
+        .arg(format!("s:{connect}"))
+        .args(["--then", "SendXmpp", &format!("s:{b}@localhost")])
+        .arg(format!("s:{}", pw(b)))
+        .arg(format!("s:{a}@localhost"))
+        .arg(format!("s:{body}"))
+        .arg(format!("s:{send}"))
+        .args(["--then", "XmppReceive", "n:10", "--then", "XmppDisconnect"])
+        .output()
+        .expect("run the host");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let calls = &lines[..4];
+    assert!(calls.iter().all(|c| c["ok"] == true), "{stdout}");
+    let data = |event: &str| -> Vec<Value> {
+        lines
+            .iter()
+            .filter(|l| l["event"] == event)
+            .filter_map(|l| serde_json::from_str(l["data"].as_str()?).ok())
+            .collect()
+    };
+    // The message, as bob wrote it: in its event and in XmppReceive's answer.
+    let events = data("XmppMessage");
+    assert!(events.iter().any(|m| m["body"] == body), "{stdout}");
+    let received: Vec<Value> = serde_json::from_str(calls[2]["value"].as_str().unwrap()).unwrap();
+    assert!(received.iter().any(|m| m["body"] == body), "{stdout}");
+    // The state: its JID's resource is the password, masked.
+    let states = data("XmppState");
+    let connected = states
+        .iter()
+        .find(|st| st["state"] == "connected")
+        .unwrap_or_else(|| panic!("no connected state: {stdout}"));
+    assert_eq!(connected["jid"], format!("{a}@localhost/***"), "{stdout}");
+    for st in &states {
+        assert!(!st.to_string().contains(&secret), "{st}");
+    }
+}
+
+// ---- 1000 messages in one session ---------------------------------------------------------------
 
 // ---- 1000 messages in one session ---------------------------------------------------------------
 

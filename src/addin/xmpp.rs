@@ -56,10 +56,15 @@ impl session::Observer for Bridge {
             session::Event::Notice(_) => "XmppPresence",
         };
         // A message's text is the sender's and stays as sent; states and notices carry
-        // errors, which may echo the session's secrets.
+        // errors, which may echo the session's secrets: scrubbed in the value, before JSON
+        // escapes a secret's `"` or `\`.
         let data = match event {
             session::Event::Message(_) => event.json(self.lang),
-            _ => self.secrets.scrub(&event.json(self.lang)),
+            _ => {
+                let mut value = event.value(self.lang);
+                self.secrets.scrub_json(&mut value);
+                value.to_string()
+            }
         };
         self.sink.external_event(EVENT_SOURCE, name, &data);
     }
@@ -299,13 +304,11 @@ pub(super) fn receive(m: &mut Messenger, args: &Args) -> Result<Value, AddinErro
     let items: Vec<serde_json::Value> = messages
         .iter()
         .map(|i| {
-            let item = i.json(lang);
-            match i.notice {
-                Some(_) if !secrets.is_empty() => {
-                    serde_json::from_str(&secrets.scrub(&item.to_string())).unwrap_or(item)
-                }
-                _ => item,
+            let mut item = i.json(lang);
+            if i.notice.is_some() {
+                secrets.scrub_json(&mut item);
             }
+            item
         })
         .collect();
     super::json(args.method, &items)

@@ -15,6 +15,9 @@ pub const MIN_SECRET_CHARS: usize = 4;
 /// What replaces a secret.
 const HIDDEN: &str = "***";
 
+/// What [`crate::i18n::clip`] puts where it cut a value.
+const CUT: char = '…';
+
 /// The forms of every secret of one call, longest first so that a longer form is replaced
 /// before a shorter one inside it, and the shapes of secrets the call cannot know by value.
 #[derive(Clone, Default)]
@@ -135,8 +138,10 @@ impl Secrets {
         self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     }
 
-    /// `text` with every form of every secret replaced by `***`, then every secret-shaped piece
-    /// masked.
+    /// `text` with every form of every secret replaced by `***`, and the start of one cut off
+    /// by [`crate::i18n::clip`] too (a quoted value is cut after 64 characters, and a cut that
+    /// falls inside a secret leaves a part of it just before the `…`); then every secret-shaped
+    /// piece masked.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for form in &self.forms {
@@ -144,10 +149,63 @@ impl Secrets {
                 out = out.replace(form.as_str(), HIDDEN);
             }
         }
+        if out.contains(CUT) && !self.forms.is_empty() {
+            out = self.scrub_cut_ends(&out);
+        }
         for mask in &self.shapes {
             out = mask(&out);
         }
         out
+    }
+
+    /// Every `…` of `text` with the beginning of a secret right before it hidden. Even one
+    /// character is hidden: a cut text loses a letter at worst, a secret none.
+    fn scrub_cut_ends(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find(CUT) {
+            let before = &rest[..at];
+            let part = self
+                .forms
+                .iter()
+                .filter_map(|form| {
+                    (1..form.len())
+                        .rev()
+                        .filter(|&k| form.is_char_boundary(k))
+                        .find(|&k| before.ends_with(&form[..k]))
+                })
+                .max()
+                .unwrap_or(0);
+            out.push_str(&before[..before.len() - part]);
+            if part > 0 {
+                out.push_str(HIDDEN);
+            }
+            out.push(CUT);
+            rest = &rest[at + CUT.len_utf8()..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Every string of a JSON value (an event's, an item's), scrubbed as [`Secrets::scrub`]
+    /// does, before the value is written out: in the written JSON a secret with `"` or `\` in
+    /// it is escaped (`\"`, `\\`) and no longer looks as it does in the text.
+    pub fn scrub_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        if self.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(s) => {
+                let scrubbed = self.scrub(s);
+                if scrubbed != *s {
+                    *s = scrubbed;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.scrub_json(v)),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -190,6 +248,36 @@ mod tests {
         }
         assert!(out.starts_with("Proxy-Authorization: Basic ***"), "{out}");
         assert!(!format!("{s:?}").contains("pr0xy"), "{s:?}");
+    }
+
+    #[test]
+    fn a_secret_cut_by_clip_is_hidden_up_to_the_cut() {
+        let mut s = Secrets::new();
+        s.add("Hunter2 p@ss/word");
+        let quoted = crate::i18n::clip(&format!("{} that is Hunter2 p@ss/word", "x".repeat(50)));
+        assert!(quoted.ends_with(" Hunte…"), "{quoted}");
+        let out = s.scrub(&format!(
+            "the server said: «{quoted}»; again: Hunter2 p@ss/word"
+        ));
+        assert!(out.ends_with("that is ***…»; again: ***"), "{out}");
+        // A cut elsewhere keeps its text.
+        assert_eq!(s.scrub("«abc…» and «xyz…»"), "«abc…» and «xyz…»");
+    }
+
+    #[test]
+    fn json_strings_are_scrubbed_before_they_are_escaped() {
+        let mut s = Secrets::new();
+        s.add("pa\"ss\\wörd");
+        let mut v = serde_json::json!({
+            "error": "[XMPP_AUTH_FAILED] you sent pa\"ss\\wörd",
+            "nested": [{"text": "pa\"ss\\wörd"}, 3, null],
+        });
+        // The escaped form is what the text-level scrubber would have missed.
+        assert!(v.to_string().contains(r#"pa\"ss\\wörd"#), "{v}");
+        s.scrub_json(&mut v);
+        let out = v.to_string();
+        assert!(!out.contains("ss") && !out.contains("wörd"), "{out}");
+        assert_eq!(v["nested"][0]["text"], "***");
     }
 
     #[test]

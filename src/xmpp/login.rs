@@ -317,8 +317,8 @@ fn authenticate(
                 let condition = answer
                     .elements()
                     .find(|e| e.name != "text")
-                    .map(|e| e.name.clone())
-                    .unwrap_or_else(|| "not-authorized".into());
+                    .map(|e| crate::xmpp::SaslCondition::of(&e.name))
+                    .unwrap_or(crate::xmpp::SaslCondition::NotAuthorized);
                 let text = answer
                     .find("text", NS_SASL)
                     .map(Element::text_content)
@@ -344,10 +344,13 @@ fn authenticate(
 }
 
 /// The condition and text of a stanza's `<error/>`.
-fn stanza_error(el: &Element) -> (String, String) {
+fn stanza_error(el: &Element) -> (crate::xmpp::StanzaCondition, String) {
     let e =
         StanzaError::of(el).unwrap_or_else(|| StanzaError::new("cancel", "undefined-condition"));
-    (e.condition, e.text.unwrap_or_default())
+    (
+        crate::xmpp::StanzaCondition::of(&e.condition),
+        e.text.unwrap_or_default(),
+    )
 }
 
 impl Login {

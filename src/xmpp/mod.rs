@@ -5,6 +5,7 @@
 //! [`send_message`] is the whole of `SendXmpp`. The pieces it is built from ([`transport`],
 //! [`login`], [`sasl`]) are public for the persistent session that reuses them.
 
+pub mod conditions;
 pub mod jid;
 pub mod ledger;
 pub mod login;
@@ -22,10 +23,12 @@ pub mod xml;
 use std::fmt;
 use std::time::Instant;
 
-use crate::i18n::{Lang, Localized};
+use crate::i18n::{clip, Lang, Localized};
 use crate::net::http::FailureKind;
 use crate::net::NetSettings;
+use conditions::server_said;
 
+pub use conditions::{BoshCondition, SaslCondition, StanzaCondition, StreamCondition};
 pub use jid::Jid;
 pub use login::{Login, LoginOptions};
 pub use transport::tcp::TlsMode;
@@ -200,10 +203,15 @@ pub enum Error {
     Protocol { reason: ProtocolReason },
     /// The server sent a stanza (or BOSH response) larger than we buffer.
     StanzaTooLarge { limit: usize },
-    /// The server ended the stream with `<stream:error>`.
-    StreamError { condition: String, text: String },
-    /// The BOSH connection manager ended the session (`type='terminate'` or HTTP error).
-    BoshTerminated { condition: String },
+    /// The server ended the stream with `<stream:error>`: its condition and its own `<text>`
+    /// (as sent; quoted and cut when shown).
+    StreamError {
+        condition: StreamCondition,
+        text: String,
+    },
+    /// The BOSH connection manager ended the session (`type='terminate'`, a binding error or
+    /// an HTTP status other than 200).
+    BoshTerminated { condition: BoshCondition },
     /// The stream ended before we were done.
     Closed,
     /// No mechanism both sides accept (`offered`: what the server offered).
@@ -211,10 +219,11 @@ pub enum Error {
         offered: Vec<String>,
         plain_refused: bool,
     },
-    /// The server refused the login (`condition`: not-authorized, account-disabled, ...).
+    /// The server refused the login (`condition`: not-authorized, account-disabled, ...;
+    /// `text`: the server's own words, as sent, quoted and cut when shown).
     Auth {
         mechanism: String,
-        condition: String,
+        condition: SaslCondition,
         text: String,
     },
     /// The server could not prove it knows the password (SCRAM signature / DIGEST-MD5 rspauth
@@ -223,10 +232,11 @@ pub enum Error {
         mechanism: String,
         reason: SaslReason,
     },
-    /// The server refused a stanza (bind, session, presence, the message itself).
+    /// The server refused a stanza (bind, session, presence, the message itself); `text` is
+    /// the server's own words, as sent, quoted and cut when shown.
     StanzaError {
         stanza: StanzaKind,
-        condition: String,
+        condition: StanzaCondition,
         text: String,
     },
     /// XmppSend / XmppReceive without a live session.
@@ -259,7 +269,10 @@ pub enum SendFailure {
     /// The session ended (a disconnect, a permanent failure) before the message was written.
     NotConnected,
     /// The server refused it with a stanza error.
-    Refused { condition: String, text: String },
+    Refused {
+        condition: StanzaCondition,
+        text: String,
+    },
     /// Larger than the server accepts (see [`Error::MessageTooLarge`]).
     TooLarge { size: usize, limit: Option<usize> },
 }
@@ -326,7 +339,6 @@ pub enum NetworkStep {
 impl NetworkStep {
     /// The step in words, after the failure's kind; empty for [`NetworkStep::Exchange`].
     pub fn text(&self, lang: Lang) -> String {
-        use crate::i18n::clip;
         use NetworkStep::*;
         match (self, lang) {
             (Exchange, _) => String::new(),
@@ -620,14 +632,6 @@ fn stanza_name(stanza: StanzaKind, lang: Lang) -> &'static str {
     }
 }
 
-fn tail(text: &str) -> String {
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(" ({text})")
-    }
-}
-
 /// A network failure's kind in words.
 fn failure_kind(kind: FailureKind, lang: Lang) -> &'static str {
     match (kind, lang) {
@@ -783,7 +787,9 @@ impl Localized for Error {
                 reason.what(lang),
                 reason.remedy(lang),
                 match reason {
-                    crate::net::TlsReason::Other => tail(&crate::i18n::clip(detail)),
+                    crate::net::TlsReason::Other if !detail.is_empty() => {
+                        format!(" ({})", crate::i18n::clip(detail))
+                    }
                     _ => String::new(),
                 }
             ),
@@ -814,17 +820,24 @@ impl Localized for Error {
             (Error::StanzaTooLarge { limit }, Lang::Ru) => {
                 format!("сервер прислал больше {limit} байт одним куском; отклонено")
             }
-            (Error::StreamError { condition, text }, Lang::En) => {
-                format!("the server closed the stream: {condition}{}", tail(text))
-            }
-            (Error::StreamError { condition, text }, Lang::Ru) => {
-                format!("сервер закрыл поток: {condition}{}", tail(text))
-            }
+            (Error::StreamError { condition, text }, Lang::En) => format!(
+                "the server closed the stream: {}{}",
+                condition.text(lang),
+                server_said(text, lang)
+            ),
+            (Error::StreamError { condition, text }, Lang::Ru) => format!(
+                "сервер закрыл поток: {}{}",
+                condition.text(lang),
+                server_said(text, lang)
+            ),
             (Error::BoshTerminated { condition }, Lang::En) => {
-                format!("the BOSH server ended the session: {condition}")
+                format!(
+                    "the BOSH server ended the session: {}",
+                    condition.text(lang)
+                )
             }
             (Error::BoshTerminated { condition }, Lang::Ru) => {
-                format!("сервер BOSH завершил сессию: {condition}")
+                format!("сервер BOSH завершил сеанс: {}", condition.text(lang))
             }
             (Error::Closed, Lang::En) => "the server closed the connection unexpectedly".into(),
             (Error::Closed, Lang::Ru) => "сервер неожиданно закрыл соединение".into(),
@@ -866,13 +879,9 @@ impl Localized for Error {
                 },
                 Lang::En,
             ) => format!(
-                "login refused by the server ({mechanism}): {condition}{}{}",
-                tail(text),
-                if condition == "not-authorized" {
-                    " — check the JID and the password"
-                } else {
-                    ""
-                }
+                "login refused by the server ({mechanism}): {}{}",
+                condition.text(lang),
+                server_said(text, lang)
             ),
             (
                 Error::Auth {
@@ -882,13 +891,9 @@ impl Localized for Error {
                 },
                 Lang::Ru,
             ) => format!(
-                "сервер отказал во входе ({mechanism}): {condition}{}{}",
-                tail(text),
-                if condition == "not-authorized" {
-                    " — проверьте JID и пароль"
-                } else {
-                    ""
-                }
+                "сервер отказал во входе ({mechanism}): {}{}",
+                condition.text(lang),
+                server_said(text, lang)
             ),
             (Error::ServerNotAuthenticated { mechanism, reason }, Lang::En) => format!(
                 "the server failed to prove it knows the password ({mechanism}: {}); \
@@ -908,9 +913,10 @@ impl Localized for Error {
                 },
                 Lang::En,
             ) => format!(
-                "the server refused the {}: {condition}{}",
+                "the server refused the {}: {}{}",
                 stanza_name(*stanza, lang),
-                tail(text)
+                condition.text(lang),
+                server_said(text, lang)
             ),
             (
                 Error::StanzaError {
@@ -920,9 +926,10 @@ impl Localized for Error {
                 },
                 Lang::Ru,
             ) => format!(
-                "сервер отклонил {}: {condition}{}",
+                "сервер отклонил {}: {}{}",
                 stanza_name(*stanza, lang),
-                tail(text)
+                condition.text(lang),
+                server_said(text, lang)
             ),
             (Error::NotConnected, _) => self.message_named(lang, &crate::net::Plain),
             (Error::NotDelivered, Lang::En) => {
@@ -1109,16 +1116,18 @@ mod tests {
         );
         let refused = Error::StanzaError {
             stanza: StanzaKind::Bind,
-            condition: "conflict".into(),
+            condition: StanzaCondition::Conflict,
             text: String::new(),
         };
         assert_eq!(
             refused.message(Lang::En),
-            "the server refused the bind: conflict"
+            "the server refused the bind: \"conflict\": it conflicts with what exists already \
+             (a resource or a nick in use)"
         );
         assert_eq!(
             refused.message(Lang::Ru),
-            "сервер отклонил привязку ресурса: conflict"
+            "сервер отклонил привязку ресурса: \"conflict\": конфликт с уже существующим \
+             (ресурс или ник заняты)"
         );
         let timeout = Error::Network {
             kind: FailureKind::Timeout,
@@ -1161,12 +1170,12 @@ mod tests {
         );
         let auth = Error::Auth {
             mechanism: "SCRAM-SHA-256".into(),
-            condition: "not-authorized".into(),
+            condition: SaslCondition::NotAuthorized,
             text: String::new(),
         };
         assert_eq!(
             auth.message(Lang::Ru),
-            "сервер отказал во входе (SCRAM-SHA-256): not-authorized — проверьте JID и пароль"
+            "сервер отказал во входе (SCRAM-SHA-256): \"not-authorized\": проверьте JID и пароль"
         );
         assert_eq!(auth.code(), "XMPP_AUTH_FAILED");
     }

@@ -228,8 +228,8 @@ impl Localized for RoomError {
             (Refusal::Password, Lang::Ru) => format!("комната {room} требует пароль, или указан неверный (параметр \"password\" комнаты)"),
             (Refusal::Full { .. }, Lang::En) => format!("room {room} is full or the room service is unavailable"),
             (Refusal::Full { .. }, Lang::Ru) => format!("комната {room} заполнена, или сервис комнат недоступен"),
-            (Refusal::Other { condition }, Lang::En) => format!("room {room} refused the join: {condition}"),
-            (Refusal::Other { condition }, Lang::Ru) => format!("комната {room} отказала во входе: {condition}"),
+            (Refusal::Other { condition }, Lang::En) => format!("room {room} refused the join: {}", super::StanzaCondition::of(condition).text(lang)),
+            (Refusal::Other { condition }, Lang::Ru) => format!("комната {room} отказала во входе: {}", super::StanzaCondition::of(condition).text(lang)),
             (Refusal::NoAnswer, Lang::En) => format!("room {room} did not answer the join within the timeout"),
             (Refusal::NoAnswer, Lang::Ru) => format!("комната {room} не ответила на вход за время ожидания"),
             (Refusal::Removed { code }, Lang::En) => format!("removed from room {room}{}", removal_en(*code)),
@@ -570,6 +570,19 @@ mod tests {
             };
             assert_eq!(error.code(), code);
         }
+        let other = RoomError {
+            room: "r@conference.x".into(),
+            nick: "n".into(),
+            refusal: Refusal::of(&StanzaError::new("cancel", "not-allowed")),
+        };
+        assert_eq!(other.code(), "XMPP_ROOM_REFUSED");
+        let ru = other.message(Lang::Ru);
+        assert!(
+            ru.contains("\"not-allowed\": здесь это не разрешено"),
+            "{ru}"
+        );
+        let said = ru.split_once("входе:").map_or("", |(_, said)| said);
+        assert!(crate::i18n::latin_words(said).is_empty(), "{ru}");
     }
 
     #[test]

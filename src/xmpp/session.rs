@@ -103,8 +103,14 @@ impl Event<'_> {
     /// The event's JSON as docs/en/reference.md gives it (XmppMessage: the message; XmppState: state, jid,
     /// attempt, error in `lang`, failed_ids).
     pub fn json(&self, lang: Lang) -> String {
+        self.value(lang).to_string()
+    }
+
+    /// The event's JSON as a value, for a caller that changes it before writing it out (the
+    /// add-in scrubs secrets from its strings).
+    pub fn value(&self, lang: Lang) -> serde_json::Value {
         match self {
-            Event::Message(m) => serde_json::to_string(m).unwrap_or_default(),
+            Event::Message(m) => serde_json::to_value(m).unwrap_or_default(),
             // A room lost is a change of the session's state: `state` says which.
             Event::Notice(n) if n.is_state() => {
                 let state = match n.notice {
@@ -115,9 +121,9 @@ impl Event<'_> {
                 if let Some(map) = value.as_object_mut() {
                     map.insert("state".into(), state.into());
                 }
-                value.to_string()
+                value
             }
-            Event::Notice(n) => n.json(lang).to_string(),
+            Event::Notice(n) => n.json(lang),
             Event::State {
                 state,
                 jid,
@@ -130,8 +136,7 @@ impl Event<'_> {
                 "attempt": attempt,
                 "error": error.map(|e| render(e, lang)),
                 "failed_ids": failed_ids,
-            })
-            .to_string(),
+            }),
         }
     }
 }

@@ -21,6 +21,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use super::conditions::server_said;
 use super::outgoing::Outgoing;
 use super::session::Client;
 use super::stanza::StanzaError;
@@ -102,7 +103,10 @@ pub enum UploadError {
     File(crate::fsio::Error),
     /// The upload service refused the slot request (`file-too-large`, `not-acceptable`,
     /// `resource-constraint` for a quota, ...).
-    SlotRefused { condition: String, text: String },
+    SlotRefused {
+        condition: super::StanzaCondition,
+        text: String,
+    },
     /// The slot the service gave cannot be used.
     BadSlot { problem: SlotProblem },
     /// The HTTP server answered the PUT with a status other than 201 (or 200).
@@ -185,12 +189,14 @@ impl Localized for UploadError {
             }
             (UploadError::File(e), lang) => e.message(lang),
             (UploadError::SlotRefused { condition, text }, Lang::Ru) => format!(
-                "служба загрузки отказала в месте для файла: {condition}{}",
-                tail(text)
+                "служба загрузки отказала в месте для файла: {}{}",
+                condition.text(Lang::Ru),
+                server_said(text, Lang::Ru)
             ),
             (UploadError::SlotRefused { condition, text }, Lang::En) => format!(
-                "the upload service refused a slot for the file: {condition}{}",
-                tail(text)
+                "the upload service refused a slot for the file: {}{}",
+                condition.text(Lang::En),
+                server_said(text, Lang::En)
             ),
             (UploadError::BadSlot { problem }, Lang::Ru) => format!(
                 "служба загрузки выдала негодное место для файла: {}",
@@ -243,13 +249,6 @@ impl Localized for UploadError {
             ),
             (UploadError::Settings(e), lang) => e.message(lang),
         }
-    }
-}
-
-fn tail(text: &str) -> String {
-    match text.is_empty() {
-        true => String::new(),
-        false => format!(" ({})", clip(text)),
     }
 }
 
@@ -605,7 +604,7 @@ impl Client {
         if answer.get_attr("type") != Some("result") {
             let e = StanzaError::of(&answer).unwrap_or_default();
             return Err(upload_error(UploadError::SlotRefused {
-                condition: e.condition,
+                condition: super::StanzaCondition::of(&e.condition),
                 text: e.text.unwrap_or_default(),
             }));
         }

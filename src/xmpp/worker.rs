@@ -1036,7 +1036,7 @@ impl Worker {
                     .and_then(|e| e.payload.ticket.clone());
                 if let Some(ticket) = ticket {
                     let failure = SendFailure::Refused {
-                        condition: error.condition,
+                        condition: super::StanzaCondition::of(&error.condition),
                         text: error.text.unwrap_or_default(),
                     };
                     self.shared.record(id, Fate::Failed(failure.clone()));

@@ -1393,11 +1393,14 @@ static bool parse_arg(const std::string& spec, Arg& out) {
 
 static int run_call(Library& lib, int argc, char** argv) {
     std::string lang = "en", blob_out;
+    bool print_events = false;
     std::vector<std::pair<std::string, Arg>> sets;
     int i = 0;
     for (; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--lang" && i + 1 < argc) { lang = argv[++i]; continue; }
+        // After the calls' lines, one line per external event the object raised, as 1C got it.
+        if (a == "--events") { print_events = true; continue; }
         if (a == "--blob-out" && i + 1 < argc) { blob_out = argv[++i]; continue; }
         if (a == "--peak") { g_peak = true; continue; }
         if (a == "--as-headroom" && i + 1 < argc) { g_as_headroom_mib = atol(argv[++i]); continue; }
@@ -1463,6 +1466,12 @@ static int run_call(Library& lib, int argc, char** argv) {
                json_escape(r.value).c_str(), json_escape(r.error).c_str(), json_escape(lasts[k]).c_str(), balanced ? "true" : "false",
                peaks[k].c_str());
         all_ok = all_ok && r.ok;
+    }
+    if (print_events) {
+        std::lock_guard<std::mutex> g(s.conn.mu);
+        for (auto& e : s.conn.events)
+            printf("{\"event\":%s,\"source\":%s,\"data\":%s}\n", json_escape(e.message).c_str(),
+                   json_escape(e.source).c_str(), json_escape(e.data).c_str());
     }
     return all_ok && balanced ? 0 : 1;
 }

@@ -5,7 +5,7 @@
 
 use crate::net::http::FailureKind;
 use crate::xmpp::xml::{Element, ReadError, StreamReader};
-use crate::xmpp::{Error, ProtocolReason, NS_STREAM};
+use crate::xmpp::{BoshCondition, Error, ProtocolReason, NS_STREAM};
 
 pub const NS_HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
 /// The longest a response may be; an endless body is refused, not buffered.
@@ -34,27 +34,19 @@ pub(super) fn terminated(body: &Element) -> Error {
         return super::tcp::stream_error(e);
     }
     Error::BoshTerminated {
-        condition: body
-            .get_attr("condition")
-            .unwrap_or("undefined-condition")
-            .to_owned(),
+        condition: BoshCondition::of(body.get_attr("condition").unwrap_or("undefined-condition")),
     }
 }
 
 /// Anything but 200 ends the session: legacy connection managers report errors as HTTP codes
-/// (XEP-0124 §17.1).
+/// (XEP-0124 §17.1: 400 bad-request, 403 policy-violation, 404 item-not-found), which
+/// [`BoshCondition::HttpStatus`] explains.
 pub(super) fn http_status(status: u16) -> Result<(), Error> {
     if status == 200 {
         return Ok(());
     }
-    let condition = match status {
-        400 => "bad-request",
-        403 => "policy-violation",
-        404 => "item-not-found",
-        _ => "undefined-condition",
-    };
     Err(Error::BoshTerminated {
-        condition: format!("{condition} (HTTP {status})"),
+        condition: BoshCondition::HttpStatus(status),
     })
 }
 
@@ -77,7 +69,7 @@ pub(super) fn parse_body(data: &[u8]) -> Result<Element, Error> {
     }
     if body.get_attr("type") == Some("error") {
         return Err(Error::BoshTerminated {
-            condition: "recoverable error (type='error')".into(),
+            condition: BoshCondition::Recoverable,
         });
     }
     Ok(body)
@@ -92,5 +84,61 @@ mod tests {
         let b = parse_body(b"<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='item-not-found'/>").unwrap();
         assert_eq!(b.get_attr("condition"), Some("item-not-found"));
         assert!(parse_body(b"not xml").is_err());
+    }
+
+    #[test]
+    fn what_ends_a_session_is_a_condition_of_ours() {
+        use crate::i18n::{Lang, Localized};
+        let ended = |data: &[u8]| match parse_body(data).map(|b| terminated(&b)) {
+            Ok(e) | Err(e) => e,
+        };
+        let expired = ended(b"<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='item-not-found'/>");
+        assert!(
+            matches!(
+                &expired,
+                Error::BoshTerminated {
+                    condition: BoshCondition::ItemNotFound
+                }
+            ),
+            "{expired:?}"
+        );
+        assert_eq!(expired.code(), "XMPP_BOSH_TERMINATED");
+        assert!(expired
+            .message(Lang::Ru)
+            .contains("\"item-not-found\": сервер не знает этот сеанс"));
+        let lost = ended(b"<body xmlns='http://jabber.org/protocol/httpbind' type='error'/>");
+        assert!(
+            matches!(
+                &lost,
+                Error::BoshTerminated {
+                    condition: BoshCondition::Recoverable
+                }
+            ),
+            "{lost:?}"
+        );
+        assert!(
+            !lost.message(Lang::En).contains("recoverable error"),
+            "{lost}"
+        );
+        let status = http_status(404).unwrap_err();
+        assert!(
+            status
+                .message(Lang::Ru)
+                .contains("HTTP 404: сервер не знает этот сеанс"),
+            "{status}"
+        );
+        assert!(http_status(200).is_ok());
+        // A stream error inside the terminate body is the stream's.
+        let wrapped = ended(b"<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='remote-stream-error'><stream:error xmlns:stream='http://etherx.jabber.org/streams'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></body>");
+        assert!(
+            matches!(
+                &wrapped,
+                Error::StreamError {
+                    condition: crate::xmpp::StreamCondition::Conflict,
+                    ..
+                }
+            ),
+            "{wrapped:?}"
+        );
     }
 }

@@ -722,8 +722,8 @@ pub(crate) fn stream_error(el: &Element) -> Error {
     let condition = el
         .elements()
         .find(|c| c.ns == crate::xmpp::NS_STREAMS_ERR && c.name != "text")
-        .map(|c| c.name.clone())
-        .unwrap_or_else(|| "undefined-condition".into());
+        .map(|c| crate::xmpp::StreamCondition::of(&c.name, &c.text_content()))
+        .unwrap_or(crate::xmpp::StreamCondition::UndefinedCondition);
     let text = el
         .find("text", crate::xmpp::NS_STREAMS_ERR)
         .map(Element::text_content)
