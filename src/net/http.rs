@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::tls::{self, Verification};
 use super::{Error, NetSettings, TlsReason};
+use crate::i18n::Lang;
 
 /// Both kinds of client get exactly the same configuration. The blocking and the async
 /// builders have the same methods but no common trait, hence a macro rather than a function.
@@ -78,6 +79,28 @@ pub enum FailureKind {
     Proxy,
     /// Anything else (a malformed response, a body that could not be read).
     Other,
+}
+
+impl FailureKind {
+    /// The kind in a few words, for a message that says what failed in its own words around
+    /// them (XMPP's network and upload errors; Telegram's say more, with a remedy each).
+    pub fn words(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (FailureKind::Timeout, Lang::En) => "timed out",
+            (FailureKind::Timeout, Lang::Ru) => "истекло время ожидания",
+            (FailureKind::Dns, Lang::En) => "name not resolved",
+            (FailureKind::Dns, Lang::Ru) => "имя не найдено",
+            (FailureKind::ConnectionRefused, Lang::En) => "connection refused",
+            (FailureKind::ConnectionRefused, Lang::Ru) => "в соединении отказано",
+            (FailureKind::ConnectionReset, Lang::En) => "connection dropped",
+            (FailureKind::ConnectionReset, Lang::Ru) => "соединение разорвано",
+            (FailureKind::Tls, _) => "TLS",
+            (FailureKind::Proxy, Lang::En) => "proxy",
+            (FailureKind::Proxy, Lang::Ru) => "прокси",
+            (FailureKind::Other, Lang::En) => "other",
+            (FailureKind::Other, Lang::Ru) => "прочее",
+        }
+    }
 }
 
 /// A failed request, described without the URL (it may carry a bot token or a password).

@@ -632,25 +632,6 @@ fn stanza_name(stanza: StanzaKind, lang: Lang) -> &'static str {
     }
 }
 
-/// A network failure's kind in words.
-fn failure_kind(kind: FailureKind, lang: Lang) -> &'static str {
-    match (kind, lang) {
-        (FailureKind::Timeout, Lang::En) => "timed out",
-        (FailureKind::Timeout, Lang::Ru) => "истекло время ожидания",
-        (FailureKind::Dns, Lang::En) => "name not resolved",
-        (FailureKind::Dns, Lang::Ru) => "имя не найдено",
-        (FailureKind::ConnectionRefused, Lang::En) => "connection refused",
-        (FailureKind::ConnectionRefused, Lang::Ru) => "в соединении отказано",
-        (FailureKind::ConnectionReset, Lang::En) => "connection dropped",
-        (FailureKind::ConnectionReset, Lang::Ru) => "соединение разорвано",
-        (FailureKind::Tls, _) => "TLS",
-        (FailureKind::Proxy, Lang::En) => "proxy",
-        (FailureKind::Proxy, Lang::Ru) => "прокси",
-        (FailureKind::Other, Lang::En) => "other",
-        (FailureKind::Other, Lang::Ru) => "прочее",
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message(Lang::En))
@@ -765,7 +746,7 @@ impl Localized for Error {
             (Error::Proxy(p), _) => p.message(lang),
             (Error::Network { kind, step, detail }, Lang::En) => format!(
                 "network failure ({}){}{}",
-                failure_kind(*kind, lang),
+                kind.words(lang),
                 step.text(lang),
                 if detail.is_empty() {
                     String::new()
@@ -775,11 +756,7 @@ impl Localized for Error {
             ),
             // The detail is the system's or the HTTP client's English: said in English only.
             (Error::Network { kind, step, .. }, Lang::Ru) => {
-                format!(
-                    "сбой сети ({}){}",
-                    failure_kind(*kind, lang),
-                    step.text(lang)
-                )
+                format!("сбой сети ({}){}", kind.words(lang), step.text(lang))
             }
             // The library's text only where our reason says nothing more specific.
             (Error::Tls { reason, detail }, Lang::En) => format!(

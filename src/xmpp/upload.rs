@@ -233,46 +233,22 @@ impl Localized for UploadError {
                     tls.what(lang),
                     tls.remedy(lang),
                     match tls {
-                        crate::net::TlsReason::Other => format!(" ({})", f.detail),
+                        crate::net::TlsReason::Other => format!(" ({})", clip(&f.detail)),
                         _ => String::new(),
                     }
                 )
             }
             // The detail is the system's or the HTTP client's English: English texts only.
             (UploadError::Network(f), Lang::Ru) => {
-                format!("загрузка файла не удалась ({})", kind_ru(f.kind))
+                format!("загрузка файла не удалась ({})", f.kind.words(lang))
             }
             (UploadError::Network(f), Lang::En) => format!(
                 "the file upload failed ({}): {}",
-                kind_en(f.kind),
+                f.kind.words(lang),
                 f.detail
             ),
             (UploadError::Settings(e), lang) => e.message(lang),
         }
-    }
-}
-
-fn kind_en(k: FailureKind) -> &'static str {
-    match k {
-        FailureKind::Timeout => "timed out",
-        FailureKind::Dns => "name not resolved",
-        FailureKind::ConnectionRefused => "connection refused",
-        FailureKind::ConnectionReset => "connection dropped",
-        FailureKind::Tls => "TLS",
-        FailureKind::Proxy => "proxy",
-        FailureKind::Other => "other",
-    }
-}
-
-fn kind_ru(k: FailureKind) -> &'static str {
-    match k {
-        FailureKind::Timeout => "истекло время ожидания",
-        FailureKind::Dns => "имя не найдено",
-        FailureKind::ConnectionRefused => "в соединении отказано",
-        FailureKind::ConnectionReset => "соединение разорвано",
-        FailureKind::Tls => "TLS",
-        FailureKind::Proxy => "прокси",
-        FailureKind::Other => "прочее",
     }
 }
 
