@@ -81,6 +81,12 @@ impl Secrets {
         for form in base64_forms(secret.as_bytes()) {
             self.push(form);
         }
+        // As a body that failed to parse may still show it: inside a JSON string, or escaped in
+        // XML text (a `"`, `\`, `&` or `<` in a password changes its look there).
+        if let Ok(json) = serde_json::to_string(secret) {
+            self.push(json[1..json.len() - 1].to_owned());
+        }
+        self.push(quick_xml::escape::escape(secret).into_owned());
         self.sort();
     }
 
@@ -278,6 +284,14 @@ mod tests {
         let out = v.to_string();
         assert!(!out.contains("ss") && !out.contains("wörd"), "{out}");
         assert_eq!(v["nested"][0]["text"], "***");
+    }
+
+    #[test]
+    fn a_secret_escaped_in_json_or_xml_text_is_found_too() {
+        let mut s = Secrets::new();
+        s.add(r#"pa"ss\w<rd&"#);
+        let body = r#"{"secret_token":"pa\"ss\\w<rd&"} <text>pa&quot;ss\w&lt;rd&amp;</text>"#;
+        assert_eq!(s.scrub(body), r#"{"secret_token":"***"} <text>***</text>"#);
     }
 
     #[test]
