@@ -297,17 +297,24 @@ impl Error {
     /// common mechanism, a server that failed to authenticate itself): the session stops
     /// reconnecting after them.
     pub fn is_permanent(&self) -> bool {
-        matches!(
-            self,
-            Error::InvalidJid { .. }
-                | Error::InvalidOption { .. }
-                | Error::Settings(_)
-                | Error::ProxyNeedsBosh
-                | Error::NoMechanism { .. }
-                | Error::Auth { .. }
-                | Error::ServerNotAuthenticated { .. }
-                | Error::RoomOption(_)
-        )
+        match self {
+            // RFC 6120 §6.5.11: a fault on the server's side; trying again later is advised.
+            Error::Auth {
+                condition: SaslCondition::TemporaryAuthFailure,
+                ..
+            } => false,
+            _ => matches!(
+                self,
+                Error::InvalidJid { .. }
+                    | Error::InvalidOption { .. }
+                    | Error::Settings(_)
+                    | Error::ProxyNeedsBosh
+                    | Error::NoMechanism { .. }
+                    | Error::Auth { .. }
+                    | Error::ServerNotAuthenticated { .. }
+                    | Error::RoomOption(_)
+            ),
+        }
     }
 }
 
@@ -1358,6 +1365,18 @@ mod tests {
         ] {
             assert_eq!(e.to_string(), e.message(Lang::En));
         }
+    }
+
+    #[test]
+    fn a_refused_login_stops_reconnecting_unless_the_server_says_it_is_temporary() {
+        let auth = |condition| Error::Auth {
+            mechanism: "SCRAM-SHA-1".into(),
+            condition,
+            text: String::new(),
+        };
+        assert!(auth(SaslCondition::NotAuthorized).is_permanent());
+        assert!(auth(SaslCondition::AccountDisabled).is_permanent());
+        assert!(!auth(SaslCondition::TemporaryAuthFailure).is_permanent());
     }
 
     #[test]
