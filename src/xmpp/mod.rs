@@ -639,6 +639,23 @@ fn stanza_name(stanza: StanzaKind, lang: Lang) -> &'static str {
     }
 }
 
+/// What helps after a failed TLS handshake. XMPP checks the certificate against the JID's
+/// domain (RFC 6120 §13.7.2.1), not against the `server` option, which only says where to
+/// connect: a name mismatch is cured there, not by the address.
+fn tls_remedy(reason: &crate::net::TlsReason, lang: Lang) -> &'static str {
+    match (reason, lang) {
+        (crate::net::TlsReason::WrongName { .. }, Lang::En) => {
+            "the certificate must be issued for the domain of the JID (the part after @); the \
+             \"server\" option only says where to connect"
+        }
+        (crate::net::TlsReason::WrongName { .. }, Lang::Ru) => {
+            "сертификат должен быть выдан на домен JID (часть после @); параметр \
+             \"server\" указывает только, куда подключаться"
+        }
+        _ => reason.remedy(lang),
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message(Lang::En))
@@ -769,7 +786,7 @@ impl Localized for Error {
             (Error::Tls { reason, detail }, Lang::En) => format!(
                 "TLS failed: {}. What to do: {}{}",
                 reason.what(lang),
-                reason.remedy(lang),
+                tls_remedy(reason, lang),
                 match reason {
                     crate::net::TlsReason::Other if !detail.is_empty() => {
                         format!(" ({})", crate::i18n::clip(detail))
@@ -780,7 +797,7 @@ impl Localized for Error {
             (Error::Tls { reason, .. }, Lang::Ru) => format!(
                 "ошибка TLS: {}. Что делать: {}",
                 reason.what(lang),
-                reason.remedy(lang)
+                tls_remedy(reason, lang)
             ),
             (Error::TlsNotOffered, Lang::En) => {
                 "the server does not offer STARTTLS; use tls \"direct\" or, only in a trusted \
