@@ -511,6 +511,9 @@ fn refused_rooms_are_reported_on_ejabberd() {
         assert_eq!(e.code(), "XMPP_ROOM_PASSWORD", "{password:?}: {e}");
         assert!(e.message(Lang::Ru).contains("пароль"), "{e}");
         assert!(!e.message(Lang::En).contains("wrong\""), "{e}");
+        // ejabberd explains a password refusal in words of its own: they reach 1C quoted as
+        // the server's, after ours.
+        assert!(e.message(Lang::Ru).contains("; сервер пояснил: «"), "{e}");
     }
     let (inside, _) = safe(Some("sesame-7")).unwrap_or_else(|e| panic!("the right password: {e}"));
     drop(inside);

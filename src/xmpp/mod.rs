@@ -1421,6 +1421,7 @@ mod tests {
             room: "r@muc.example".into(),
             nick: "n".into(),
             refusal: muc::Refusal::Banned,
+            said: String::new(),
         });
         assert!(joined.source().is_some());
         assert!(Error::Closed.source().is_none());

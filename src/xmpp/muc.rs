@@ -198,6 +198,9 @@ pub struct RoomError {
     pub room: String,
     pub nick: String,
     pub refusal: Refusal,
+    /// The room's own words (the error's `<text>`), as sent; empty when it said none. Shown
+    /// quoted and cut, as the server's.
+    pub said: String,
 }
 
 impl Localized for RoomError {
@@ -215,9 +218,11 @@ impl Localized for RoomError {
     }
 
     fn message(&self, lang: Lang) -> String {
-        let room = clip(&self.room);
+        // The room's address is data: quoted, so that a Russian text reads as ours around it.
+        let room = format!("\"{}\"", clip(&self.room));
         let nick = clip(&self.nick);
-        match (&self.refusal, lang) {
+        let said = super::conditions::server_said(&self.said, lang);
+        let text = match (&self.refusal, lang) {
             (Refusal::NickConflict, Lang::En) => format!("room {room}: the nick \"{nick}\" is taken by another occupant; give another nick"),
             (Refusal::NickConflict, Lang::Ru) => format!("комната {room}: ник \"{nick}\" занят другим участником; укажите другой ник"),
             (Refusal::MembersOnly, Lang::En) => format!("room {room} is members-only and this account is not a member; ask the room's owner to add it"),
@@ -234,7 +239,8 @@ impl Localized for RoomError {
             (Refusal::NoAnswer, Lang::Ru) => format!("комната {room} не ответила на вход за время ожидания"),
             (Refusal::Removed { code }, Lang::En) => format!("removed from room {room}{}", removal_en(*code)),
             (Refusal::Removed { code }, Lang::Ru) => format!("удалён из комнаты {room}{}", removal_ru(*code)),
-        }
+        };
+        text + &said
     }
 }
 
@@ -435,6 +441,7 @@ impl Rooms {
                 room: c.room.clone(),
                 nick: c.nick.clone(),
                 refusal: Refusal::NoAnswer,
+                said: String::new(),
             })
     }
 
@@ -475,6 +482,7 @@ impl Rooms {
                 room,
                 nick: config.nick.clone(),
                 refusal: Refusal::of(&error),
+                said: error.text.clone().unwrap_or_default(),
             });
         }
         if !is_self {
@@ -492,6 +500,7 @@ impl Rooms {
                 room,
                 nick: config.nick.clone(),
                 refusal: Refusal::Removed { code },
+                said: String::new(),
             });
         }
         if kind.is_empty() {
@@ -567,6 +576,7 @@ mod tests {
                 room: "r@conference.x".into(),
                 nick: "n".into(),
                 refusal,
+                said: String::new(),
             };
             assert_eq!(error.code(), code);
         }
@@ -574,6 +584,7 @@ mod tests {
             room: "r@conference.x".into(),
             nick: "n".into(),
             refusal: Refusal::of(&StanzaError::new("cancel", "not-allowed")),
+            said: String::new(),
         };
         assert_eq!(other.code(), "XMPP_ROOM_REFUSED");
         let ru = other.message(Lang::Ru);
@@ -583,6 +594,21 @@ mod tests {
         );
         let said = ru.split_once("входе:").map_or("", |(_, said)| said);
         assert!(crate::i18n::latin_words(said).is_empty(), "{ru}");
+        // The room's own words follow, quoted and cut as the server's; the whole Russian text
+        // has no English outside the quotes.
+        let worded = RoomError {
+            said: "Room creation is denied by service policy".into(),
+            ..other
+        };
+        let ru = worded.message(Lang::Ru);
+        assert!(
+            ru.ends_with("; сервер пояснил: «Room creation is denied by service policy»"),
+            "{ru}"
+        );
+        assert!(crate::i18n::latin_words(&ru).is_empty(), "{ru}");
+        assert!(worded
+            .message(Lang::En)
+            .starts_with("room \"r@conference.x\" refused"));
     }
 
     #[test]
