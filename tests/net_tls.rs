@@ -14,7 +14,7 @@ use messenger::i18n::{latin_words, Lang, Localized};
 use messenger::net::http::{client, failure, FailureKind};
 use messenger::net::tls::Verification;
 use messenger::net::{NetSettings, TlsReason, TrustedCertificates};
-use support::tls::{ec_self_signed, ec_signed, openssl, SServer};
+use support::tls::{ec_self_signed, ec_self_signed_with, ec_signed, SServer};
 
 const SUBJECT: &str = "/CN=xmpp.example.internal";
 
@@ -160,31 +160,15 @@ fn untrusted_expired_early_and_misnamed_certificates_each_say_their_reason() {
     );
     // Self-signed, CA:FALSE, named localhost like many a test server's (and like Debian's
     // snakeoil root in the system's store, whose name the chain checker then tries).
-    openssl(
+    let (leaf_key, leaf) = ec_self_signed_with(
         &dir,
+        "leaf",
+        "/CN=localhost",
         &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "30",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
             "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-addext",
             "basicConstraints=critical,CA:FALSE",
-            "-keyout",
-            "leaf.key",
-            "-out",
-            "leaf.pem",
         ],
     );
-    let (leaf_key, leaf) = (dir.join("leaf.key"), dir.join("leaf.pem"));
     let expired_pem = std::fs::read_to_string(&expired).unwrap();
     let (misnamed_key, misnamed) = ec_signed(
         &dir,

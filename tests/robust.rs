@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use support::net::serve_each;
-use support::tls::{ec_self_signed, openssl, SServer};
+use support::tls::{ec_self_signed, ec_signed, SServer};
 use support::{compile_cpp, host, library, temp_dir};
 
 /// The host's address space in these tests: far above what a call needs, far below what
@@ -497,52 +497,8 @@ fn binary_data_there_is_no_memory_to_copy_is_refused_not_a_crash() {
 /// A certificate authority and a leaf it signs for `san`, made with openssl; the CA is never
 /// trusted, only the leaf is pinned.
 fn ca_signed_leaf(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {
-    let (ca_key, ca) = ec_self_signed(dir, &format!("{name}-ca"), "/CN=Robust Test CA");
-    let (ca_key, ca) = (ca_key.to_string_lossy(), ca.to_string_lossy());
-    let key = format!("{name}.key");
-    let csr = format!("{name}.csr");
-    let cert = format!("{name}.pem");
-    let ext = format!("{name}.ext");
-    openssl(
-        dir,
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=leaf",
-            "-keyout",
-            &key,
-            "-out",
-            &csr,
-        ],
-    );
-    std::fs::write(dir.join(&ext), format!("subjectAltName={san}\n")).unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &ca,
-            "-CAkey",
-            &ca_key,
-            "-CAcreateserial",
-            "-days",
-            "30",
-            "-extfile",
-            &ext,
-            "-out",
-            &cert,
-        ],
-    );
-    (dir.join(key), dir.join(cert))
+    let ca = ec_self_signed(dir, &format!("{name}-ca"), "/CN=Robust Test CA");
+    ec_signed(dir, name, san, &ca, "20250101000000Z", "20450101000000Z")
 }
 
 #[test]

@@ -19,28 +19,40 @@ pub fn openssl(dir: &Path, args: &[&str]) {
 /// A self-signed EC P-256 certificate valid for 30 days with the subject `subj` (`/CN=…`):
 /// `dir/NAME.key` and `dir/NAME.pem`. Returns (key path, cert path).
 pub fn ec_self_signed(dir: &Path, name: &str, subj: &str) -> (PathBuf, PathBuf) {
+    ec_self_signed_with(dir, name, subj, &[])
+}
+
+/// [`ec_self_signed`] with extensions of its own (`subjectAltName=…`,
+/// `basicConstraints=critical,CA:FALSE`), each given to `openssl req -addext`.
+pub fn ec_self_signed_with(
+    dir: &Path,
+    name: &str,
+    subj: &str,
+    extensions: &[&str],
+) -> (PathBuf, PathBuf) {
     let key = format!("{name}.key");
     let cert = format!("{name}.pem");
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "30",
-            "-subj",
-            subj,
-            "-keyout",
-            &key,
-            "-out",
-            &cert,
-        ],
-    );
+    let mut args = vec![
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "30",
+        "-subj",
+        subj,
+        "-keyout",
+        &key,
+        "-out",
+        &cert,
+    ];
+    for extension in extensions {
+        args.extend(["-addext", extension]);
+    }
+    openssl(dir, &args);
     (dir.join(key), dir.join(cert))
 }
 
