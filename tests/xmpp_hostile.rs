@@ -492,6 +492,17 @@ fn bound(id: &str) -> String {
     )
 }
 
+/// Answers the bind of the client's `batch` (and the ping that came with it, when
+/// `answer_ping`) in one write.
+fn answer_bind(s: &mut TcpStream, batch: &str, answer_ping: bool) {
+    let mut out = bound(&iq_id_around(batch, "urn:ietf:params:xml:ns:xmpp-bind"));
+    if answer_ping {
+        let ping = iq_id_around(batch, "urn:xmpp:ping");
+        out.push_str(&format!("<iq type='result' id='{ping}' from='localhost'/>"));
+    }
+    let _ = s.write_all(out.as_bytes());
+}
+
 /// A message the server writes to the session's resource while the session is still binding
 /// on a reconnection, just before that connection fails (a server going down, as in the
 /// ejabberd restart test), counts as delivered for the server: it will not send it again. The
@@ -506,15 +517,7 @@ fn a_message_that_arrives_while_a_reconnection_binds_is_kept_when_that_connectio
         let (mut s, _) = listener.accept().unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let batch = log_in_to_bind(&mut s);
-        let bind = iq_id_around(&batch, "urn:ietf:params:xml:ns:xmpp-bind");
-        let ping = iq_id_around(&batch, "urn:xmpp:ping");
-        let _ = s.write_all(
-            format!(
-                "{}<iq type='result' id='{ping}' from='localhost'/>",
-                bound(&bind)
-            )
-            .as_bytes(),
-        );
+        answer_bind(&mut s, &batch, true);
         confirm_presence_by_ping(&mut s);
         let _ = tx.send("first connection up");
         std::thread::sleep(Duration::from_millis(300));
@@ -597,12 +600,7 @@ fn messages_failed_by_a_refused_resume_are_reported_even_when_that_attempt_fails
         // Answers the bind (and its ping when `confirm`).
         let bind = |s: &mut TcpStream, confirm: bool| {
             let batch = read_until(s, "urn:xmpp:ping");
-            let mut out = bound(&iq_id_around(&batch, "urn:ietf:params:xml:ns:xmpp-bind"));
-            if confirm {
-                let ping = iq_id_around(&batch, "urn:xmpp:ping");
-                out.push_str(&format!("<iq type='result' id='{ping}' from='localhost'/>"));
-            }
-            let _ = s.write_all(out.as_bytes());
+            answer_bind(s, &batch, confirm);
         };
         let enable = |s: &mut TcpStream, id: &str| {
             read_until(s, "<enable");
@@ -853,15 +851,7 @@ fn a_password_with_quotes_and_backslashes_stays_out_of_the_events_json() {
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let password = log_in(&mut s, false);
         let batch = read_until(&mut s, "urn:xmpp:ping");
-        let bind = iq_id_around(&batch, "urn:ietf:params:xml:ns:xmpp-bind");
-        let ping = iq_id_around(&batch, "urn:xmpp:ping");
-        let _ = s.write_all(
-            format!(
-                "{}<iq type='result' id='{ping}' from='localhost'/>",
-                bound(&bind)
-            )
-            .as_bytes(),
-        );
+        answer_bind(&mut s, &batch, true);
         confirm_presence_by_ping(&mut s);
         std::thread::sleep(Duration::from_millis(300));
         let _ = s.write_all(
